@@ -1,0 +1,40 @@
+"""DocumentTree → chunks: one per leaf section (long ones split on sentences), one per task.
+
+Chunk ``text`` keeps the source wording verbatim so that citations can quote it;
+``embed_text`` prefixes the plan's province, year and heading chain, which is what gets
+embedded and lexically indexed (without it the wrong province wins on similar plans).
+Point ids are deterministic (uuid5 of document, kind, key and piece) so re-ingesting is
+idempotent.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from troly.chunking.sections import section_chunks
+from troly.chunking.task_rows import task_chunks
+from troly.schema import Chunk, DocumentTree
+
+NAMESPACE = uuid.UUID("6f1c4c1e-9a43-4a8e-b7f5-2f0f3c8a7d10")
+
+
+def chunk_id(doc_id: str, kind: str, key: str, piece: int) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"{doc_id}|{kind}|{key}|{piece}"))
+
+
+def plan_label(tree: DocumentTree) -> str:
+    m = tree.meta
+    year = f" năm {m.year}" if m.year else ""
+    return f"Kế hoạch CCHC{year} tỉnh {m.province}" if m.province else m.title
+
+
+def chunk_document(tree: DocumentTree, max_chars: int = 1200) -> list[Chunk]:
+    """All chunks of a document, in document order (sections first, then tasks)."""
+    chunks = section_chunks(tree, max_chars) + task_chunks(tree)
+    for i, c in enumerate(chunks):
+        c.ordinal = i
+        c.content_hash = tree.meta.content_hash
+    return chunks
+
+
+__all__ = ["chunk_document", "chunk_id", "plan_label"]

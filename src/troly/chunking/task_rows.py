@@ -1,0 +1,61 @@
+"""Task chunks: one per task record, fields labelled, values verbatim from the source."""
+
+from __future__ import annotations
+
+from troly.schema import Chunk, DocumentTree, TaskRecord
+
+
+def task_text(t: TaskRecord) -> str:
+    """A readable rendering of the record whose values are the source cells verbatim."""
+    if t.layout == "field_list" and t.source_text:
+        return t.source_text
+    lines: list[str] = []
+    if t.target:
+        lines.append(f"Mục tiêu: {t.target}")
+    head = f"Nhiệm vụ {t.stt}: " if t.layout == "pipe_table" else (f"STT {t.stt}. " if t.stt else "")
+    lines.append(f"{head}{t.content}")
+    if t.activities:
+        acts = "; ".join(f"{a.number} {a.text}".strip() for a in t.activities)
+        lines.append(f"Hoạt động: {acts}")
+    fields = (
+        ("Sản phẩm", t.product),
+        ("Cơ quan chủ trì", t.lead_text),
+        ("Cơ quan phối hợp", t.partners_text),
+        ("Thời gian thực hiện", t.deadline),
+        ("Kinh phí", t.budget),
+        ("Ghi chú", t.note),
+    )
+    lines.extend(f"{name}: {value}" for name, value in fields if value)
+    return "\n".join(lines)
+
+
+def task_chunks(tree: DocumentTree) -> list[Chunk]:
+    from troly.chunking import chunk_id, plan_label
+
+    meta = tree.meta
+    label = plan_label(tree)
+    out: list[Chunk] = []
+    for t in tree.tasks:
+        text = task_text(t)
+        headings = [p for p in t.location.split(" › ")[:-1]]
+        context = " › ".join(headings)
+        out.append(
+            Chunk(
+                id=chunk_id(meta.doc_id, "task", t.id, 0),
+                doc_id=meta.doc_id,
+                kind="task",
+                text=text,
+                embed_text=f"{label}. {context}\n{text}",
+                path=t.section_path or t.stt,
+                location=t.location,
+                headings=headings,
+                province=meta.province,
+                year=meta.year,
+                title=meta.title,
+                lead=list(t.lead),
+                partners=list(t.partners),
+                deadline=t.deadline,
+                task_id=t.id,
+            )
+        )
+    return out

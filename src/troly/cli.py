@@ -1,0 +1,229 @@
+"""`troly` command line: a thin shell over :func:`troly.services.build_services`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from troly.documents import DocumentError
+from troly.embedding import EmbeddingError
+from troly.index_store import IndexUnavailable
+from troly.retriever import QueryError
+from troly.schema import DocumentTree, SearchFilters, Section
+from troly.services import Services, build_services
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Trợ lý CCHC — hỏi đáp về kế hoạch cải cách hành chính (troly).",
+)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"Lỗi / error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _services() -> Services:
+    try:
+        return build_services()
+    except ValueError as exc:  # settings validation
+        _fail(str(exc), 2)
+        raise  # unreachable
+
+
+def _dump(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+@app.command()
+def ingest(
+    force: Annotated[bool, typer.Option(help="Re-index documents even if unchanged.")] = False,
+    recreate: Annotated[bool, typer.Option(help="Drop the collection first.")] = False,
+) -> None:
+    """Parse the bundled corpus and index it into Qdrant (embedded by default)."""
+    from tqdm import tqdm
+
+    svc = _services()
+    try:
+        if recreate:
+            svc.store.drop()
+        bar = tqdm(total=0, unit="doc", desc="ingest", file=sys.stderr)
+
+        def progress(doc: str, n: int, total: int) -> None:
+            bar.total = total
+            bar.set_postfix_str(doc)
+            bar.n = n
+            bar.refresh()
+
+        summary = svc.ingest(force=force, progress=progress)
+        bar.close()
+    except (IndexUnavailable, EmbeddingError, DocumentError) as exc:
+        _fail(str(exc))
+        return
+    finally:
+        svc.close()
+    typer.echo(
+        f"Đã nạp {summary.documents} văn bản ({summary.skipped} không đổi, bỏ qua): "
+        f"{summary.sections} mục, {summary.tasks} nhiệm vụ, {summary.chunks} đoạn, "
+        f"{summary.seconds:.1f} s ({summary.chunks_per_second:.1f} đoạn/s)."
+    )
+    for doc, counts in summary.per_document.items():
+        typer.echo(
+            f"  {doc}: {counts['sections']} mục, {counts['tasks']} nhiệm vụ, {counts['chunks']} đoạn"
+        )
+    for doc, err in summary.errors.items():
+        typer.echo(f"  {doc}: LỖI {err}", err=True)
+    if summary.errors:
+        raise typer.Exit(1)
+
+
+def _outline(tree: DocumentTree) -> str:
+    m = tree.meta
+    lines = [
+        f"{m.title}",
+        f"  doc_id={m.doc_id} tỉnh={m.province} năm={m.year} số={m.number} "
+        f"ngày ban hành={m.issued} người ký={m.signer}",
+        "",
+    ]
+
+    def walk(s: Section, depth: int) -> None:
+        title = s.title if len(s.title) <= 90 else s.title[:87] + "…"
+        lines.append(f"{'  ' * depth}{s.key}  {title}")
+        for c in s.children:
+            walk(c, depth + 1)
+
+    for root in tree.sections:
+        walk(root, 0)
+    lines.append("")
+    lines.append(f"Nhiệm vụ ({len(tree.tasks)}):")
+    for t in tree.tasks:
+        content = t.content if len(t.content) <= 80 else t.content[:77] + "…"
+        lead = ", ".join(t.lead) or "—"
+        lines.append(f"  [{t.location}] {content} | chủ trì: {lead} | thời gian: {t.deadline or '—'}")
+    if tree.warnings:
+        lines.append("")
+        lines.append("Cảnh báo / warnings:")
+        lines.extend(f"  - {w}" for w in tree.warnings)
+    return "\n".join(lines)
+
+
+@app.command()
+def inspect(
+    doc_id: Annotated[str, typer.Argument(help="Document id, e.g. phu-yen-2024, or a file path.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the parsed tree as JSON.")] = False,
+) -> None:
+    """Show how a plan was parsed: metadata, sections, task records."""
+    from troly.documents import parse
+
+    svc = _services()
+    try:
+        tree = parse(Path(doc_id)) if Path(doc_id).is_file() else svc.document(doc_id)
+    except DocumentError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(_dump(tree.to_dict()) if as_json else _outline(tree))
+
+
+def _read_batch(path: str) -> list[str]:
+    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+@app.command()
+def search(
+    question: Annotated[str | None, typer.Argument(help="The question.")] = None,
+    k: Annotated[int, typer.Option("-k", help="How many results.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    batch: Annotated[
+        str | None, typer.Option(help="File with one question per line ('-' = stdin).")
+    ] = None,
+    province: Annotated[str | None, typer.Option(help="Only this province.")] = None,
+    doc: Annotated[str | None, typer.Option("--doc", help="Only this document id.")] = None,
+    kind: Annotated[str | None, typer.Option(help="section or task.")] = None,
+    lead: Annotated[str | None, typer.Option(help="Only tasks led by this agency.")] = None,
+    year: Annotated[int | None, typer.Option(help="Only plans of this year.")] = None,
+    mode: Annotated[str, typer.Option(help="hybrid, dense or lexical.")] = "hybrid",
+) -> None:
+    """Ranked chunks for a question (or for every line of --batch, as JSON lines)."""
+    if question is None and batch is None:
+        _fail("cần một câu hỏi hoặc --batch FILE / give a question or --batch FILE", 2)
+    if kind not in (None, "section", "task"):
+        _fail("--kind phải là 'section' hoặc 'task'", 2)
+    if mode not in ("hybrid", "dense", "lexical"):
+        _fail("--mode phải là hybrid, dense hoặc lexical", 2)
+    from troly.documents.agencies import normalize_agency
+
+    filters = SearchFilters(
+        province=province,
+        year=year,
+        doc_id=doc,
+        kind=kind,  # type: ignore[arg-type]
+        lead=normalize_agency(lead) if lead else None,
+    )
+    svc = _services()
+    try:
+        if not svc.store.exists() or svc.store.count() == 0:
+            _fail("chỉ mục đang trống: hãy chạy `troly ingest` trước / index is empty: run `troly ingest`")
+        questions = _read_batch(batch) if batch else [question or ""]
+        for q in questions:
+            try:
+                results = svc.retriever.search(q, k=k, filters=filters, mode=mode)
+            except QueryError as exc:
+                if batch:
+                    typer.echo(_dump({"question": q, "error": str(exc), "results": []}))
+                    continue
+                _fail(str(exc), 2)
+                return
+            if as_json or batch:
+                typer.echo(_dump({"question": q, "results": [r.to_dict() for r in results]}))
+            else:
+                typer.echo(f"Câu hỏi: {q}")
+                for r in results:
+                    snippet = r.chunk.text.replace("\n", " ")
+                    snippet = snippet if len(snippet) <= 160 else snippet[:157] + "…"
+                    typer.echo(
+                        f"{r.rank:>2}. [{r.chunk.doc_id} › {r.chunk.location}] "
+                        f"({r.score:.4f}) {snippet}"
+                    )
+    except (IndexUnavailable, EmbeddingError) as exc:
+        _fail(str(exc))
+    finally:
+        svc.close()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Start the app: API under /api/v1, OpenAPI docs at /docs."""
+    import uvicorn
+
+    from troly.api import create_app
+
+    svc = _services()
+    typer.echo(f"troly: http://{host}:{port}/docs (Qdrant: {svc.store.location})")
+    uvicorn.run(create_app(svc), host=host, port=port, log_level="info")
+
+
+@app.command()
+def status() -> None:
+    """Where the index is and what it holds."""
+    svc = _services()
+    try:
+        typer.echo(_dump(svc.store.health()))
+    finally:
+        svc.close()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

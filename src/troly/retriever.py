@@ -1,0 +1,165 @@
+"""Hybrid retrieval: dense (e5) and lexical (diacritic-folded terms) rankings, fused.
+
+* Both rankings come from Qdrant under the same payload filter (province, year,
+  document, kind, lead agency).
+* Fusion is weighted reciprocal-rank fusion. A question typed without diacritics gets
+  a much smaller dense weight: e5 does not match unaccented Vietnamese (measured:
+  cos("thời gian hoàn thành", "thoi gian hoan thanh") is below an unrelated phrase),
+  while the folded lexical index matches it exactly.
+* A question that names a province ("ở Hà Tĩnh", "ha tinh", "tỉnh Phú Yên") is
+  restricted to it (``province_mode=filter``) or ranked first (``boost``).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field, replace
+
+from troly.embedding import Embedder
+from troly.index_store import Hit, IndexStore, sparse_from_terms
+from troly.schema import SearchFilters, SearchResult
+from troly.settings import RetrievalSettings
+from troly.text import clean_ws, fold, has_diacritics, query_terms
+
+UNACCENTED_DENSE_FACTOR = 0.15
+
+
+class QueryError(ValueError):
+    """A question that cannot be searched; the message is shown to the user."""
+
+
+@dataclass
+class SearchTrace:
+    provinces: list[str] = field(default_factory=list)
+    accented: bool = True
+    dense_ms: float = 0.0
+    lexical_ms: float = 0.0
+    total_ms: float = 0.0
+    filters: SearchFilters | None = None
+
+
+def validate_question(question: str, max_chars: int) -> str:
+    q = clean_ws(question or "")
+    if not q:
+        raise QueryError("Câu hỏi đang để trống. Xin vui lòng nhập nội dung cần hỏi. / Empty question.")
+    if len(q) > max_chars:
+        raise QueryError(
+            f"Câu hỏi quá dài ({len(q)} ký tự, tối đa {max_chars}). Xin vui lòng rút gọn. / "
+            f"Question too long ({len(q)} > {max_chars} characters)."
+        )
+    if not re.search(r"\w", q):
+        raise QueryError("Câu hỏi chưa có nội dung để tìm kiếm. / The question has no words.")
+    return q
+
+
+class ProvinceDetector:
+    """Finds the corpus provinces a question names, with or without diacritics."""
+
+    def __init__(self, provinces: list[str]) -> None:
+        self.provinces = sorted(set(provinces), key=len, reverse=True)
+        self._patterns = [
+            (p, re.compile(r"(?<![a-z0-9])" + re.escape(fold(p)) + r"(?![a-z0-9])"))
+            for p in self.provinces
+        ]
+
+    def detect(self, question: str) -> list[str]:
+        folded = fold(question)
+        return [p for p, pat in self._patterns if pat.search(folded)]
+
+
+class Retriever:
+    def __init__(
+        self,
+        store: IndexStore,
+        embedder: Embedder,
+        settings: RetrievalSettings,
+        provinces: list[str],
+        max_question_chars: int = 2000,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+        self.provinces = ProvinceDetector(provinces)
+        self.max_question_chars = max_question_chars
+        self.last_trace = SearchTrace()
+
+    def search(
+        self,
+        question: str,
+        k: int | None = None,
+        filters: SearchFilters | None = None,
+        mode: str = "hybrid",
+    ) -> list[SearchResult]:
+        """Top-k chunks for ``question``. ``mode``: hybrid | dense | lexical."""
+        t0 = time.perf_counter()
+        q = validate_question(question, self.max_question_chars)
+        k = k or self.settings.top_k
+        flt = replace(filters) if filters else SearchFilters()
+        trace = SearchTrace(accented=has_diacritics(q))
+        named = self.provinces.detect(q)
+        trace.provinces = named
+        boost: set[str] = set()
+        if named and not flt.province and not flt.doc_id:
+            if self.settings.province_mode == "filter":
+                flt.province = "|".join(named)
+            elif self.settings.province_mode == "boost":
+                boost = set(named)
+        trace.filters = flt
+        n = max(self.settings.candidates, k)
+
+        dense: list[Hit] = []
+        lexical: list[Hit] = []
+        if mode in ("hybrid", "dense"):
+            t = time.perf_counter()
+            vec = self.embedder.embed_queries([q])[0]
+            dense = self.store.dense_search(vec, flt, n)
+            trace.dense_ms = (time.perf_counter() - t) * 1000
+        if mode in ("hybrid", "lexical"):
+            t = time.perf_counter()
+            lexical = self.store.lexical_search(
+                sparse_from_terms(query_terms(q), saturate=False), flt, n
+            )
+            trace.lexical_ms = (time.perf_counter() - t) * 1000
+
+        dw = self.settings.dense_weight * (1.0 if trace.accented else UNACCENTED_DENSE_FACTOR)
+        lw = self.settings.lexical_weight
+        if mode == "dense":
+            dw, lw = 1.0, 0.0
+        elif mode == "lexical":
+            dw, lw = 0.0, 1.0
+        results = fuse(dense, lexical, dw, lw, self.settings.rrf_k, boost)
+        trace.total_ms = (time.perf_counter() - t0) * 1000
+        self.last_trace = trace
+        return results[:k]
+
+
+def fuse(
+    dense: list[Hit],
+    lexical: list[Hit],
+    dense_weight: float,
+    lexical_weight: float,
+    rrf_k: int,
+    boost_provinces: set[str] | None = None,
+) -> list[SearchResult]:
+    """Weighted reciprocal-rank fusion; ties broken by the chunk's document order."""
+    by_id: dict[str, SearchResult] = {}
+    for rank, hit in enumerate(dense, start=1):
+        r = by_id.setdefault(hit.chunk.id, SearchResult(hit.chunk, 0.0))
+        r.dense_rank = rank
+        r.score += dense_weight / (rrf_k + rank)
+    for rank, hit in enumerate(lexical, start=1):
+        r = by_id.setdefault(hit.chunk.id, SearchResult(hit.chunk, 0.0))
+        r.lexical_rank = rank
+        r.score += lexical_weight / (rrf_k + rank)
+    if boost_provinces:
+        for r in by_id.values():
+            if r.chunk.province in boost_provinces:
+                r.score += 1.0
+    ranked = sorted(
+        (r for r in by_id.values() if r.score > 0),
+        key=lambda r: (-r.score, r.chunk.doc_id, r.chunk.ordinal),
+    )
+    for i, r in enumerate(ranked, start=1):
+        r.rank = i
+    return ranked

@@ -1,0 +1,69 @@
+"""The single wiring point: ``build_services(settings) -> Services``.
+
+The CLI, the API, the UI and the evaluation all get their parts from here; nothing else
+constructs a store, an embedder or a retriever. Heavy parts load lazily, on first use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from troly.documents import DocumentTree, find_document, load_manifest
+from troly.embedding import Embedder, build_embedder
+from troly.index_store import IndexStore
+from troly.ingestion import IngestSummary, Progress, ingest_corpus
+from troly.retriever import Retriever
+from troly.settings import Settings, get_settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: IndexStore
+    _embedder: Embedder | None = field(default=None, repr=False)
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = build_embedder(self.settings.embedding)
+        return self._embedder
+
+    @cached_property
+    def provinces(self) -> list[str]:
+        return sorted(
+            {str(e.fields.get("province")) for e in load_manifest(self.settings.corpus_dir)}
+            - {"None", ""}
+        )
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(
+            self.store,
+            self.embedder,
+            self.settings.retrieval,
+            self.provinces,
+            self.settings.max_question_chars,
+        )
+
+    def document(self, doc_id: str) -> DocumentTree:
+        return find_document(self.settings.corpus_dir, doc_id)
+
+    def ingest(self, force: bool = False, progress: Progress | None = None) -> IngestSummary:
+        return ingest_corpus(
+            self.settings.corpus_dir,
+            self.store,
+            self.embedder,
+            self.settings.retrieval.max_chunk_chars,
+            self.settings.embedding.batch_size,
+            force=force,
+            progress=progress,
+        )
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def build_services(settings: Settings | None = None, embedder: Embedder | None = None) -> Services:
+    settings = settings or get_settings()
+    return Services(settings=settings, store=IndexStore(settings.qdrant), _embedder=embedder)
