@@ -55,7 +55,9 @@ def main() -> int:
 
     questions = [
         json.loads(line)["question"]
-        for line in (ROOT / "tests" / "data" / "retrieval_questions.jsonl").read_text("utf-8").splitlines()
+        for line in (ROOT / "tests" / "data" / "retrieval_questions.jsonl")
+        .read_text("utf-8")
+        .splitlines()
         if line.strip()
     ]
     queries = [questions[i % len(questions)] for i in range(args.queries)]
@@ -114,7 +116,9 @@ def main() -> int:
         f"model load {report['model_load_s']} s"
     )
     for mode, s in report["search_ms"].items():
-        print(f"search {mode:<7} n={s['n']} p50={s['p50']} ms p95={s['p95']} ms mean={s['mean']} ms")
+        print(
+            f"search {mode:<7} n={s['n']} p50={s['p50']} ms p95={s['p95']} ms mean={s['mean']} ms"
+        )
     print(f"peak RSS: {report['peak_rss_mib']} MiB")
     print(f"report: {out.relative_to(ROOT)}")
     return 0

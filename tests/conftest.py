@@ -17,7 +17,9 @@ DOC_IDS = ["phu-yen-2024", "quang-ngai-2024", "binh-phuoc-2024", "ha-tinh-2025",
 
 
 def load_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 @pytest.fixture(scope="session")

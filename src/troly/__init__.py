@@ -1,2 +1,3 @@
 """troly — Trợ lý CCHC."""
+
 __version__ = "0.1.0"

@@ -73,9 +73,8 @@ def ingest(
         f"{summary.seconds:.1f} s ({summary.chunks_per_second:.1f} đoạn/s)."
     )
     for doc, counts in summary.per_document.items():
-        typer.echo(
-            f"  {doc}: {counts['sections']} mục, {counts['tasks']} nhiệm vụ, {counts['chunks']} đoạn"
-        )
+        c = counts
+        typer.echo(f"  {doc}: {c['sections']} mục, {c['tasks']} nhiệm vụ, {c['chunks']} đoạn")
     for doc, err in summary.errors.items():
         typer.echo(f"  {doc}: LỖI {err}", err=True)
     if summary.errors:
@@ -104,7 +103,9 @@ def _outline(tree: DocumentTree) -> str:
     for t in tree.tasks:
         content = t.content if len(t.content) <= 80 else t.content[:77] + "…"
         lead = ", ".join(t.lead) or "—"
-        lines.append(f"  [{t.location}] {content} | chủ trì: {lead} | thời gian: {t.deadline or '—'}")
+        lines.append(
+            f"  [{t.location}] {content} | chủ trì: {lead} | thời gian: {t.deadline or '—'}"
+        )
     if tree.warnings:
         lines.append("")
         lines.append("Cảnh báo / warnings:")
@@ -168,7 +169,7 @@ def search(
     svc = _services()
     try:
         if not svc.store.exists() or svc.store.count() == 0:
-            _fail("chỉ mục đang trống: hãy chạy `troly ingest` trước / index is empty: run `troly ingest`")
+            _fail("chỉ mục đang trống: hãy chạy `troly ingest` trước / empty index: run it first")
         questions = _read_batch(batch) if batch else [question or ""]
         for q in questions:
             try:

@@ -84,7 +84,8 @@ class SentenceTransformerEmbedder:
                 "No model hub is reachable here: point TROLY_EMBEDDING__MODEL at a local folder."
             ) from exc
         self.name = f"sentence-transformers/{os.path.basename(model.rstrip('/'))}"
-        dim = self._model.get_sentence_embedding_dimension()
+        m = self._model
+        dim = (getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension)()
         self.dim = int(dim) if dim else int(self._encode(["x"]).shape[1])
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
@@ -121,7 +122,7 @@ def llama_index_embedding(embedder: Embedder, batch_size: int = 16) -> Any:
     from llama_index.core.embeddings import BaseEmbedding
     from pydantic import PrivateAttr
 
-    class LlamaIndexEmbedding(BaseEmbedding):  # type: ignore[misc]
+    class LlamaIndexEmbedding(BaseEmbedding):
         _embedder: Any = PrivateAttr()
 
         def __init__(self, inner: Embedder, **kwargs: Any) -> None:

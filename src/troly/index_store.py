@@ -52,10 +52,7 @@ def sparse_from_terms(terms: Iterable[str], saturate: bool = True) -> tuple[list
     length = sum(counts.values()) or 1
     merged: dict[int, float] = {}
     for term, tf in counts.items():
-        if saturate:
-            w = tf * (_K1 + 1) / (tf + _K1 * (1 - _B + _B * length / _AVG_TERMS))
-        else:
-            w = 1.0
+        w = tf * (_K1 + 1) / (tf + _K1 * (1 - _B + _B * length / _AVG_TERMS)) if saturate else 1.0
         idx = term_index(term)
         merged[idx] = merged.get(idx, 0.0) + w
     items = sorted(merged.items())
@@ -87,6 +84,7 @@ class IndexStore:
                         url=self.settings.url,
                         api_key=self.settings.api_key,
                         timeout=int(self.settings.timeout),
+                        check_compatibility=False,
                     )
                 elif str(self.settings.path) == ":memory:":
                     self._client = QdrantClient(location=":memory:")
@@ -141,7 +139,9 @@ class IndexStore:
             "create_collection",
             collection_name=self.collection,
             vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
-            sparse_vectors_config={LEXICAL: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            sparse_vectors_config={
+                LEXICAL: models.SparseVectorParams(modifier=models.Modifier.IDF)
+            },
             **kwargs,
         )
         if not self.is_local:
@@ -224,7 +224,9 @@ class IndexStore:
             if offset is None:
                 return out
 
-    def dense_search(self, vector: np.ndarray, filters: SearchFilters | None, limit: int) -> list[Hit]:
+    def dense_search(
+        self, vector: np.ndarray, filters: SearchFilters | None, limit: int
+    ) -> list[Hit]:
         res = self._call(
             "query_points",
             collection_name=self.collection,
@@ -272,7 +274,9 @@ def _filter(filters: SearchFilters | None) -> Any:
         return None
     must: list[Any] = []
     if filters.doc_id:
-        must.append(models.FieldCondition(key="doc_id", match=models.MatchValue(value=filters.doc_id)))
+        must.append(
+            models.FieldCondition(key="doc_id", match=models.MatchValue(value=filters.doc_id))
+        )
     if filters.province:
         provinces = [p.strip() for p in filters.province.split("|") if p.strip()]
         must.append(models.FieldCondition(key="province", match=models.MatchAny(any=provinces)))

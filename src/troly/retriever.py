@@ -42,7 +42,9 @@ class SearchTrace:
 def validate_question(question: str, max_chars: int) -> str:
     q = clean_ws(question or "")
     if not q:
-        raise QueryError("Câu hỏi đang để trống. Xin vui lòng nhập nội dung cần hỏi. / Empty question.")
+        raise QueryError(
+            "Câu hỏi đang để trống. Xin vui lòng nhập nội dung cần hỏi. / Empty question."
+        )
     if len(q) > max_chars:
         raise QueryError(
             f"Câu hỏi quá dài ({len(q)} ký tự, tối đa {max_chars}). Xin vui lòng rút gọn. / "

@@ -105,6 +105,7 @@ class DocumentMeta:
     doc_type: str | None = None
     source_path: str = ""
     content_hash: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -136,6 +137,8 @@ class DocumentTree:
             "issued": m.issued,
             "signer": m.signer,
             "issuer": m.issuer,
+            "doc_type": m.doc_type,
+            "extra": m.extra,
             "sections": [
                 {"path": s.path, "key": s.key, "level": s.level, "title": s.title, "text": s.text}
                 for s in self.iter_sections()

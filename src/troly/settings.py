@@ -29,7 +29,9 @@ class QdrantSettings(BaseModel):
         description="Directory of the embedded (local-mode) Qdrant store. ':memory:' keeps "
         "it in RAM for the life of the process.",
     )
-    api_key: str | None = Field(None, description="API key for a Qdrant server, if it requires one.")
+    api_key: str | None = Field(
+        None, description="API key for a Qdrant server, if it requires one."
+    )
     collection: str = Field("troly_chunks", description="Collection that holds the chunks.")
     timeout: float = Field(10.0, description="Seconds before a call to a Qdrant server fails.")
     shard_number: int | None = Field(

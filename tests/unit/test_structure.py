@@ -161,7 +161,7 @@ Lê Tấn Hồ
 
 def test_repeated_block_dropped_once() -> None:
     block = [f"dòng {i}" for i in range(10)]
-    lines = list(enumerate(block + ["giữa"] + block + ["cuối"], start=1))
+    lines = list(enumerate([*block, "giữa", *block, "cuối"], start=1))
     warnings: list[str] = []
     kept = [t for _, t in drop_repeated_blocks(lines, warnings)]
     assert kept == [*block, "giữa", "cuối"]

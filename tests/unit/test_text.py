@@ -17,7 +17,10 @@ def test_fold() -> None:
 
 def test_accented_and_unaccented_queries_share_terms_with_passage() -> None:
     passage = set(document_terms("Sở Thông tin và Truyền thông chủ trì, hoàn thành Quý I/2024."))
-    for q in ("Sở Thông tin và Truyền thông chủ trì gì?", "so thong tin va truyen thong chu tri gi"):
+    for q in (
+        "Sở Thông tin và Truyền thông chủ trì gì?",
+        "so thong tin va truyen thong chu tri gi",
+    ):
         terms = set(query_terms(q))
         assert {"thong_tin", "truyen_thong", "chu_tri"} <= terms & passage
     assert {"i/2024", "2024", "quy"} <= passage

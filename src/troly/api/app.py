@@ -28,7 +28,9 @@ def create_app(services: Services) -> FastAPI:
     async def _index_down(_: Request, exc: IndexUnavailable) -> JSONResponse:
         return JSONResponse(
             status_code=503,
-            content={"detail": "Hệ thống tìm kiếm tạm thời không sẵn sàng. Xin vui lòng thử lại sau."},
+            content={
+                "detail": "Hệ thống tìm kiếm tạm thời không sẵn sàng. Xin vui lòng thử lại sau."
+            },
         )
 
     @app.get("/healthz", summary="Tiến trình đang chạy")
@@ -44,7 +46,9 @@ def create_app(services: Services) -> FastAPI:
 
     @app.get(f"{API}/search", summary="Tìm các đoạn văn bản liên quan đến câu hỏi")
     def search(
-        q: Annotated[str, Query(description="Câu hỏi", examples=["Ai chủ trì kiểm soát TTHC ở Phú Yên?"])],
+        q: Annotated[
+            str, Query(description="Câu hỏi", examples=["Ai chủ trì kiểm soát TTHC ở Phú Yên?"])
+        ],
         k: Annotated[int, Query(ge=1, le=50)] = 10,
         province: str | None = None,
         doc_id: str | None = None,
@@ -63,7 +67,10 @@ def create_app(services: Services) -> FastAPI:
         from troly.documents import load_manifest
 
         return [
-            {"doc_id": e.id, **{k: e.fields.get(k) for k in ("province", "year", "number", "title")}}
+            {
+                "doc_id": e.id,
+                **{k: e.fields.get(k) for k in ("province", "year", "number", "title")},
+            }
             for e in load_manifest(services.settings.corpus_dir)
         ]
 
@@ -72,6 +79,8 @@ def create_app(services: Services) -> FastAPI:
         try:
             return services.document(doc_id).to_dict()
         except DocumentError as exc:
-            raise HTTPException(status_code=404, detail=f"Không tìm thấy văn bản '{doc_id}'.") from exc
+            raise HTTPException(
+                status_code=404, detail=f"Không tìm thấy văn bản '{doc_id}'."
+            ) from exc
 
     return app

@@ -71,7 +71,9 @@ def section_chunks(tree: DocumentTree, max_chars: int) -> list[Chunk]:
                             doc_id=meta.doc_id,
                             kind="section",
                             text=piece,
-                            embed_text=f"{label}. {context}\n{piece}" if context else f"{label}.\n{piece}",
+                            embed_text=f"{label}. {context}\n{piece}"
+                            if context
+                            else f"{label}.\n{piece}",
                             path=sec.path,
                             location=sec.path,
                             headings=headings,

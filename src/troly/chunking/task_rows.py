@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
+import re
+
 from troly.schema import Chunk, DocumentTree, TaskRecord
+
+
+def _source_cell(t: TaskRecord) -> str:
+    """The task cell as printed ("2.3.Kiểm tra …"), found in the row's source lines."""
+    probe = t.content[:40]
+    for line in t.source_text.split("\n"):
+        cell = line.strip().rstrip("|").strip()
+        if probe and probe in cell:
+            return cell
+    return f"{t.stt}. {t.content}"
+
+
+def _activity_cells(t: TaskRecord) -> list[str]:
+    """The activity cells ("3.1. … 3.2. …") of the row's source lines, as printed."""
+    out = []
+    for line in t.source_text.split("\n"):
+        cell = line.strip().rstrip("|").strip()
+        if re.match(r"^3\.\d", cell) and cell not in out:
+            out.append(cell)
+    return out
 
 
 def task_text(t: TaskRecord) -> str:
@@ -12,10 +34,15 @@ def task_text(t: TaskRecord) -> str:
     lines: list[str] = []
     if t.target:
         lines.append(f"Mục tiêu: {t.target}")
-    head = f"Nhiệm vụ {t.stt}: " if t.layout == "pipe_table" else (f"STT {t.stt}. " if t.stt else "")
-    lines.append(f"{head}{t.content}")
+    if t.layout == "pipe_table":
+        lines.append(f"Nhiệm vụ: {_source_cell(t)}")
+    else:
+        lines.append(f"STT {t.stt}. {t.content}" if t.stt else t.content)
     if t.activities:
-        acts = "; ".join(f"{a.number} {a.text}".strip() for a in t.activities)
+        cells = _activity_cells(t)
+        acts = (
+            " ".join(cells) if cells else "; ".join(f"{a.number}. {a.text}" for a in t.activities)
+        )
         lines.append(f"Hoạt động: {acts}")
     fields = (
         ("Sản phẩm", t.product),
@@ -23,7 +50,7 @@ def task_text(t: TaskRecord) -> str:
         ("Cơ quan phối hợp", t.partners_text),
         ("Thời gian thực hiện", t.deadline),
         ("Kinh phí", t.budget),
-        ("Ghi chú", t.note),
+        ("Ghi chú", "; ".join(x.strip() for x in t.note.split("\n") if x.strip())),
     )
     lines.extend(f"{name}: {value}" for name, value in fields if value)
     return "\n".join(lines)

@@ -46,7 +46,8 @@ _PLACE_DATE = re.compile(
     r"^(?P<place>[^,]{2,40}),\s*ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})"
 )
 _ANNEX_OF = re.compile(
-    r"kèm theo (?:Quyết định|Kế hoạch) số:?\s*(?P<num>[\w/.-]+)\s+ngày\s+(?P<date>\d{1,2}/\d{1,2}/\d{4})"
+    r"kèm theo (?:Quyết định|Kế hoạch) số:?\s*(?P<num>[\w/.-]+)\s+"
+    r"ngày\s+(?P<date>\d{1,2}/\d{1,2}/\d{4})"
 )
 _SIGN_TITLES = re.compile(r"^(KT\.\s*)?(TM\.\s*)?(PHÓ\s+)?CHỦ TỊCH\b.*$")
 _NAME = re.compile(r"^[A-ZĐÀ-Ỹ][a-zà-ỹđ]+(?:\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+){1,4}$")

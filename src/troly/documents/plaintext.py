@@ -134,4 +134,8 @@ def parse_text(path: Path, doc_id: str, manifest: dict[str, object] | None = Non
     meta.signer = cleaned.meta.get("signer") or found.get("signer")
     meta.issuer = cleaned.meta.get("issuer")
     meta.doc_type = cleaned.meta.get("doc_type")
+    core = {"number", "issued", "signer", "issuer", "doc_type"}
+    meta.extra = {k: v for k, v in cleaned.meta.items() if k not in core}
+    if cleaned.web_title:
+        meta.extra["web_title"] = cleaned.web_title
     return DocumentTree(meta=meta, sections=sections, tasks=tasks, warnings=warnings)

@@ -115,7 +115,7 @@ class _Builder:
 
     def arabic(self, num: str, rest: str, line: int) -> None:
         cur = self.current()
-        if cur is None or cur.kind == "special" and not self._has_roman():
+        if cur is None or (cur.kind == "special" and not self._has_roman()):
             # A numbered paragraph before any Roman section: body text.
             self.text(f"{num}. {rest}", line)
             return
@@ -188,11 +188,7 @@ class _Builder:
         cur = self.current()
         if cur is None:
             cur = self.open_special(PREAMBLE, line)
-        if (
-            continuation_ok
-            and line_text[:1].islower()
-            and (cur.paragraphs or cur.section.title)
-        ):
+        if continuation_ok and line_text[:1].islower() and (cur.paragraphs or cur.section.title):
             last = cur.paragraphs[-1] if cur.paragraphs else cur.section.title
             if not last.rstrip().endswith(TERMINAL):
                 if cur.paragraphs:
@@ -270,5 +266,5 @@ def build_sections(lines: list[tuple[int, str]]) -> StructureResult:
 
 
 def _looks_like_date_or_code(line: str) -> bool:
-    """"15.7.2021 …" or "1.500 người" are not headings."""
+    """ "15.7.2021 …" or "1.500 người" are not headings."""
     return bool(re.match(r"^\d{1,2}\.\d{1,2}\.\d{2,4}\b", line) or re.match(r"^\d+\.\d{3}\b", line))
