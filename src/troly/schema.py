@@ -233,3 +233,59 @@ class SearchResult:
             "text": self.chunk.text,
             "score": round(self.score, 6),
         }
+
+
+@dataclass
+class Citation:
+    """A numbered source of an answer; ``text`` is the cited chunk's source text verbatim."""
+
+    n: int
+    doc_id: str
+    title: str
+    location: str
+    kind: ChunkKind
+    text: str
+    score: float = 0.0
+    chunk_id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "location": self.location,
+            "kind": self.kind,
+            "text": self.text,
+            "score": round(self.score, 6),
+        }
+
+
+@dataclass
+class Answer:
+    """The answer contract shared by `troly ask --json`, the API and the UI.
+
+    ``answer`` carries markers [n] that point at ``citations[n-1]``. ``refused`` is true
+    when the plans do not support an answer (the text then says so politely).
+    """
+
+    question: str
+    answer: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    took_ms: float = 0.0
+    id: str = ""
+    mode: str = "extractive"
+    intent: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "citations": [c.to_dict() for c in self.citations],
+            "took_ms": round(self.took_ms, 1),
+            "mode": self.mode,
+            "intent": self.intent,
+        }

@@ -80,6 +80,60 @@ class RetrievalSettings(BaseModel):
     )
 
 
+class LLMSettings(BaseModel):
+    enabled: bool = Field(
+        False, description="Compose answers with an OpenAI-compatible LLM on top of retrieval."
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8080/v1",
+        description="OpenAI-compatible endpoint (e.g. llama-cpp-python).",
+    )
+    model: str = Field("qwen2.5-1.5b", description="Model name sent to the endpoint.")
+    api_key: str | None = Field(None, description="Bearer key for the endpoint, if it needs one.")
+    timeout: float = Field(
+        20.0, description="Seconds before falling back to the extractive answer."
+    )
+    max_tokens: int = Field(384, description="Longest generated answer.")
+    temperature: float = Field(0.1, description="Sampling temperature.")
+    prompts_dir: Path = Field(
+        PROJECT_ROOT / "prompts", description="Folder of the Jinja2 prompt templates (*.j2)."
+    )
+
+
+class ServerSettings(BaseModel):
+    host: str = Field("127.0.0.1", description="Interface `troly serve` listens on.")
+    port: int = Field(8000, description="Port `troly serve` listens on.")
+    public_url: str | None = Field(
+        None, description="Public base URL of the app (used in the widget snippet on /demo)."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed to call the public API from a browser (the sites that "
+        'embed the widget), e.g. ["https://dichvucong.phuyen.gov.vn"].',
+    )
+    rate_limit_per_minute: int = Field(
+        30, description="Requests per minute per client on public endpoints (0 = off)."
+    )
+    rate_limit_burst: int = Field(10, description="Requests a client may make at once.")
+    max_body_bytes: int = Field(65536, description="Largest request body accepted (bytes).")
+    trust_proxy_headers: bool = Field(
+        False, description="Take the client address from X-Forwarded-For (behind a proxy)."
+    )
+    admin_enabled: bool = Field(False, description="Expose /api/v1/admin/* endpoints.")
+    admin_api_key: str | None = Field(
+        None, description="Key required by admin endpoints (X-API-Key); required if enabled."
+    )
+    feedback_db: Path = Field(
+        PROJECT_ROOT / "data" / "feedback.sqlite3", description="SQLite file for feedback."
+    )
+    log_questions: bool = Field(
+        False, description="Write question text to the logs (off: only ids and timings)."
+    )
+    max_upload_bytes: int = Field(
+        5_000_000, description="Largest file accepted by upload endpoints."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TROLY_", env_nested_delimiter="__", env_file=".env", extra="ignore"
@@ -93,6 +147,8 @@ class Settings(BaseSettings):
     qdrant: QdrantSettings = Field(default_factory=QdrantSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
     max_question_chars: int = Field(2000, description="Longest question accepted.")
 
     @model_validator(mode="after")
@@ -101,6 +157,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "embedding.mode=sentence_transformers needs embedding.model "
                 "(TROLY_EMBEDDING__MODEL): a model name or a local path"
+            )
+        if self.server.admin_enabled and not self.server.admin_api_key:
+            raise ValueError(
+                "server.admin_enabled needs server.admin_api_key (TROLY_SERVER__ADMIN_API_KEY): "
+                "refusing to expose admin endpoints without a key"
             )
         return self
 
