@@ -194,6 +194,7 @@ class Chunk:
     task_id: str = ""
     ordinal: int = 0
     content_hash: str = ""
+    fields: dict[str, str] = field(default_factory=dict)
 
     def to_payload(self) -> dict[str, Any]:
         return asdict(self)

@@ -83,6 +83,19 @@ def task_chunks(tree: DocumentTree) -> list[Chunk]:
                 partners=list(t.partners),
                 deadline=t.deadline,
                 task_id=t.id,
+                fields={
+                    "content": t.content,
+                    "stt": t.stt,
+                    "group": t.group,
+                    "target": t.target,
+                    "lead_text": t.lead_text,
+                    "partners_text": t.partners_text,
+                    "product": t.product,
+                    "deadline": t.deadline,
+                    "budget": t.budget,
+                    "note": t.note,
+                    "layout": t.layout,
+                },
             )
         )
     return out
