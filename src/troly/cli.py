@@ -198,6 +198,52 @@ def search(
 
 
 @app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="The question.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    batch: Annotated[
+        str | None, typer.Option(help="File with one question per line ('-' = stdin).")
+    ] = None,
+    history: Annotated[
+        list[str] | None, typer.Option("--history", help="An earlier question (repeatable).")
+    ] = None,
+    province: Annotated[str | None, typer.Option(help="Only this province.")] = None,
+    doc: Annotated[str | None, typer.Option("--doc", help="Only this document id.")] = None,
+) -> None:
+    """A cited answer (or a polite refusal) for a question, or for every line of --batch."""
+    if question is None and batch is None:
+        _fail("cần một câu hỏi hoặc --batch FILE / give a question or --batch FILE", 2)
+    filters = SearchFilters(province=province, doc_id=doc)
+    svc = _services()
+    try:
+        if not svc.store.exists() or svc.store.count() == 0:
+            _fail("chỉ mục đang trống: hãy chạy `troly ingest` trước / empty index: run it first")
+        questions = _read_batch(batch) if batch else [question or ""]
+        for q in questions:
+            try:
+                answer = svc.answerer.ask(q, history=list(history or []), filters=filters)
+            except QueryError as exc:
+                if batch:
+                    typer.echo(_dump({"question": q, "error": str(exc)}))
+                    continue
+                _fail(str(exc), 2)
+                return
+            if as_json or batch:
+                typer.echo(_dump(answer.to_dict()))
+                continue
+            typer.echo(answer.answer)
+            if answer.citations:
+                typer.echo("\nNguồn:")
+                for c in answer.citations:
+                    typer.echo(f"  [{c.n}] {c.title} › {c.location}")
+            typer.echo(f"({answer.took_ms:.0f} ms)")
+    except (IndexUnavailable, EmbeddingError) as exc:
+        _fail(str(exc))
+    finally:
+        svc.close()
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,

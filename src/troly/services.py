@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from troly.documents import DocumentTree, find_document, load_manifest
 from troly.embedding import Embedder, build_embedder
@@ -15,6 +16,9 @@ from troly.index_store import IndexStore
 from troly.ingestion import IngestSummary, Progress, ingest_corpus
 from troly.retriever import Retriever
 from troly.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from troly.answerer import Answerer
 
 
 @dataclass
@@ -46,10 +50,40 @@ class Services:
             self.settings.max_question_chars,
         )
 
+    @cached_property
+    def plans(self) -> dict[str, list[int]]:
+        """Province → years of the plans in the corpus."""
+        out: dict[str, list[int]] = {}
+        for e in load_manifest(self.settings.corpus_dir):
+            province, year = e.fields.get("province"), e.fields.get("year")
+            if province and year:
+                out.setdefault(str(province), []).append(int(year))
+        return out
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        from troly.answerer import Answerer
+
+        llm = None
+        if self.settings.llm.enabled:
+            from troly.llm import LLMRewriter
+
+            llm = LLMRewriter(self.settings.llm)
+        return Answerer(
+            self.retriever,
+            self.store,
+            self.provinces,
+            self.plans,
+            llm=llm,
+            max_question_chars=self.settings.max_question_chars,
+        )
+
     def document(self, doc_id: str) -> DocumentTree:
         return find_document(self.settings.corpus_dir, doc_id)
 
     def ingest(self, force: bool = False, progress: Progress | None = None) -> IngestSummary:
+        if "answerer" in self.__dict__:
+            self.answerer.invalidate()
         return ingest_corpus(
             self.settings.corpus_dir,
             self.store,

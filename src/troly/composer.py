@@ -1,0 +1,325 @@
+"""Extractive composition: Vietnamese answer text from evidence, with [n] markers.
+
+Pure functions on strings and chunks, no I/O. Every factual phrase in what they
+return is copied from the cited chunk (task fields verbatim, sentences verbatim);
+only the connecting words ("do … chủ trì", "Theo …") are written here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from troly.schema import Chunk
+from troly.text import ABBREVIATIONS, fold
+
+# Words that shape a question but carry no topic (folded).
+QUESTION_WORDS = frozenset(
+    [
+        "ai",
+        "gi",
+        "nao",
+        "bao",
+        "nhieu",
+        "may",
+        "khi",
+        "luc",
+        "dau",
+        "sao",
+        "the",
+        "nhu",
+        "la",
+        "co",
+        "khong",
+        "phai",
+        "duoc",
+        "cua",
+        "o",
+        "tai",
+        "tinh",
+        "nam",
+        "hay",
+        "cho",
+        "biet",
+        "toi",
+        "minh",
+        "em",
+        "xin",
+        "hoi",
+        "vay",
+        "thi",
+        "con",
+        "nhung",
+        "cac",
+        "viec",
+        "va",
+        "voi",
+        "trong",
+        "theo",
+        "ve",
+        "den",
+        "tu",
+        "muc",
+        "tieu",
+        "chi",
+        "tieu",
+        "ke",
+        "hoach",
+        "cchc",
+        "cai",
+        "cach",
+        "hanh",
+        "chinh",
+        "nha",
+        "nuoc",
+        "dat",
+        "ra",
+        "de",
+        "ra",
+        "phan",
+        "dau",
+        "lam",
+    ]
+)
+
+FIGURE = re.compile(r"(?<![\w/.-])\d+(?:[.,]\d+)?\s*%|(?<![\w/.-])\d+(?:[.,]\d+)?(?![\w/%-])")
+YEAR = re.compile(r"^(19|20)\d{2}$")
+_SENT_SPLIT = re.compile(r"(?<=[.;!?])\s+(?=[A-ZĐÀ-Ỹ0-9“\"(-])")
+
+
+@dataclass
+class Scored:
+    text: str
+    score: float
+    chunk: Chunk
+    coverage: float = 0.0
+    has_figure: bool = False
+
+
+@dataclass
+class Evidence:
+    """Citations collected while composing: chunk id → marker number."""
+
+    chunks: list[Chunk] = field(default_factory=list)
+
+    def mark(self, chunk: Chunk) -> int:
+        for i, c in enumerate(self.chunks, start=1):
+            if c.id == chunk.id:
+                return i
+        self.chunks.append(chunk)
+        return len(self.chunks)
+
+
+GENERIC_PHRASES = re.compile(
+    r"\b(nhiem vu|trach nhiem|vai tro|noi dung|duoc giao|nhu the nao|the nao|cu the"
+    r"|la gi|ra sao|o dau|tu dau)\b"
+)
+
+
+def content_terms(question: str, provinces: list[str] | None = None) -> list[str]:
+    """Topic words of a question: folded, minus question words, generic phrases
+    ("nhiệm vụ", "vai trò") and province names."""
+    folded = GENERIC_PHRASES.sub(" ", fold(question))
+    for p in provinces or []:
+        folded = folded.replace(fold(p), " ")
+    words = re.findall(r"[0-9a-z]+(?:[/.][0-9a-z]+)*%?", folded)
+    out: list[str] = []
+    for w in words:
+        if w in QUESTION_WORDS or (len(w) < 2 and not w.isdigit()):
+            continue
+        if w in ABBREVIATIONS:
+            out.extend(x for x in ABBREVIATIONS[w].split() if x not in QUESTION_WORDS)
+            continue
+        out.append(w)
+    return list(dict.fromkeys(out))
+
+
+def bigrams(words: list[str]) -> set[str]:
+    return {f"{a} {b}" for a, b in itertools.pairwise(words)}
+
+
+def _folded_words(text: str) -> list[str]:
+    folded = fold(text)
+    for abbr, full in ABBREVIATIONS.items():
+        if abbr in folded:
+            folded = re.sub(rf"(?<![a-z0-9]){re.escape(abbr)}(?![a-z0-9])", full, folded)
+    return re.findall(r"[0-9a-z]+(?:[/.][0-9a-z]+)*%?", folded)
+
+
+def coverage(terms: list[str], text: str) -> float:
+    """Share of the question's topic words (and word pairs) found in ``text``."""
+    if not terms:
+        return 0.0
+    words = _folded_words(text)
+    present = set(words)
+    uni = sum(1 for t in terms if t in present) / len(terms)
+    qb = bigrams(terms)
+    if not qb:
+        return uni
+    bi = len(qb & bigrams(words)) / len(qb)
+    return 0.7 * uni + 0.3 * bi
+
+
+def figures(text: str) -> list[str]:
+    """Numbers that state a quantity: not years, not parts of codes or dates."""
+    out = []
+    for m in FIGURE.finditer(text):
+        s = m.group(0).strip()
+        if YEAR.match(s):
+            continue
+        out.append(s)
+    return out
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of a chunk (lines first, then sentence ends), verbatim."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        out.extend(p.strip() for p in _SENT_SPLIT.split(line) if p.strip())
+    return out
+
+
+def best_sentences(
+    chunks: list[Chunk], terms: list[str], want_figure: bool, limit: int = 2
+) -> list[Scored]:
+    """The sentences that cover the question best, at most ``limit``, best first."""
+    scored: list[Scored] = []
+    for rank, chunk in enumerate(chunks):
+        for s in sentences(chunk.text):
+            if len(s) < 12:
+                continue
+            cov = coverage(terms, s)
+            has_fig = bool(figures(s))
+            score = cov - 0.02 * rank + (0.15 if want_figure and has_fig else 0.0)
+            scored.append(Scored(s, score, chunk, cov, has_fig))
+    scored.sort(key=lambda x: -x.score)
+    if not scored:
+        return []
+    chosen = [scored[0]]
+    for cand in scored[1:]:
+        if len(chosen) >= limit:
+            break
+        if (
+            cand.score >= 0.8 * chosen[0].score
+            and cand.coverage >= 0.5
+            and cand.text not in {c.text for c in chosen}
+        ):
+            chosen.append(cand)
+    return chosen
+
+
+def quote(text: str, limit: int = 700) -> str:
+    """A sentence as quoted in an answer; over-long ones are cut at a clause boundary."""
+    t = text.strip().rstrip(";").strip()
+    if len(t) <= limit:
+        return t
+    cut = max(t.rfind("; ", 0, limit), t.rfind(", ", 0, limit))
+    return (t[:cut] if cut > limit // 2 else t[:limit]).rstrip() + " …"
+
+
+def plan_name(chunk: Chunk) -> str:
+    year = f" năm {chunk.year}" if chunk.year else ""
+    return f"Kế hoạch CCHC{year} của tỉnh {chunk.province}"
+
+
+FIELD_LABELS = {
+    "lead": "Cơ quan chủ trì",
+    "partners": "Cơ quan phối hợp",
+    "deadline": "Thời gian thực hiện",
+    "product": "Sản phẩm",
+    "budget": "Kinh phí",
+}
+
+
+def _value(text: str) -> str:
+    """A field value as it reads inside a sentence: no trailing full stop."""
+    return text.strip().rstrip(".;,").strip()
+
+
+def _agent(lead: str) -> str:
+    """ "Các sở, ban, ngành" reads "các sở, ban, ngành" after "do"."""
+    return "c" + lead[1:] if lead.startswith("Các ") else lead
+
+
+def task_field(chunk: Chunk, name: str) -> str:
+    f = chunk.fields
+    return _value(
+        {
+            "lead": f.get("lead_text", ""),
+            "partners": f.get("partners_text", ""),
+            "deadline": f.get("deadline", ""),
+            "product": f.get("product", ""),
+            "budget": f.get("budget", ""),
+        }.get(name, "")
+    )
+
+
+def describe_task(chunk: Chunk, n: int, focus: str | None = None, with_plan: bool = True) -> str:
+    """One task record as a sentence: content, lead, partners, product, deadline, budget."""
+    f = chunk.fields
+    content = _value(quote(f.get("content", "") or chunk.text.split("\n")[0], 400))
+    lead = task_field(chunk, "lead")
+    parts: list[str] = []
+    head = f"Theo {plan_name(chunk)} ({chunk.location}), " if with_plan else ""
+    if focus and focus in FIELD_LABELS and focus != "lead":
+        value = task_field(chunk, focus)
+        label = FIELD_LABELS[focus]
+        if value:
+            parts.append(f"{head}{label.lower()} của nhiệm vụ “{content}” là: {value} [{n}].")
+        else:
+            parts.append(
+                f"{head}nhiệm vụ “{content}” không ghi {label.lower()} cụ thể trong kế hoạch [{n}]."
+            )
+        head = ""
+        content = ""
+    if content:
+        if lead:
+            parts.append(f"{head}nhiệm vụ “{content}” do {_agent(lead)} chủ trì [{n}].")
+        else:
+            parts.append(f"{head}nhiệm vụ “{content}” (kế hoạch không ghi cơ quan chủ trì) [{n}].")
+    extras = []
+    for name in ("partners", "product", "deadline", "budget"):
+        if name == focus:
+            continue
+        value = task_field(chunk, name)
+        if value:
+            extras.append(f"{FIELD_LABELS[name].lower()}: {value}")
+    if focus and focus != "lead" and lead:
+        extras.insert(0, f"cơ quan chủ trì: {lead}")
+    if extras:
+        parts.append(_capitalise("; ".join(extras)) + f" [{n}].")
+    return " ".join(parts)
+
+
+def describe_task_short(chunk: Chunk, n: int) -> str:
+    f = chunk.fields
+    content = quote(f.get("content", ""), 220)
+    bits = []
+    lead = task_field(chunk, "lead")
+    if lead:
+        bits.append(f"chủ trì: {lead}")
+    deadline = task_field(chunk, "deadline")
+    if deadline:
+        bits.append(f"thời gian: {deadline}")
+    tail = f" ({'; '.join(bits)})" if bits else ""
+    return f"{content}{tail} [{n}]"
+
+
+def _capitalise(s: str) -> str:
+    return s[:1].upper() + s[1:] if s else s
+
+
+def section_answer(picked: list[Scored], ev: Evidence) -> str:
+    """Verbatim sentences, each with its section and marker."""
+    lines = []
+    for i, sc in enumerate(picked):
+        n = ev.mark(sc.chunk)
+        where = sc.chunk.location
+        prefix = f"Theo {plan_name(sc.chunk)}" if i == 0 else "Ngoài ra"
+        loc = f" (mục {where})" if where and sc.chunk.kind == "section" else f" ({where})"
+        lines.append(f"{prefix}{loc}: “{quote(sc.text)}” [{n}].")
+    return "\n".join(lines)
