@@ -14,7 +14,7 @@ class Prompts:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
 
-    def render(self, name: str, **values: Any) -> str:
+    def render(self, template: str, /, **values: Any) -> str:
         from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
 
         env = Environment(
@@ -24,6 +24,6 @@ class Prompts:
             autoescape=False,
         )
         try:
-            return env.get_template(f"{name}.j2").render(**values).strip()
+            return env.get_template(f"{template}.j2").render(**values).strip()
         except TemplateNotFound as exc:
-            raise PromptError(f"prompt template {name}.j2 not found in {self.folder}") from exc
+            raise PromptError(f"prompt template {template}.j2 not found in {self.folder}") from exc

@@ -1,0 +1,209 @@
+"""The extractive composer, marker parsing and the faithfulness guard on literal strings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from troly.answerer import deadline_periods
+from troly.composer import (
+    Evidence,
+    best_sentences,
+    content_terms,
+    coverage,
+    describe_task,
+    figures,
+    section_answer,
+    sentences,
+)
+from troly.llm import LLMRewriter, claims, guard, parse_markers
+from troly.prompts import PromptError, Prompts
+from troly.schema import Answer, Chunk
+from troly.settings import LLMSettings
+
+pytestmark = pytest.mark.unit
+
+
+def chunk(text: str, kind: str = "section", location: str = "II", **fields: str) -> Chunk:
+    return Chunk(
+        id=f"id-{location}",
+        doc_id="phu-yen-2024",
+        kind=kind,  # type: ignore[arg-type]
+        text=text,
+        embed_text=text,
+        path=location,
+        location=location,
+        headings=[],
+        province="Phú Yên",
+        year=2024,
+        title="Kế hoạch CCHC tỉnh Phú Yên năm 2024",
+        fields=dict(fields),
+    )
+
+
+ROW = chunk(
+    "STT 1. Kế hoạch hoạt động kiểm soát thủ tục hành chính năm 2024\n"
+    "Cơ quan chủ trì: Văn phòng UBND tỉnh\nCơ quan phối hợp: Các sở, ban, ngành\n"
+    "Thời gian thực hiện: Tháng 01/2024",
+    kind="task",
+    location="Phụ lục › III. Cải cách thủ tục hành chính › STT 1",
+    content="Kế hoạch hoạt động kiểm soát thủ tục hành chính năm 2024",
+    lead_text="Văn phòng UBND tỉnh",
+    partners_text="Các sở, ban, ngành",
+    deadline="Tháng 01/2024",
+)
+
+
+def test_describe_task_copies_fields_verbatim_with_marker() -> None:
+    text = describe_task(ROW, 1)
+    assert text.startswith("Theo Kế hoạch CCHC năm 2024 của tỉnh Phú Yên (Phụ lục › III.")
+    assert (
+        "“Kế hoạch hoạt động kiểm soát thủ tục hành chính năm 2024” do Văn phòng UBND tỉnh "
+        "chủ trì [1]."
+        in text
+    )
+    assert "Cơ quan phối hợp: Các sở, ban, ngành; thời gian thực hiện: Tháng 01/2024 [1]." in text
+    # every value in the answer is in the cited chunk
+    for value in ("Văn phòng UBND tỉnh", "Các sở, ban, ngành", "Tháng 01/2024"):
+        assert value in ROW.text
+
+
+def test_describe_task_with_focus_and_missing_field() -> None:
+    text = describe_task(ROW, 2, focus="deadline")
+    assert "thời gian thực hiện của nhiệm vụ" in text and "là: Tháng 01/2024 [2]." in text
+    text = describe_task(ROW, 1, focus="budget")
+    assert "không ghi kinh phí cụ thể" in text
+
+
+def test_sentence_selection_prefers_covering_sentence_with_figure() -> None:
+    c = chunk(
+        "- Nâng cao sự hài lòng của người dân.\n"
+        "- Mức độ hài lòng của người dân, doanh nghiệp về giải quyết TTHC đạt 90%. Mức độ "
+        "hài lòng về TTHC lĩnh vực đất đai đạt tối thiểu 85%."
+    )
+    terms = content_terms(
+        "Mức độ hài lòng của người dân về giải quyết TTHC ở Phú Yên là bao nhiêu?", ["Phú Yên"]
+    )
+    assert "phu" not in terms and "hai" in terms and "thu" in terms  # TTHC expanded
+    picked = best_sentences([c], terms, want_figure=True, limit=1)
+    assert picked[0].text.endswith("đạt 90%.")
+    ev = Evidence()
+    text = section_answer(picked, ev)
+    assert text == (
+        "Theo Kế hoạch CCHC năm 2024 của tỉnh Phú Yên (mục II): “- Mức độ hài lòng của người "
+        "dân, doanh nghiệp về giải quyết TTHC đạt 90%.” [1]."
+    )
+    assert ev.chunks == [c]
+
+
+def test_coverage_and_figures() -> None:
+    assert coverage(["hai", "long"], "mức độ hài lòng") == 1.0
+    assert coverage(["xyz"], "mức độ hài lòng") == 0.0
+    assert figures("đạt 90% vào năm 2024 theo Nghị định 42/2022/NĐ-CP, nhóm 30 tỉnh") == [
+        "90%",
+        "30",
+    ]
+    assert sentences("Câu một. Câu hai!\n- Dòng ba") == ["Câu một.", "Câu hai!", "- Dòng ba"]
+
+
+def test_deadline_periods() -> None:
+    assert deadline_periods("Quý I/2024") == {"Q1/2024"}
+    assert deadline_periods("Trong năm quý I/2024") == {"Q1/2024"}
+    assert deadline_periods("Quý II, III/2025") == {"Q2/2025", "Q3/2025"}
+    assert deadline_periods("Quý I năm 2024 ban hành kế hoạch") == {"Q1/2024"}
+    assert deadline_periods("Tháng 01/2025") == {"M1/2025"}
+    assert deadline_periods("quy i 2024") == {"Q1/2024"}
+    assert deadline_periods("Năm 2024") == set()
+
+
+def test_parse_markers() -> None:
+    assert parse_markers("A [2]. B [1][2]. C [10]") == [2, 1, 10]
+    assert parse_markers("không có") == []
+
+
+def test_claims() -> None:
+    c = claims("Sở Nội vụ chủ trì, hoàn thành Quý I/2024, đạt 95% [1].")
+    assert "Sở Nội vụ" in c and "95%" in c and any("Quý I/2024" in x for x in c)
+
+
+def test_guard_drops_unsupported_sentences() -> None:
+    sources = {1: "Mức độ hài lòng đạt 90%. Sở Nội vụ chủ trì.", 2: "Thời gian: Quý II/2024"}
+    res = guard(
+        "Mức độ hài lòng đạt 90% [1]. Mức độ hài lòng đạt 95% [1]. Sở Tư pháp chủ trì [1]. "
+        "Hạn là Quý II/2024 [2]. Hạn là Quý II/2024 [1]. Đạt 90% mà không trích dẫn. "
+        "Xin cảm ơn quý vị.",
+        sources,
+    )
+    assert res.kept == [
+        "Mức độ hài lòng đạt 90% [1].",
+        "Hạn là Quý II/2024 [2].",
+        "Xin cảm ơn quý vị.",
+    ]
+    reasons = [r for _, r in res.dropped]
+    assert len(reasons) == 4 and "no citation" in reasons
+
+
+class FakeResponse:
+    def __init__(self, content: str | None, status: int = 200) -> None:
+        self.content, self.status = content, status
+
+    def raise_for_status(self) -> None:
+        if self.status >= 400:
+            raise RuntimeError(f"HTTP {self.status}")
+
+    def json(self) -> dict[str, Any]:
+        return {"choices": [{"message": {"content": self.content}}]}
+
+
+class FakeClient:
+    """Stands in for the HTTP endpoint only; the rewriter's own logic runs for real."""
+
+    def __init__(self, reply: FakeResponse | Exception) -> None:
+        self.reply = reply
+        self.calls: list[dict[str, Any]] = []
+
+    def post(self, url: str, **kwargs: Any) -> FakeResponse:
+        self.calls.append({"url": url, **kwargs})
+        if isinstance(self.reply, Exception):
+            raise self.reply
+        return self.reply
+
+
+def _answer() -> Answer:
+    return Answer(question="Ai chủ trì?", answer="extractive [1]", refused=False)
+
+
+def test_rewriter_renumbers_markers_and_keeps_good_sentences() -> None:
+    other = chunk("Nội dung khác", location="I")
+    client = FakeClient(FakeResponse("Văn phòng UBND tỉnh chủ trì, hạn Tháng 01/2024 [2]."))
+    out = LLMRewriter(LLMSettings(enabled=True), client=client).rewrite(_answer(), [other, ROW])
+    assert out is not None and out.mode == "llm"
+    assert out.answer == "Văn phòng UBND tỉnh chủ trì, hạn Tháng 01/2024 [1]."
+    assert [c.location for c in out.citations] == [ROW.location]
+    sent = client.calls[0]["json"]["messages"]
+    assert "[2] Kế hoạch CCHC năm 2024 của tỉnh Phú Yên" in sent[1]["content"]
+    assert client.calls[0]["url"].endswith("/chat/completions")
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        TimeoutError("timed out"),
+        FakeResponse(None, status=500),
+        FakeResponse("Sở Tư pháp chủ trì, hạn Quý IV/2024 [1]."),  # unfaithful
+    ],
+)
+def test_rewriter_falls_back_to_extractive(reply: Any) -> None:
+    out = LLMRewriter(LLMSettings(enabled=True), client=FakeClient(reply)).rewrite(_answer(), [ROW])
+    assert out is None
+
+
+def test_prompts_render_from_folder_and_report_missing(tmp_path: Path) -> None:
+    (tmp_path / "hello.j2").write_text("Xin chào {{ name }}", encoding="utf-8")
+    assert Prompts(tmp_path).render("hello", name="quý vị") == "Xin chào quý vị"
+    with pytest.raises(PromptError):
+        Prompts(tmp_path).render("missing")
+    real = Prompts(LLMSettings().prompts_dir).render("system", refusal_sentence="X")
+    assert "[n]" in real and "X" in real
