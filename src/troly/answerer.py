@@ -39,6 +39,7 @@ from troly.composer import (
     plan_name,
     quote,
     section_answer,
+    specificity,
 )
 from troly.documents.agencies import AGENCY_ALIASES, agency_key, agency_matches
 from troly.index_store import IndexStore
@@ -591,15 +592,20 @@ class Answerer:
         if not results:
             return None
         chunks = [r.chunk for r in results]
-        # A task record answers "who/when/what product" questions, and any question
-        # whose best match is a row.
+        picked = best_sentences(chunks[:8], terms, want_figure)
+        if want_figure:
+            picked = [p for p in picked if p.has_figure] or picked
+        sentence_cov = picked[0].coverage if picked else 0.0
+        # A task record answers "who/when/what product" questions, and any question its
+        # row covers at least as well as the best prose sentence does.
         tasks = [c for c in chunks[:3] if c.kind == "task"]
         task = None
         if tasks:
             cov = {c.id: coverage(terms, c.fields.get("content", "") + " " + c.text) for c in tasks}
-            # near-ties (same coverage to one decimal) go to the better-ranked row
-            best = max(tasks, key=lambda c: (round(cov[c.id], 1), -chunks.index(c)))
-            if cov[best.id] >= threshold and (focus or chunks[0].kind == "task"):
+            spec = {c.id: specificity(terms, c.fields.get("content", "")) for c in tasks}
+            best = max(tasks, key=lambda c: (cov[c.id] + 0.3 * spec[c.id], -chunks.index(c)))
+            margin = 0.15 if focus else 0.0
+            if cov[best.id] >= threshold and cov[best.id] + margin >= sentence_cov:
                 task = best
         if task is not None and want_figure:
             if focus == "budget" and not figures(task.fields.get("budget", "")):
@@ -616,13 +622,10 @@ class Answerer:
                 turn=Turn(q, [task.province], task_chunk=task),
                 support=cov[task.id],
             )
-        picked = best_sentences(chunks[:5], terms, want_figure)
         if not picked or picked[0].coverage < threshold:
             return None
         if want_figure and not any(p.has_figure for p in picked):
             return None
-        if want_figure:
-            picked = [p for p in picked if p.has_figure] or picked
         ev = Evidence()
         text = section_answer(picked, ev)
         top = picked[0].chunk

@@ -113,7 +113,7 @@ class Evidence:
 
 GENERIC_PHRASES = re.compile(
     r"\b(nhiem vu|trach nhiem|vai tro|noi dung|duoc giao|nhu the nao|the nao|cu the"
-    r"|la gi|ra sao|o dau|tu dau)\b"
+    r"|la gi|ra sao|o dau|tu dau|so sanh|khac nhau|giong nhau|giua)\b"
 )
 
 
@@ -159,6 +159,21 @@ def coverage(terms: list[str], text: str) -> float:
         return uni
     bi = len(qb & bigrams(words)) / len(qb)
     return 0.7 * uni + 0.3 * bi
+
+
+def specificity(terms: list[str], text: str) -> float:
+    """Share of ``text``'s words that the question uses: a row named almost word for word
+    by the question beats a longer row that merely contains the same words."""
+    words = [w for w in _folded_words(text) if w not in QUESTION_WORDS]
+    if not words:
+        return 0.0
+    tset = set(terms)
+    return sum(1 for w in words if w in tset) / len(words)
+
+
+def _heading_like(line: str) -> bool:
+    t = line.strip()
+    return len(t) <= 90 and not t.endswith((".", ";", ":"))
 
 
 def figures(text: str) -> list[str]:

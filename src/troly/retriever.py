@@ -22,7 +22,7 @@ from troly.schema import SearchFilters, SearchResult
 from troly.settings import RetrievalSettings
 from troly.text import clean_ws, fold, has_diacritics, query_terms
 
-UNACCENTED_DENSE_FACTOR = 0.15
+UNACCENTED_DENSE_FACTOR = 0.05
 
 
 class QueryError(ValueError):
