@@ -37,7 +37,8 @@ $(VENV)/.dev: pyproject.toml
 	$(PIP) install -q -e '.[dev,st]'
 	touch $(VENV)/.core $@
 
-test: setup-dev ## Set up and run all tests (unit + integration, real Qdrant local mode and model)
+test: setup-dev ## Set up and run all tests (unit + integration + real-browser; real Qdrant local mode and model)
+	bash scripts/ensure_browser.sh
 	$(BIN)/python -m pytest -q
 
 test-unit: setup-dev ## Fast tests only
@@ -50,6 +51,17 @@ lint: setup-dev ## ruff check, ruff format --check, mypy
 
 bench: setup-dev ## Ingest and search benchmark → eval/reports/bench-*.json
 	$(BIN)/python scripts/bench.py
+
+test-llm: setup-dev ## Opt-in: start llama-cpp-python's server with the packaged Qwen2.5-1.5B GGUF, run the LLM tests
+	mkdir -p data; scripts/llm_server.sh 8089 > data/llm_server.log 2>&1 & echo $$! > data/llm_server.pid; \
+	for i in $$(seq 1 600); do curl -sf http://127.0.0.1:8089/v1/models >/dev/null && break; sleep 2; done; \
+	TROLY_LLM__BASE_URL=http://127.0.0.1:8089/v1 $(BIN)/python -m pytest -q -s -m llm tests/llm; rc=$$?; \
+	kill $$(cat data/llm_server.pid) 2>/dev/null; exit $$rc
+
+eval: setup ## Ingest, then evaluate on eval/gold.jsonl vs baselines → eval/reports/runs/<run-id>/
+	$(BIN)/troly ingest && $(BIN)/troly eval
+
+.PHONY: eval test-llm
 
 clean: ## Remove the local index and caches (keeps .venv)
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache

@@ -131,6 +131,10 @@ FIELD_PATTERNS = {
     "product": re.compile(r"san pham|ket qua (la|gi)"),
     "budget": re.compile(r"kinh phi|bao nhieu tien|ty dong|trieu dong|du toan"),
 }
+FIELD_WORDS = frozenset(
+    "thoi han gian hoan thanh thuc hien xong chot co quan don vi phoi hop chu tri san pham "
+    "kinh phi ket qua ai nao bao gio luc khi".split()
+)
 LIST_CUE = re.compile(
     r"nhung (nhiem vu|viec|hoat dong|san pham|noi dung)|(nhiem vu|viec|hoat dong) nao"
     r"|bao nhieu (nhiem vu|viec|hoat dong)|phai lam (gi|nhung)|lam nhung|liet ke|gom (nhung|nhieu)"
@@ -414,7 +418,10 @@ class Answerer:
     # -- follow-ups --------------------------------------------------------------------
     def _is_followup(self, q: str, fq: str, named: list[str]) -> bool:
         terms = content_terms(q, self.provinces)
-        field_only = self._field(fq) is not None and len(terms) <= 3
+        # "Thời hạn hoàn thành là khi nào?", "Cơ quan nào phối hợp?": only field words
+        field_only = self._field(fq) is not None and (
+            len(terms) <= 3 or all(t in FIELD_WORDS for t in terms)
+        )
         return bool(
             FOLLOWUP_CUE.search(fq.strip())
             or field_only

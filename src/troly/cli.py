@@ -254,7 +254,11 @@ def serve(
     from troly.api import create_app
 
     svc = _services()
-    typer.echo(f"troly: http://{host}:{port}/docs (Qdrant: {svc.store.location})")
+    base = f"http://{host}:{port}"
+    typer.echo(
+        f"troly: chat {base}/ui/ · widget demo {base}/demo · API docs {base}/docs "
+        f"(Qdrant: {svc.store.location})"
+    )
     uvicorn.run(create_app(svc), host=host, port=port, log_level="info")
 
 

@@ -1,86 +1,187 @@
-"""FastAPI application factory: a thin shell over :class:`troly.services.Services`."""
+"""FastAPI application factory: one app, one port, a thin shell over :class:`Services`.
+
+``create_app(services)`` serves
+
+* the API under ``/api/v1`` (ask, ask/stream, search, documents, feedback, admin),
+* ``/healthz`` and ``/readyz``,
+* the Gradio chat for civil servants at ``/ui/``,
+* the embeddable widget at ``/widget.js`` and its demo host page at ``/demo``,
+* OpenAPI docs at ``/docs``.
+
+Safety (CORS allowlist, per-client rate limit, body limits, request ids, the catch-all
+error handler) is set up here from ``settings.server``; see :mod:`troly.api.safety`.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import importlib
+import logging
+import os
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
-from troly.documents import DocumentError
-from troly.index_store import IndexUnavailable
-from troly.retriever import QueryError
-from troly.schema import SearchFilters
+from troly.api.errors import install_error_handlers
+from troly.api.routes import admin, ask, documents, feedback, health, search, web
+from troly.api.safety import (
+    BodySizeLimitMiddleware,
+    RateLimitMiddleware,
+    RequestContextMiddleware,
+    TokenBucketLimiter,
+    configure_logging,
+)
+from troly.api.state import AppState, FeedbackStore
 from troly.services import Services
 
 API = "/api/v1"
+UI_PATH = "/ui"
+log = logging.getLogger("troly.api")
+
+TAGS = [
+    {"name": "Hỏi đáp", "description": "Câu trả lời có trích dẫn, một lần hoặc dạng luồng (SSE)."},
+    {"name": "Tìm kiếm", "description": "Các đoạn văn bản liên quan, xếp hạng."},
+    {"name": "Văn bản", "description": "Các kế hoạch trong kho: thông tin, mục lục, nhiệm vụ."},
+    {"name": "Góp ý", "description": "Đánh giá câu trả lời (hữu ích / chưa đúng)."},
+    {"name": "Quản trị", "description": "Cần khoá X-API-Key; chỉ có khi bật server.admin_enabled."},
+    {"name": "Vận hành", "description": "Kiểm tra tiến trình và mức sẵn sàng."},
+]
 
 
-def create_app(services: Services) -> FastAPI:
+def is_public_api(path: str) -> bool:
+    """Paths under the per-client rate limit: the public API (admin has its key)."""
+    return path.startswith(f"{API}/") and not path.startswith(f"{API}/admin/")
+
+
+def body_limit(services: Services) -> Any:
+    server = services.settings.server
+    big = (f"{API}/admin/", f"{API}/review", f"{UI_PATH}/")
+
+    def limit_for(path: str) -> int:
+        return server.max_upload_bytes if path.startswith(big) else server.max_body_bytes
+
+    return limit_for
+
+
+def _warm(services: Services) -> None:
+    """Load the model and prime the answerer's caches at start-up, so /readyz turns ready
+    and the first questions are not slow. Failures are only logged; /readyz reports them."""
+    try:
+        services.embedder  # noqa: B018 - loads the model
+        services.answerer.ask("Ai chủ trì kế hoạch kiểm soát thủ tục hành chính năm 2024?")
+        log.info("warm-up done")
+    except Exception as exc:  # pragma: no cover - depends on the environment
+        log.warning("warm-up incomplete: %s", type(exc).__name__)
+
+
+def _optional(module: str, attr: str) -> Any:
+    """``module.attr`` if another engineer's optional module exists, else None."""
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            return None
+        raise
+    return getattr(mod, attr, None)
+
+
+def create_app(services: Services, *, ui: bool = True, warmup: bool = True) -> FastAPI:
+    """Build the whole web app around ``services`` (nothing global, nothing at import)."""
+    settings = services.settings
+    server = settings.server
+    configure_logging()
+    limiter = TokenBucketLimiter(server.rate_limit_per_minute, server.rate_limit_burst)
+    state = AppState(services=services, limiter=limiter, feedback=FeedbackStore(server.feedback_db))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if warmup:
+            threading.Thread(
+                target=_warm, args=(services,), name="troly-warmup", daemon=True
+            ).start()
+        yield
+
     app = FastAPI(
         title="Trợ lý CCHC (troly)",
-        description="Hỏi đáp có trích dẫn về các kế hoạch cải cách hành chính cấp tỉnh.",
+        description=(
+            "Hỏi đáp có trích dẫn về các kế hoạch cải cách hành chính cấp tỉnh. "
+            "Giao diện hỏi đáp: [/ui/](/ui/) · widget nhúng: [/demo](/demo)."
+        ),
         version="0.1.0",
+        openapi_tags=TAGS,
+        lifespan=lifespan,
     )
+    app.state.troly = state
     app.state.services = services
+    install_error_handlers(app)
 
-    @app.exception_handler(IndexUnavailable)
-    async def _index_down(_: Request, exc: IndexUnavailable) -> JSONResponse:
-        return JSONResponse(
-            status_code=503,
-            content={
-                "detail": "Hệ thống tìm kiếm tạm thời không sẵn sàng. Xin vui lòng thử lại sau."
-            },
-        )
+    app.include_router(health.router)
+    app.include_router(web.router)
+    api = APIRouter(prefix=API)
+    for module in (ask, search, documents, feedback):
+        api.include_router(module.router)
+    if server.admin_enabled:
+        api.include_router(admin.router)
+    app.include_router(api)
+    review = _optional("troly.api.routes.review", "router")
+    if review is not None:
+        paths = [getattr(r, "path", "") for r in review.routes]
+        if any(p.startswith(f"{API}/") for p in paths):
+            app.include_router(review)
+        else:
+            app.include_router(review, prefix=API)
 
-    @app.get("/healthz", summary="Tiến trình đang chạy")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    # Added innermost first: RequestContext → CORS → body limit → rate limit → routes.
+    app.add_middleware(
+        RateLimitMiddleware,
+        limiter=limiter,
+        applies=is_public_api,
+        trust_proxy_headers=server.trust_proxy_headers,
+    )
+    app.add_middleware(BodySizeLimitMiddleware, limit_for=body_limit(services))
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(server.cors_origins),
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Content-Type", "Accept", "X-Request-ID"],
+        expose_headers=["X-Request-ID", "Retry-After"],
+        max_age=600,
+    )
+    app.add_middleware(
+        RequestContextMiddleware,
+        log_questions=server.log_questions,
+        trust_proxy_headers=server.trust_proxy_headers,
+    )
 
-    @app.get("/readyz", summary="Sẵn sàng phục vụ: Qdrant truy cập được, chỉ mục không rỗng")
-    def readyz() -> JSONResponse:
-        health = services.store.health()
-        ready = bool(health.get("reachable") and health.get("points"))
-        body = {"ready": ready, "qdrant": {k: v for k, v in health.items() if k != "location"}}
-        return JSONResponse(status_code=200 if ready else 503, content=body)
-
-    @app.get(f"{API}/search", summary="Tìm các đoạn văn bản liên quan đến câu hỏi")
-    def search(
-        q: Annotated[
-            str, Query(description="Câu hỏi", examples=["Ai chủ trì kiểm soát TTHC ở Phú Yên?"])
-        ],
-        k: Annotated[int, Query(ge=1, le=50)] = 10,
-        province: str | None = None,
-        doc_id: str | None = None,
-        kind: Annotated[str | None, Query(pattern="^(section|task)$")] = None,
-        year: int | None = None,
-    ) -> dict[str, Any]:
-        filters = SearchFilters(province=province, doc_id=doc_id, kind=kind, year=year)  # type: ignore[arg-type]
-        try:
-            results = services.retriever.search(q, k=k, filters=filters)
-        except QueryError as exc:
-            raise HTTPException(status_code=422, detail=str(exc)) from exc
-        return {"question": q, "results": [r.to_dict() for r in results]}
-
-    @app.get(f"{API}/documents", summary="Danh sách văn bản trong kho")
-    def documents() -> list[dict[str, Any]]:
-        from troly.documents import load_manifest
-
-        return [
-            {
-                "doc_id": e.id,
-                **{k: e.fields.get(k) for k in ("province", "year", "number", "title")},
-            }
-            for e in load_manifest(services.settings.corpus_dir)
-        ]
-
-    @app.get(f"{API}/documents/{{doc_id}}", summary="Mục lục và các nhiệm vụ của một văn bản")
-    def document(doc_id: str) -> dict[str, Any]:
-        try:
-            return services.document(doc_id).to_dict()
-        except DocumentError as exc:
-            raise HTTPException(
-                status_code=404, detail=f"Không tìm thấy văn bản '{doc_id}'."
-            ) from exc
-
+    if ui:
+        _mount_ui(app, state)
     return app
+
+
+def _mount_ui(app: FastAPI, state: AppState) -> None:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    try:
+        import gradio as gr
+    except ImportError:  # pragma: no cover - gradio is a dependency
+        log.warning("gradio is not installed: the /ui chat is not served")
+        return
+    from troly.ui import build_ui
+    from troly.ui.chat import UI_CSS, UI_HEAD, ui_theme
+
+    blocks = build_ui(state)
+    gr.mount_gradio_app(
+        app,
+        blocks,
+        path=UI_PATH,
+        footer_links=[],
+        run_history=False,
+        show_error=False,
+        ssr_mode=False,
+        mcp_server=False,
+        theme=ui_theme(),
+        css=UI_CSS,
+        head=UI_HEAD,
+    )

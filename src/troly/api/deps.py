@@ -1,0 +1,50 @@
+"""``Annotated`` dependency aliases shared by the routes."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request
+
+from troly.api.state import AppState
+from troly.services import Services
+from troly.settings import Settings
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.troly
+    return state
+
+
+def get_services(state: Annotated[AppState, Depends(get_state)]) -> Services:
+    return state.services
+
+
+def get_settings(services: Annotated[Services, Depends(get_services)]) -> Settings:
+    return services.settings
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+ServicesDep = Annotated[Services, Depends(get_services)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def require_admin(
+    settings: SettingsDep,
+    x_api_key: Annotated[
+        str | None, Header(alias="X-API-Key", description="Khoá quản trị.")
+    ] = None,
+) -> None:
+    expected = settings.server.admin_api_key
+    if not settings.server.admin_enabled or not expected:
+        raise HTTPException(status_code=404, detail="Không tìm thấy.")
+    if not x_api_key or not hmac.compare_digest(x_api_key.encode(), expected.encode()):
+        raise HTTPException(
+            status_code=401,
+            detail="Thiếu hoặc sai khoá quản trị (X-API-Key).",
+            headers={"WWW-Authenticate": "ApiKey"},
+        )
+
+
+AdminDep = Annotated[None, Depends(require_admin)]

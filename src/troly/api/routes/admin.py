@@ -1,0 +1,171 @@
+"""Admin endpoints (``X-API-Key``): upload and index plans, re-index, export feedback."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import PurePath
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
+from fastapi.responses import StreamingResponse
+
+from troly.api import uploads
+from troly.api.deps import AdminDep, StateDep
+from troly.api.schemas import ErrorResponse, IngestOut
+from troly.api.state import gold_candidate
+from troly.documents import DocumentError, parse, supported_suffixes
+from troly.ingestion import IngestSummary, ingest_paths, ingest_trees
+from troly.schema import DocumentTree
+
+log = logging.getLogger("troly.api")
+router = APIRouter(
+    prefix="/admin",
+    tags=["Quản trị"],
+    responses={
+        401: {"model": ErrorResponse, "description": "Thiếu hoặc sai X-API-Key"},
+        404: {"model": ErrorResponse, "description": "Chức năng quản trị chưa bật"},
+    },
+)
+
+
+def _out(summary: IngestSummary, doc_ids: list[str]) -> IngestOut:
+    return IngestOut(
+        documents=summary.documents,
+        skipped=summary.skipped,
+        sections=summary.sections,
+        tasks=summary.tasks,
+        chunks=summary.chunks,
+        seconds=round(summary.seconds, 2),
+        per_document=summary.per_document,
+        errors=summary.errors,
+        doc_ids=doc_ids,
+    )
+
+
+@router.post(
+    "/ingest",
+    summary="Tải lên và lập chỉ mục văn bản (.txt)",
+    response_model=IngestOut,
+    responses={413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+)
+def ingest(
+    _: AdminDep,
+    state: StateDep,
+    files: Annotated[list[UploadFile], File(description="Một hoặc nhiều tệp .txt (UTF-8).")],
+    province: Annotated[str | None, Form(max_length=100, examples=["Phú Yên"])] = None,
+    year: Annotated[int | None, Form(ge=1990, le=2100, examples=[2026])] = None,
+    title: Annotated[str | None, Form(max_length=500)] = None,
+    number: Annotated[str | None, Form(max_length=100)] = None,
+    doc_id: Annotated[
+        str | None, Form(max_length=100, description="Chỉ khi tải một tệp; mặc định theo tên tệp.")
+    ] = None,
+    force: Annotated[bool, Form()] = False,
+) -> IngestOut:
+    """Phân tích từng tệp thành cây mục và bản ghi nhiệm vụ rồi lập chỉ mục vào Qdrant.
+
+    Tệp lỗi được báo trong `errors`, các tệp còn lại vẫn được nạp.
+    """
+    settings = state.services.settings
+    if doc_id and len(files) != 1:
+        raise HTTPException(status_code=422, detail="doc_id chỉ dùng khi tải lên đúng một tệp.")
+    limit = settings.server.max_upload_bytes
+    trees: list[DocumentTree] = []
+    errors: dict[str, str] = {}
+    for f in files:
+        name = PurePath(f.filename or "van-ban.txt").name
+        suffix = PurePath(name).suffix.lower()
+        did = doc_id or uploads.slug(PurePath(name).stem)
+        if suffix not in supported_suffixes():
+            errors[did] = (
+                f"Định dạng '{suffix or '(không có)'}' chưa được hỗ trợ; "
+                f"hỗ trợ: {', '.join(supported_suffixes())}"
+            )
+            continue
+        data = f.file.read(limit + 1)
+        if len(data) > limit:
+            raise HTTPException(
+                status_code=413, detail=f"Tệp {name} quá lớn (tối đa {limit} byte)."
+            )
+        fields = {"province": province, "year": year, "title": title, "number": number}
+        try:
+            path = uploads.save(settings, did, suffix, data, fields)
+            trees.append(parse(path, did, {k: v for k, v in fields.items() if v}))
+        except DocumentError as exc:
+            errors[did] = str(exc).split(" / ")[0]
+    svc = state.services
+    summary = IngestSummary(errors=errors)
+    if trees:
+        if "answerer" in svc.__dict__:
+            svc.answerer.invalidate()
+        summary = ingest_trees(
+            trees,
+            svc.store,
+            svc.embedder,
+            settings.retrieval.max_chunk_chars,
+            settings.embedding.batch_size,
+            force=force,
+            summary=summary,
+        )
+    log.info("admin ingest: %d indexed, %d errors", summary.documents, len(summary.errors))
+    if not trees and errors:
+        raise HTTPException(
+            status_code=422, detail="; ".join(f"{k}: {v}" for k, v in errors.items())
+        )
+    return _out(summary, [t.doc_id for t in trees])
+
+
+@router.post("/reindex", summary="Lập lại chỉ mục toàn bộ kho văn bản", response_model=IngestOut)
+def reindex(
+    _: AdminDep,
+    state: StateDep,
+    force: Annotated[
+        bool, Query(description="Lập lại cả văn bản không đổi (mặc định: chỉ văn bản đã đổi).")
+    ] = False,
+) -> IngestOut:
+    svc = state.services
+    settings = svc.settings
+    summary = svc.ingest(force=force)
+    extra = uploads.entries(settings)
+    if extra:
+        up = ingest_paths(
+            extra,
+            svc.store,
+            svc.embedder,
+            settings.retrieval.max_chunk_chars,
+            settings.embedding.batch_size,
+            force=force,
+        )
+        for name in ("documents", "skipped", "sections", "tasks", "chunks", "seconds"):
+            setattr(summary, name, getattr(summary, name) + getattr(up, name))
+        summary.per_document.update(up.per_document)
+        summary.errors.update(up.errors)
+    log.info("admin reindex: %d indexed, %d skipped", summary.documents, summary.skipped)
+    return _out(summary, list(summary.per_document))
+
+
+@router.get(
+    "/feedback/export",
+    summary="Xuất góp ý thành ứng viên cho bộ câu hỏi mẫu (JSONL)",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/x-ndjson": {}}}},
+)
+def export_feedback(
+    _: AdminDep,
+    state: StateDep,
+    rating: Annotated[Literal["up", "down"] | None, Query()] = None,
+) -> StreamingResponse:
+    """Mỗi dòng một mục theo định dạng `eval/gold.jsonl` (evidence/facts để trống cho người
+    rà soát điền), kèm khối `feedback` với đánh giá, góp ý và câu trả lời đã đưa ra."""
+    rows = state.feedback.rows(rating)
+
+    def lines() -> Iterator[str]:
+        for row in rows:
+            yield json.dumps(gold_candidate(row), ensure_ascii=False) + "\n"
+
+    return StreamingResponse(
+        lines(),
+        media_type="application/x-ndjson; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="feedback-gold-candidates.jsonl"'},
+    )

@@ -1,0 +1,176 @@
+"""``POST /ask`` (one JSON answer) and ``POST /ask/stream`` (Server-Sent Events)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from troly.api.deps import StateDep
+from troly.api.errors import MSG_UNAVAILABLE
+from troly.api.schemas import AnswerOut, AskRequest, ErrorResponse
+from troly.api.state import AppState
+from troly.index_store import IndexUnavailable
+from troly.retriever import QueryError
+from troly.text import clean_ws
+
+log = logging.getLogger("troly.api")
+router = APIRouter(tags=["Hỏi đáp"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorResponse, "description": "Yêu cầu quá lớn"},
+    422: {"model": ErrorResponse, "description": "Câu hỏi không hợp lệ (trống hoặc quá dài)"},
+    429: {"model": ErrorResponse, "description": "Quá nhiều yêu cầu; xem Retry-After"},
+    503: {"model": ErrorResponse, "description": "Kho chỉ mục (Qdrant) tạm thời không sẵn sàng"},
+}
+
+MSG_EMPTY = "Câu hỏi đang để trống. Xin vui lòng nhập nội dung cần hỏi."
+MSG_TOO_LONG = "Câu hỏi quá dài ({n} ký tự, tối đa {limit}). Xin vui lòng rút gọn câu hỏi."
+
+
+def check_question(question: str, limit: int) -> str:
+    """The question, whitespace-normalised; 422 with a Vietnamese message when unusable."""
+    q = clean_ws(question or "")
+    if not q:
+        raise HTTPException(status_code=422, detail=MSG_EMPTY)
+    if len(q) > limit:
+        raise HTTPException(status_code=422, detail=MSG_TOO_LONG.format(n=len(q), limit=limit))
+    return q
+
+
+def _history(body: AskRequest, state: AppState) -> tuple[list[dict[str, str]], str]:
+    cid = body.conversation_id or state.conversations.new_id()
+    if body.history is not None:
+        history = [
+            {"question": h.question, **({"answer": h.answer} if h.answer else {})}
+            for h in body.history
+        ]
+    else:
+        history = state.conversations.history(cid)
+    return history, cid
+
+
+def _log_question(state: AppState, question: str, cid: str) -> None:
+    if state.services.settings.server.log_questions:
+        log.info("ask conversation=%s question=%r", cid, question)
+    else:
+        log.info("ask conversation=%s chars=%d", cid, len(question))
+
+
+def _finish(
+    state: AppState, answer: dict[str, Any], history: list[dict[str, str]], cid: str
+) -> None:
+    state.remember(answer, history)
+    state.conversations.append(cid, answer.get("question") or "", answer.get("answer") or "")
+    log.info(
+        "answered id=%s refused=%s citations=%d took_ms=%s",
+        answer.get("id"),
+        answer.get("refused"),
+        len(answer.get("citations") or []),
+        answer.get("took_ms"),
+    )
+
+
+@router.post(
+    "/ask",
+    summary="Hỏi một câu, nhận câu trả lời có trích dẫn",
+    response_model=AnswerOut,
+    responses=ERRORS,
+)
+def ask(body: AskRequest, state: StateDep) -> AnswerOut:
+    """Trả lời câu hỏi dựa trên các kế hoạch CCHC; mỗi ý có dấu [n] trỏ tới nguồn trích dẫn.
+
+    Câu hỏi tiếp nối ("Thời hạn là khi nào?") dùng `history` hoặc `conversation_id`.
+    """
+    question = check_question(body.question, state.services.settings.max_question_chars)
+    history, cid = _history(body, state)
+    _log_question(state, question, cid)
+    filters = body.filters.to_filters() if body.filters else None
+    answer = state.services.answerer.ask(question, history=history or None, filters=filters)
+    out = answer.to_dict()
+    _finish(state, out, history, cid)
+    return AnswerOut.model_validate({**out, "conversation_id": cid})
+
+
+def sse(event: str, data: dict[str, Any]) -> str:
+    payload = json.dumps(data, ensure_ascii=False)
+    return f"event: {event}\ndata: {payload}\n\n"
+
+
+_SENTINEL: dict[str, Any] = {}
+
+
+def _next(it: Iterator[dict[str, Any]]) -> dict[str, Any]:
+    return next(it, _SENTINEL)
+
+
+@router.post(
+    "/ask/stream",
+    summary="Hỏi một câu, nhận câu trả lời dạng luồng (Server-Sent Events)",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "Luồng sự kiện `text/event-stream`: nhiều `delta` (đoạn văn bản của "
+            "câu trả lời, kể cả dấu [n]), rồi `citations`, rồi `done` (toàn bộ câu trả lời như "
+            "POST /ask). Mỗi sự kiện: `event: <loại>` và `data: <JSON>`; lỗi giữa chừng: "
+            "`event: error`.",
+            "content": {
+                "text/event-stream": {
+                    "example": 'event: delta\ndata: {"type": "delta", "text": "Văn phòng UBND '
+                    'tỉnh chủ trì [1]."}\n\nevent: citations\ndata: {"type": "citations", '
+                    '"citations": [...]}\n\nevent: done\ndata: {"type": "done", "answer": '
+                    "{...}}\n\n"
+                }
+            },
+        },
+        **ERRORS,
+    },
+)
+async def ask_stream(body: AskRequest, state: StateDep) -> StreamingResponse:
+    """Như POST /ask nhưng gửi câu trả lời dần dần khi đang soạn (dùng cho widget)."""
+    question = check_question(body.question, state.services.settings.max_question_chars)
+    history, cid = _history(body, state)
+    _log_question(state, question, cid)
+    filters = body.filters.to_filters() if body.filters else None
+    it = state.services.answerer.stream(question, history=history or None, filters=filters)
+    # Take the first event before answering 200, so an invalid question (422) or a Qdrant
+    # that is down (503) still gets a proper status code instead of a broken stream.
+    first = await run_in_threadpool(_next, it)
+
+    def events() -> Iterator[str]:
+        event = first
+        try:
+            while event is not _SENTINEL:
+                kind = str(event.get("type") or "message")
+                if kind == "done":
+                    answer = dict(event.get("answer") or {})
+                    answer["conversation_id"] = cid
+                    _finish(state, answer, history, cid)
+                    event = {**event, "answer": answer}
+                yield sse(kind, event)
+                event = next(it, _SENTINEL)
+        except (QueryError, IndexUnavailable) as exc:
+            status = 422 if isinstance(exc, QueryError) else 503
+            detail = str(exc) if status == 422 else MSG_UNAVAILABLE
+            yield sse("error", {"type": "error", "status": status, "detail": detail})
+        except Exception:
+            log.exception("stream failed")
+            yield sse(
+                "error",
+                {
+                    "type": "error",
+                    "status": 500,
+                    "detail": "Đã có lỗi xảy ra trong hệ thống. Xin vui lòng thử lại sau.",
+                },
+            )
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
