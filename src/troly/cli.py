@@ -272,6 +272,21 @@ def status() -> None:
         svc.close()
 
 
+def _register_feature_commands() -> None:
+    """Commands that live with their feature (`troly review`, `troly audit`, `troly eval`)."""
+    from troly.review.cli import register as register_review
+
+    register_review(app)
+    try:
+        from troly.evaluation.cli import register as register_eval
+    except ImportError:  # pragma: no cover - evaluation extras missing
+        return
+    register_eval(app)
+
+
+_register_feature_commands()
+
+
 def main() -> None:
     app()
 

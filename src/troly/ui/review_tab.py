@@ -1,0 +1,190 @@
+"""The "Rà soát dự thảo" tab: paste or upload a draft, see duplicates and contradictions.
+
+Call :func:`build_review_tab` inside an open ``gr.Blocks()`` / ``gr.Tab(...)`` context::
+
+    with gr.Blocks() as demo:
+        with gr.Tab("Rà soát dự thảo"):
+            build_review_tab(services)
+
+The handler logic (:func:`make_review_handler`, :func:`report_rows`) is plain Python so
+it is tested without starting a Gradio server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from troly.review.model import ReviewReport
+
+if TYPE_CHECKING:
+    from troly.review import Reviewer
+    from troly.services import Services
+
+AUTO = "(Tự nhận diện theo nội dung)"
+HEADERS = [
+    "Mức độ",
+    "Loại",
+    "Vị trí trong dự thảo",
+    "Trích dự thảo",
+    "Đối chiếu (văn bản › vị trí)",
+    "Trích văn bản đối chiếu",
+    "Khác biệt",
+    "Độ tương đồng",
+    "Giải thích",
+]
+SEVERITY_VI = {"contradiction": "Mâu thuẫn", "duplicate": "Trùng lặp", "note": "Lưu ý"}
+INTRO = (
+    "Dán nội dung dự thảo kế hoạch (hoặc tải tệp .txt/.docx). Hệ thống đối chiếu từng mục, "
+    "nhiệm vụ và chỉ tiêu với các kế hoạch hiện có: **trùng lặp**, **mâu thuẫn** (khác cơ "
+    "quan chủ trì, thời gian hoặc số liệu cho cùng một nhiệm vụ/chỉ tiêu) và các lỗi trong "
+    "chính dự thảo (trùng số thứ tự, cùng chỉ tiêu ghi hai giá trị)."
+)
+
+
+def _clip(text: str, width: int = 220) -> str:
+    t = " ".join(text.split())
+    return t if len(t) <= width else t[: width - 1].rstrip() + "…"
+
+
+def report_rows(report: ReviewReport) -> list[list[Any]]:
+    """One table row per finding, most severe first."""
+    rows: list[list[Any]] = []
+    for f in report.findings:
+        excerpts = f.corpus_excerpts or [c.text for c in f.citations]
+        cites = "; ".join(f"{c.doc_id} › {c.location}" for c in f.citations)
+        diffs = "; ".join(
+            f"{d.label}: «{_clip(d.draft, 60)}» ≠ «{_clip(d.corpus, 60)}»" for d in f.fields
+        )
+        rows.append(
+            [
+                SEVERITY_VI.get(f.severity, f.severity),
+                f.label,
+                f.draft.location,
+                _clip(f.draft_excerpt or f.draft.text),
+                cites,
+                _clip(excerpts[0]) if excerpts else "",
+                diffs,
+                "" if f.similarity is None else round(f.similarity, 2),
+                f.explanation,
+            ]
+        )
+    return rows
+
+
+def summary_markdown(report: ReviewReport) -> str:
+    sev = report.severity_counts()
+    lines = [
+        f"**Đã kiểm tra {report.items_checked} mục** — {sev['contradiction']} mâu thuẫn, "
+        f"{sev['duplicate']} trùng lặp, {sev['note']} lưu ý "
+        f"({report.took_ms / 1000:.1f} giây).",
+    ]
+    if report.compared_with:
+        lines.append(f"So sánh với: {', '.join(report.compared_with)}.")
+    lines += [f"- ⚠ {w}" for w in report.warnings]
+    if not report.findings:
+        lines.append("Không phát hiện trùng lặp hay mâu thuẫn.")
+    return "\n\n".join(lines)
+
+
+Handler = Callable[
+    [str, Any, str | None, list[str] | None], tuple[str, list[list[Any]], dict[str, Any]]
+]
+
+
+def make_review_handler(get_reviewer: Callable[[], Reviewer]) -> Handler:
+    """The click handler: (text, file, province, against) → (summary, rows, report JSON).
+
+    ``get_reviewer`` is called on each click (the tab builds the reviewer lazily, so the
+    corpus is parsed on first use, not when the UI starts).
+    """
+
+    def handler(
+        text: str, file: Any, province: str | None, against: list[str] | None
+    ) -> tuple[str, list[list[Any]], dict[str, Any]]:
+        from troly.review import ReviewError
+        from troly.review.draft import read_draft_file
+
+        try:
+            draft = text or ""
+            path = getattr(file, "name", file)
+            if path:
+                draft = read_draft_file(Path(str(path)))
+            report = get_reviewer().review(
+                draft,
+                province=None if not province or province == AUTO else province,
+                against=list(against) if against else None,
+            )
+        except ReviewError as exc:
+            return f"⚠ {exc}", [], {}
+        return summary_markdown(report), report_rows(report), report.to_dict()
+
+    return handler
+
+
+def build_review_tab(services: Services) -> None:
+    """Add the review inputs, button and results table to the current Gradio context."""
+    import gradio as gr
+
+    from troly.documents import load_manifest
+    from troly.review import Reviewer
+
+    holder: dict[str, Reviewer] = {}
+
+    def get_reviewer() -> Reviewer:
+        if "r" not in holder:
+            holder["r"] = Reviewer(services)
+        return holder["r"]
+
+    try:
+        doc_ids = [e.id for e in load_manifest(services.settings.corpus_dir)]
+    except Exception:  # a broken manifest must not take the whole UI down
+        doc_ids = []
+    provinces = [AUTO, *services.provinces]
+
+    gr.Markdown(INTRO)
+    with gr.Row():
+        text = gr.Textbox(
+            label="Nội dung dự thảo",
+            lines=12,
+            placeholder="Ví dụ:\na) Ban hành Kế hoạch CCHC năm 2025 của tỉnh\n"
+            "- Cơ quan chủ trì: Sở Nội vụ\n- Thời gian thực hiện: Tháng 12/2024",
+            scale=3,
+        )
+        upload = gr.File(
+            label="Hoặc tải tệp dự thảo (.txt, .docx)",
+            file_types=[".txt", ".docx"],
+            type="filepath",
+            scale=1,
+        )
+    with gr.Row():
+        province = gr.Dropdown(
+            choices=provinces,
+            value=AUTO,
+            label="Tỉnh của dự thảo",
+            info="Chỉ so sánh với kế hoạch của tỉnh này",
+        )
+        against = gr.Dropdown(
+            choices=doc_ids,
+            value=[],
+            multiselect=True,
+            label="So sánh với văn bản (tuỳ chọn)",
+            info="Để trống: theo tỉnh đã chọn",
+        )
+    button = gr.Button("Rà soát", variant="primary")
+    summary = gr.Markdown()
+    table = gr.Dataframe(
+        headers=HEADERS,
+        value=[],
+        label="Kết quả rà soát",
+        interactive=False,
+        wrap=True,
+    )
+    with gr.Accordion("Báo cáo đầy đủ (JSON)", open=False):
+        raw = gr.JSON(label="Báo cáo")
+    button.click(
+        make_review_handler(get_reviewer),
+        inputs=[text, upload, province, against],
+        outputs=[summary, table, raw],
+    )
