@@ -63,6 +63,12 @@ def claims(sentence: str) -> list[str]:
     return [c for c in out if c]
 
 
+def missing_facts(reference: str, candidate: str) -> list[str]:
+    """Numbers, dates and agencies stated in ``reference`` but absent from ``candidate``."""
+    folded = re.sub(r"\s+", " ", fold(MARKER.sub("", candidate)))
+    return [c for c in claims(reference) if re.sub(r"\s+", " ", fold(c)) not in folded]
+
+
 @dataclass
 class GuardResult:
     kept: list[str]
@@ -153,6 +159,12 @@ class LLMRewriter:
         text = " ".join(result.kept)
         if REFUSAL_SENTENCE in text and len(result.kept) == 1:
             return None  # the model declined while retrieval found support: keep extractive
+        lost = missing_facts(answer.answer, text)
+        if lost:
+            # measured with the 1.5B model: answers that pass the guard still drop the
+            # figure or deadline asked for; the extractive answer has it, so keep that
+            log.info("llm answer drops facts of the extractive answer (%s); keeping it", lost)
+            return None
         used = [n for n in parse_markers(text) if 1 <= n <= len(chunks)]
         renumber = {old: new for new, old in enumerate(used, start=1)}
         text = MARKER.sub(lambda m: f"[{renumber.get(int(m.group(1)), int(m.group(1)))}]", text)

@@ -24,6 +24,11 @@ pytestmark = pytest.mark.llm
 BASE_URL = os.environ.get("TROLY_LLM__BASE_URL")
 
 
+def _recall(facts: list[str], text: str) -> float:
+    t = normalize_for_match(text)
+    return sum(normalize_for_match(x) in t for x in facts) / len(facts)
+
+
 @pytest.fixture(scope="module")
 def rewriter() -> LLMRewriter:
     if not BASE_URL:
@@ -54,8 +59,8 @@ def test_llm_answers_are_guarded_and_measured(services: Any, rewriter: LLMRewrit
             srcs = {c.n: c.text for c in out.citations}
             assert not guard(out.answer, srcs).dropped
         f = it["facts"] or [""]
-        facts_llm += sum(normalize_for_match(x) in normalize_for_match(final.answer) for x in f) / len(f)
-        facts_ext += sum(normalize_for_match(x) in normalize_for_match(ext.answer) for x in f) / len(f)
+        facts_llm += _recall(f, final.answer)
+        facts_ext += _recall(f, ext.answer)
     n = len(seconds)
     seconds.sort()
     print(
@@ -64,7 +69,8 @@ def test_llm_answers_are_guarded_and_measured(services: Any, rewriter: LLMRewrit
         f"p50 {seconds[n // 2]:.1f} p95 {seconds[int(n * 0.95) - 1]:.1f}"
     )
     assert n >= 10
-    assert facts_llm / n >= facts_ext / n - 0.1
+    # the guard plus the fact-preservation check keep the LLM from costing facts
+    assert facts_llm / n >= facts_ext / n - 0.02
 
 
 def test_unreachable_endpoint_falls_back(services: Any) -> None:

@@ -18,7 +18,7 @@ from troly.composer import (
     section_answer,
     sentences,
 )
-from troly.llm import LLMRewriter, claims, guard, parse_markers
+from troly.llm import LLMRewriter, claims, guard, missing_facts, parse_markers
 from troly.prompts import PromptError, Prompts
 from troly.schema import Answer, Chunk
 from troly.settings import LLMSettings
@@ -61,8 +61,7 @@ def test_describe_task_copies_fields_verbatim_with_marker() -> None:
     assert text.startswith("Theo Kế hoạch CCHC năm 2024 của tỉnh Phú Yên (Phụ lục › III.")
     assert (
         "“Kế hoạch hoạt động kiểm soát thủ tục hành chính năm 2024” do Văn phòng UBND tỉnh "
-        "chủ trì [1]."
-        in text
+        "chủ trì [1]." in text
     )
     assert "Cơ quan phối hợp: Các sở, ban, ngành; thời gian thực hiện: Tháng 01/2024 [1]." in text
     # every value in the answer is in the cited chunk
@@ -172,7 +171,17 @@ class FakeClient:
 
 
 def _answer() -> Answer:
-    return Answer(question="Ai chủ trì?", answer="extractive [1]", refused=False)
+    return Answer(
+        question="Ai chủ trì?",
+        answer="Văn phòng UBND tỉnh chủ trì, thời gian Tháng 01/2024 [1].",
+        refused=False,
+    )
+
+
+def test_missing_facts() -> None:
+    ref = "Văn phòng UBND tỉnh chủ trì, hạn Tháng 01/2024, đạt 90% [1]."
+    assert missing_facts(ref, "Văn phòng UBND tỉnh chủ trì; hạn tháng 01/2024; 90% [1]") == []
+    assert "90%" in missing_facts(ref, "Văn phòng UBND tỉnh chủ trì, hạn Tháng 01/2024 [1].")
 
 
 def test_rewriter_renumbers_markers_and_keeps_good_sentences() -> None:
