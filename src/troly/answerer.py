@@ -132,8 +132,37 @@ FIELD_PATTERNS = {
     "budget": re.compile(r"kinh phi|bao nhieu tien|ty dong|trieu dong|du toan"),
 }
 FIELD_WORDS = frozenset(
-    "thoi han gian hoan thanh thuc hien xong chot co quan don vi phoi hop chu tri san pham "
-    "kinh phi ket qua ai nao bao gio luc khi".split()
+    [
+        "thoi",
+        "han",
+        "gian",
+        "hoan",
+        "thanh",
+        "thuc",
+        "hien",
+        "xong",
+        "chot",
+        "co",
+        "quan",
+        "don",
+        "vi",
+        "phoi",
+        "hop",
+        "chu",
+        "tri",
+        "san",
+        "pham",
+        "kinh",
+        "phi",
+        "ket",
+        "qua",
+        "ai",
+        "nao",
+        "bao",
+        "gio",
+        "luc",
+        "khi",
+    ]
 )
 LIST_CUE = re.compile(
     r"nhung (nhiem vu|viec|hoat dong|san pham|noi dung)|(nhiem vu|viec|hoat dong) nao"
