@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from troly.documents.agencies import fold, split_agencies
+from troly.documents.agencies import fold
+from troly.documents.records import new_task_record
 from troly.schema import Section, TaskRecord
 
 # field name → patterns of the folded label (as found in the corpus, plus close variants)
@@ -207,16 +208,14 @@ def _record(
     partners_text = fields.get("partners")
     notes = [*extra_notes, *fields.notes]
     notes += [f"Nhãn trường trong văn bản: «{lb}»" for lb in fields.labels]
-    return TaskRecord(
-        id=f"{doc_id}/t{index:03d}",
-        doc_id=doc_id,
-        layout="field_list",
+    return new_task_record(
+        doc_id,
+        index,
+        "field_list",
         location=location,
         group=group,
         stt=stt,
         content=content,
-        lead=split_agencies(lead_text),
-        partners=split_agencies(partners_text),
         lead_text=lead_text,
         partners_text=partners_text,
         product=fields.get("product"),

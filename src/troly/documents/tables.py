@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from troly.documents.agencies import fold, split_agencies
+from troly.documents.records import new_task_record
 from troly.schema import Activity, TaskRecord
 
 TableLayout = Literal["tab_table", "flat_table", "pipe_table"]
@@ -74,45 +75,6 @@ def _location(*parts: str) -> str:
 
 def _group_label(numeral: str, title: str) -> str:
     return f"{numeral.rstrip('.')}. {title.strip()}"
-
-
-def _new_record(
-    doc_id: str,
-    index: int,
-    layout: TableLayout,
-    *,
-    location: str,
-    group: str,
-    stt: str,
-    content: str,
-    lead_text: str,
-    partners_text: str,
-    line: int,
-    source_text: str,
-    product: str = "",
-    deadline: str = "",
-    budget: str = "",
-    note: str = "",
-) -> TaskRecord:
-    return TaskRecord(
-        id=f"{doc_id}/t{index:03d}",
-        doc_id=doc_id,
-        layout=layout,
-        location=location,
-        group=group,
-        stt=stt,
-        content=content,
-        lead=split_agencies(lead_text),
-        partners=split_agencies(partners_text),
-        lead_text=lead_text,
-        partners_text=partners_text,
-        product=product,
-        deadline=deadline,
-        budget=budget,
-        note=note,
-        line=line,
-        source_text=source_text,
-    )
 
 
 def detect_table_layout(lines: Sequence[str]) -> TableLayout | None:
@@ -179,7 +141,7 @@ def parse_tab_table(doc_id: str, lines: list[str], first_line_no: int) -> TableP
                 out.warnings.append(f"line {n}: row before any group heading")
             stt = cells[0].rstrip(".")
             out.records.append(
-                _new_record(
+                new_task_record(
                     doc_id,
                     len(out.records) + 1,
                     "tab_table",
@@ -276,7 +238,7 @@ def parse_flat_table(doc_id: str, lines: list[str], first_line_no: int) -> Table
                 note = "\n".join(filter(None, [note, "Dòng không có STT trong bảng gốc"]))
             src_lines = lines[row[0][0] - first_line_no : row[-1][0] - first_line_no + 1]
             out.records.append(
-                _new_record(
+                new_task_record(
                     doc_id,
                     len(out.records) + 1,
                     "flat_table",
@@ -639,7 +601,7 @@ def _pipe_records(
                 "\n".join(lines[r.start_line - first_line_no : r.end_line - first_line_no + 1])
                 for r in src_rows
             )
-            rec = _new_record(
+            rec = new_task_record(
                 doc_id,
                 len(out.records) + 1,
                 "pipe_table",
