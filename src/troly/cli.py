@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -130,6 +131,40 @@ def inspect(
     typer.echo(_dump(tree.to_dict()) if as_json else _outline(tree))
 
 
+def _answer_questions(
+    question: str | None,
+    batch: str | None,
+    as_json: bool,
+    run: Callable[[Services, str], dict[str, Any]],
+    show: Callable[[dict[str, Any]], None],
+    error_extra: dict[str, Any] | None = None,
+) -> None:
+    """One question or every line of --batch (model and index loaded once): JSON lines for
+    a batch or --json, ``show`` otherwise; a bad line in a batch gives an error object."""
+    if question is None and batch is None:
+        _fail("cần một câu hỏi hoặc --batch FILE / give a question or --batch FILE", 2)
+    svc = _services()
+    try:
+        if not svc.store.exists() or svc.store.count() == 0:
+            _fail("chỉ mục đang trống: hãy chạy `troly ingest` trước / empty index: run it first")
+        for q in _read_batch(batch) if batch else [question or ""]:
+            try:
+                out = run(svc, q)
+            except QueryError as exc:
+                if not batch:
+                    _fail(str(exc), 2)
+                typer.echo(_dump({"question": q, "error": str(exc), **(error_extra or {})}))
+                continue
+            if as_json or batch:
+                typer.echo(_dump(out))
+            else:
+                show(out)
+    except (IndexUnavailable, EmbeddingError) as exc:
+        _fail(str(exc))
+    finally:
+        svc.close()
+
+
 def _read_batch(path: str) -> list[str]:
     text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     return [line.strip() for line in text.splitlines() if line.strip()]
@@ -151,8 +186,6 @@ def search(
     mode: Annotated[str, typer.Option(help="hybrid, dense or lexical.")] = "hybrid",
 ) -> None:
     """Ranked chunks for a question (or for every line of --batch, as JSON lines)."""
-    if question is None and batch is None:
-        _fail("cần một câu hỏi hoặc --batch FILE / give a question or --batch FILE", 2)
     if kind not in (None, "section", "task"):
         _fail("--kind phải là 'section' hoặc 'task'", 2)
     if mode not in ("hybrid", "dense", "lexical"):
@@ -166,35 +199,21 @@ def search(
         kind=kind,  # type: ignore[arg-type]
         lead=normalize_agency(lead) if lead else None,
     )
-    svc = _services()
-    try:
-        if not svc.store.exists() or svc.store.count() == 0:
-            _fail("chỉ mục đang trống: hãy chạy `troly ingest` trước / empty index: run it first")
-        questions = _read_batch(batch) if batch else [question or ""]
-        for q in questions:
-            try:
-                results = svc.retriever.search(q, k=k, filters=filters, mode=mode)
-            except QueryError as exc:
-                if batch:
-                    typer.echo(_dump({"question": q, "error": str(exc), "results": []}))
-                    continue
-                _fail(str(exc), 2)
-                return
-            if as_json or batch:
-                typer.echo(_dump({"question": q, "results": [r.to_dict() for r in results]}))
-            else:
-                typer.echo(f"Câu hỏi: {q}")
-                for r in results:
-                    snippet = r.chunk.text.replace("\n", " ")
-                    snippet = snippet if len(snippet) <= 160 else snippet[:157] + "…"
-                    typer.echo(
-                        f"{r.rank:>2}. [{r.chunk.doc_id} › {r.chunk.location}] "
-                        f"({r.score:.4f}) {snippet}"
-                    )
-    except (IndexUnavailable, EmbeddingError) as exc:
-        _fail(str(exc))
-    finally:
-        svc.close()
+
+    def run(svc: Services, q: str) -> dict[str, Any]:
+        results = svc.retriever.search(q, k=k, filters=filters, mode=mode)
+        return {"question": q, "results": [r.to_dict() for r in results]}
+
+    def show(out: dict[str, Any]) -> None:
+        typer.echo(f"Câu hỏi: {out['question']}")
+        for r in out["results"]:
+            snippet = r["text"].replace("\n", " ")
+            snippet = snippet if len(snippet) <= 160 else snippet[:157] + "…"
+            typer.echo(
+                f"{r['rank']:>2}. [{r['doc_id']} › {r['location']}] ({r['score']:.4f}) {snippet}"
+            )
+
+    _answer_questions(question, batch, as_json, run, show, {"results": []})
 
 
 @app.command()
@@ -211,36 +230,20 @@ def ask(
     doc: Annotated[str | None, typer.Option("--doc", help="Only this document id.")] = None,
 ) -> None:
     """A cited answer (or a polite refusal) for a question, or for every line of --batch."""
-    if question is None and batch is None:
-        _fail("cần một câu hỏi hoặc --batch FILE / give a question or --batch FILE", 2)
     filters = SearchFilters(province=province, doc_id=doc)
-    svc = _services()
-    try:
-        if not svc.store.exists() or svc.store.count() == 0:
-            _fail("chỉ mục đang trống: hãy chạy `troly ingest` trước / empty index: run it first")
-        questions = _read_batch(batch) if batch else [question or ""]
-        for q in questions:
-            try:
-                answer = svc.answerer.ask(q, history=list(history or []), filters=filters)
-            except QueryError as exc:
-                if batch:
-                    typer.echo(_dump({"question": q, "error": str(exc)}))
-                    continue
-                _fail(str(exc), 2)
-                return
-            if as_json or batch:
-                typer.echo(_dump(answer.to_dict()))
-                continue
-            typer.echo(answer.answer)
-            if answer.citations:
-                typer.echo("\nNguồn:")
-                for c in answer.citations:
-                    typer.echo(f"  [{c.n}] {c.title} › {c.location}")
-            typer.echo(f"({answer.took_ms:.0f} ms)")
-    except (IndexUnavailable, EmbeddingError) as exc:
-        _fail(str(exc))
-    finally:
-        svc.close()
+
+    def run(svc: Services, q: str) -> dict[str, Any]:
+        return svc.answerer.ask(q, history=list(history or []), filters=filters).to_dict()
+
+    def show(out: dict[str, Any]) -> None:
+        typer.echo(out["answer"])
+        if out["citations"]:
+            typer.echo("\nNguồn:")
+            for c in out["citations"]:
+                typer.echo(f"  [{c['n']}] {c['title']} › {c['location']}")
+        typer.echo(f"({out['took_ms']:.0f} ms)")
+
+    _answer_questions(question, batch, as_json, run, show)
 
 
 @app.command()
