@@ -488,11 +488,6 @@ class Answerer:
             n = ev.mark(turn.task_chunk)
             text = describe_task(turn.task_chunk, n, focus=focus)
             return Draft(text, ev, intent="followup:task", turn=turn, support=prev.support)
-        if focus and turn.topic_chunk is not None:
-            merged = f"{turn.question} {q}"
-            draft = self._answer(merged, [], filters)
-            draft.intent = f"followup:{draft.intent}"
-            return draft
         merged = f"{turn.question} {q}"
         draft = self._answer(merged, [], filters)
         draft.intent = f"followup:{draft.intent}"
