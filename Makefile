@@ -49,8 +49,16 @@ lint: setup-dev ## ruff check, ruff format --check, mypy
 	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy
 
-bench: setup-dev ## Ingest and search benchmark → eval/reports/bench-*.json
+bench: setup-dev ## Ingest and search benchmark + engine scale curve → eval/reports/bench-*.json
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_scale.py
+
+SIZES ?= 10000,100000
+bench-scale: setup-dev ## Scale curve edge vs local mode (SIZES=10000,100000,1000000), ingest before/after
+	$(BIN)/python scripts/bench_scale.py --sizes $(SIZES)
+
+test-faults: setup-dev ## kill -9 of a real ingest at every moment (the default run covers two)
+	TROLY_TEST_ALL_FAULTS=1 $(BIN)/python -m pytest -q tests/integration/test_ingest_faults.py
 
 test-llm: setup-dev ## Opt-in: start llama-cpp-python's server with the packaged Qwen2.5-1.5B GGUF, run the LLM tests
 	mkdir -p data; scripts/llm_server.sh 8089 > data/llm_server.log 2>&1 & echo $$! > data/llm_server.pid; \
@@ -70,3 +78,4 @@ help: ## This list
 	@awk 'BEGIN {FS = ":.*##"} /^##@/ {printf "\n%s\n", substr($$0, 5)} /^[a-zA-Z_-]+:.*##/ {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: run setup ingest serve setup-dev test test-unit lint bench clean help
+.PHONY: bench-scale test-faults

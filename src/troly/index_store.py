@@ -483,7 +483,7 @@ class _EdgeEngine:
         """Copy the committed generation (if any) to a fresh folder and open it."""
         current = self.current()
         self._collect(keep={current} if current else set())
-        name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        name = f"gen-{_gen_number(current) + 1:08d}-{uuid.uuid4().hex[:8]}"
         path = self.root / name
         if current is None:
             return _EdgeGeneration(path, None)  # created by create()
@@ -536,18 +536,21 @@ class _EdgeEngine:
         return True
 
     def _collect(self, keep: set[str]) -> None:
-        """Remove unpublished (crashed) and superseded generations, keeping the last two."""
+        """Remove unpublished generations (a writer that was killed: numbered above the
+        published one) and superseded ones, keeping the published one and the one
+        before it (a reader may still be finishing a query there)."""
         if not self.root.exists():
             return
         gens = sorted(
             (p for p in self.root.iterdir() if p.is_dir() and p.name.startswith("gen-")),
-            key=lambda p: p.name,
+            key=lambda p: _gen_number(p.name),
         )
         current = self.current()
-        previous = [g.name for g in gens if g.name != current and (g / "troly.json").exists()]
-        keep = set(keep) | ({previous[-1]} if previous else set())
+        number = _gen_number(current)
+        older = [g.name for g in gens if _gen_number(g.name) < number]
+        keep = set(keep) | ({current} if current else set()) | set(older[-1:])
         for g in gens:
-            if g.name not in keep and g.name != current:
+            if g.name not in keep:
                 shutil.rmtree(g, ignore_errors=True)
 
     # -- schema ----------------------------------------------------------------------
@@ -1064,6 +1067,16 @@ def _edge_filter(filters: SearchFilters | None) -> Any:
     import qdrant_edge as e
 
     return e.Filter(must=[_edge_cond(e, k, v) for k, v in conds])
+
+
+def _gen_number(name: str | None) -> int:
+    """The sequence number in ``gen-<number>-<random>`` (0 for none)."""
+    if not name:
+        return 0
+    try:
+        return int(name.split("-")[1])
+    except (IndexError, ValueError):
+        return 0
 
 
 def _fsync_dir(path: Path) -> None:

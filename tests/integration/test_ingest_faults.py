@@ -194,23 +194,73 @@ def test_kill_9_keeps_previous_state_and_rerun_completes(
     running.close()
 
 
-def test_kill_9_after_a_checkpoint_resumes_from_it(baseline: Path, tmp_path: Path) -> None:
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, dict[str, Any]]:
+    import json
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=60) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+def test_kill_9_after_a_checkpoint_resumes_from_it_and_a_running_server_follows(
+    baseline: Path, tmp_path: Path
+) -> None:
     """With checkpoints after every document, a kill after the first changed document
-    leaves it published; the re-run skips it and writes only the rest."""
+    leaves it published; a `troly serve` started before the ingest answers throughout
+    and finds the new text without a restart; the re-run skips what was published."""
     root = _copy_of(baseline, tmp_path)
-    _write_corpus(root / "corpus", 2)
-    v2 = _expected(root / "corpus")
-    _ingest_killed_at(root, "document_done", TROLY_QDRANT__CHECKPOINT_SECONDS="0")
-    store = _store(root)
-    mid = _state(store)
-    assert mid["hashes"].get("doc-a") == v2["doc-a"][0]  # published before the kill
-    assert "doc-c" not in mid["hashes"]
-    res = _ingest(root)
-    assert "1 văn bản (2 không đổi" in res.stdout, res.stdout
-    after = _state(store)
-    assert after["count"] == sum(n for _, n in v2.values()) and after["dupes"] == []
-    assert after["hashes"] == {d: h for d, (h, _) in v2.items()}
-    store.close()
+    port = _free_port()
+    server = subprocess.Popen(
+        [TROLY, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=_env(root),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            try:
+                if _get(base + "/readyz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(1)
+        status, body = _get(base + "/api/v1/search?q=zebra&k=3")
+        assert status == 200 and not any("zebra" in r["text"] for r in body["results"]), body
+
+        _write_corpus(root / "corpus", 2)
+        v2 = _expected(root / "corpus")
+        _ingest_killed_at(root, "document_done", TROLY_QDRANT__CHECKPOINT_SECONDS="0")
+        store = _store(root)
+        mid = _state(store)
+        assert mid["hashes"].get("doc-a") == v2["doc-a"][0]  # published before the kill
+        assert "doc-c" not in mid["hashes"]
+        status, body = _get(base + "/api/v1/search?q=zebra&k=3")  # same server process
+        assert status == 200 and "zebra" in body["results"][0]["text"], body
+
+        res = _ingest(root)
+        assert "1 văn bản (2 không đổi" in res.stdout, res.stdout
+        after = _state(store)
+        assert after["count"] == sum(n for _, n in v2.values()) and after["dupes"] == []
+        assert after["hashes"] == {d: h for d, (h, _) in v2.items()}
+        assert _get(base + "/readyz")[1]["qdrant"]["points"] == after["count"]
+        store.close()
+    finally:
+        server.kill()
+        server.wait(timeout=30)
 
 
 def test_partly_written_document_is_not_taken_as_done() -> None:
