@@ -151,3 +151,48 @@ def test_a_node_that_does_not_answer_gives_a_clear_error(stub: tuple[str, Any]) 
     rec.delay = 0.0
     assert store.health()["reachable"] is True  # recovers without a restart
     store.close()
+
+
+def test_cli_export_then_import_into_a_server(
+    services: Any, tmp_path: Path, stub: tuple[str, Any]
+) -> None:
+    """`troly export` from the embedded store, `troly import --url` into a server."""
+    import os
+    import subprocess
+    import sys
+
+    url, rec = stub
+    troly = str(Path(sys.executable).with_name("troly"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TROLY_")}
+    env["TROLY_QDRANT__PATH"] = str(services.settings.qdrant.path)
+    env["TROLY_DATA_DIR"] = str(tmp_path)
+    path = tmp_path / "p.jsonl.gz"
+    out = subprocess.run(
+        [troly, "export", str(path)], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    n = services.store.count()
+    assert f"{n} điểm" in out.stdout
+    out = subprocess.run(
+        [troly, "import", str(path), "--url", url],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    points = [
+        pt
+        for m, p, b in rec.calls
+        if p.startswith("/collections/troly_chunks/points")
+        for pt in b["points"]
+    ]
+    assert len(points) == n
+    bad = subprocess.run(
+        [troly, "import", str(tmp_path / "missing.jsonl.gz"), "--url", url],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert bad.returncode == 1 and "Lỗi" in bad.stderr
