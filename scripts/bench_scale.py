@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -289,6 +290,49 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
     fig.savefig(path)
 
 
+_ROW = re.compile(
+    r"^(?P<engine>\w+)\s+(?P<chunks>\d+): build (?P<build>[\d.]+) s, optimise (?P<opt>[\d.]+) s; "
+    r"hybrid p50/p95 ms: none (?P<n50>[\d.]+)/(?P<n95>[\d.]+), province (?P<p50>[\d.]+)/"
+    r"(?P<p95>[\d.]+), document (?P<d50>[\d.]+)/(?P<d95>[\d.]+); dense\(province\) p95 "
+    r"(?P<dp95>[\d.]+), lexical\(province\) p95 (?P<lp95>[\d.]+); RSS (?P<rss>[\d.]+) MiB, "
+    r"disk (?P<disk>[\d.]+) MiB; recall@10 (?P<recall>[\d.-]+); load \[(?P<load>[^\]]*)\]"
+)
+
+
+def rows_from_log(text: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Result rows and the ingest result from the printed lines of a run (for a run that
+    was stopped before it wrote its report, e.g. a size that could not finish)."""
+    rows: list[dict[str, Any]] = []
+    ingest = None
+    for line in text.splitlines():
+        m = _ROW.match(line)
+        if m:
+            g = m.groupdict()
+            rows.append(
+                {
+                    "engine": g["engine"],
+                    "chunks": int(g["chunks"]),
+                    "build_s": float(g["build"]),
+                    "optimise_s": float(g["opt"]),
+                    "none": {"hybrid": {"p50": float(g["n50"]), "p95": float(g["n95"])}},
+                    "province": {
+                        "hybrid": {"p50": float(g["p50"]), "p95": float(g["p95"])},
+                        "dense": {"p95": float(g["dp95"])},
+                        "lexical": {"p95": float(g["lp95"])},
+                    },
+                    "document": {"hybrid": {"p50": float(g["d50"]), "p95": float(g["d95"])}},
+                    "rss_mib": float(g["rss"]),
+                    "disk_mib": float(g["disk"]),
+                    "dense_recall_at_10": None if g["recall"] == "-" else float(g["recall"]),
+                    "load_avg": [float(x) for x in g["load"].split(",")],
+                    "from_log": True,
+                }
+            )
+        elif line.startswith("ingest (legal articles, embedding): "):
+            ingest = json.loads(line.split(": ", 1)[1])
+    return rows, ingest
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--sizes", default="10000,100000")
@@ -301,7 +345,27 @@ def main() -> int:
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: temp)")
     ap.add_argument("--worker", nargs=2, metavar=("ENGINE", "SIZE"), help=argparse.SUPPRESS)
     ap.add_argument("--source", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--from-log", type=Path, nargs="+", help="rebuild report+plot from logs")
     args = ap.parse_args()
+
+    if args.from_log:
+        rows, ingest = [], None
+        for log in args.from_log:
+            r, i = rows_from_log(log.read_text(encoding="utf-8"))
+            rows += r
+            ingest = i or ingest
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        rep: dict[str, Any] = {"from_logs": [p.name for p in args.from_log], "scale": rows}
+        if ingest:
+            rep["ingest"] = ingest
+        png = args.out / f"bench-scale-{stamp}.png"
+        plot(rows, png)
+        rep["plot"] = png.name
+        (args.out / f"bench-scale-{stamp}.json").write_text(
+            json.dumps(rep, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        print(f"report: {args.out / f'bench-scale-{stamp}.json'}")
+        return 0
 
     if args.worker:
         row = worker(args.worker[0], int(args.worker[1]), args.source, args.work, args.queries)
