@@ -136,9 +136,10 @@ class EmbeddingCache:
         self.hits += len(texts) - len(missing)
         self.misses += len(missing)
         if missing:
-            vecs = embedder.embed_passages([texts[i] for i in missing])
+            unique = list({keys[i]: i for i in missing}.values())  # same text: embed once
+            vecs = embedder.embed_passages([texts[i] for i in unique])
             rows = []
-            for i, v in zip(missing, vecs, strict=True):
+            for i, v in zip(unique, vecs, strict=True):
                 v = np.asarray(v, dtype=np.float32)
                 found[keys[i]] = v
                 rows.append((keys[i], int(v.shape[0]), v.tobytes()))
