@@ -43,6 +43,13 @@ def _dump(obj: Any) -> str:
 
 @app.command()
 def ingest(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Tệp hoặc thư mục cần nạp (.docx, .doc, .pdf, .html, .txt; có thể trộn lẫn). "
+            "Mặc định: kho văn bản TROLY_CORPUS_DIR (manifest.yaml là tùy chọn)."
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option(help="Re-index documents even if unchanged.")] = False,
     recreate: Annotated[bool, typer.Option(help="Drop the collection first.")] = False,
 ) -> None:
@@ -61,7 +68,21 @@ def ingest(
             bar.n = n
             bar.refresh()
 
-        summary = svc.ingest(force=force, progress=progress)
+        if paths:
+            from troly.documents import entries_for_paths
+            from troly.ingestion import ingest_paths
+
+            summary = ingest_paths(
+                entries_for_paths(list(paths)),
+                svc.store,
+                svc.embedder,
+                svc.settings.retrieval.max_chunk_chars,
+                svc.settings.embedding.batch_size,
+                force=force,
+                progress=progress,
+            )
+        else:
+            summary = svc.ingest(force=force, progress=progress)
         bar.close()
     except (IndexUnavailable, EmbeddingError, DocumentError) as exc:
         _fail(str(exc))

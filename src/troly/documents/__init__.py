@@ -34,6 +34,32 @@ def _parse_txt(path: Path, doc_id: str, manifest: dict[str, Any] | None) -> Docu
 PARSERS: dict[str, Parser] = {".txt": _parse_txt, ".text": _parse_txt}
 
 
+def entries_for_paths(paths: list[Path]) -> list[ManifestEntry]:
+    """Files and folders (any mix of formats) → entries; a folder uses its manifest.yaml
+    when it has one, else every supported file in it (recursively). Ids are file stems,
+    made unique."""
+    out: list[ManifestEntry] = []
+    seen: dict[str, int] = {}
+    for p in paths:
+        # a missing or unsupported file is reported by parse(), not silently skipped
+        found = load_manifest(p) if p.is_dir() else [ManifestEntry(p.stem, p, {})]
+        for e in found:
+            n = seen.get(e.id, 0) + 1
+            seen[e.id] = n
+            out.append(e if n == 1 else ManifestEntry(f"{e.id}-{n}", e.path, e.fields))
+    return out
+
+
+def suffix_for(data: bytes) -> str | None:
+    """The canonical suffix of a supported file's content ('.docx' for a .docx, …)."""
+    from troly.documents.formats import sniff
+
+    kind = sniff(data)
+    mapping = {"txt": ".txt", "html": ".html", "docx": ".docx", "doc": ".doc"}
+    mapping.update({"rtf": ".rtf", "pdf": ".pdf"})
+    return mapping.get(kind)
+
+
 def supported_suffixes() -> list[str]:
     from troly.documents.formats import SUFFIXES
 
@@ -53,8 +79,16 @@ def parse(
     if not p.is_file():
         raise DocumentError(f"Không tìm thấy tệp / file not found: {p}")
     data = p.read_bytes()
-    blocks = read(p, data)
-    tree = assemble(blocks, p, doc_id or p.stem, manifest, hashlib.sha256(data).hexdigest())
+    try:
+        blocks = read(p, data)
+        tree = assemble(blocks, p, doc_id or p.stem, manifest, hashlib.sha256(data).hexdigest())
+    except DocumentError:
+        raise
+    except Exception as exc:  # a reader bug on odd input: report the file, lose nothing else
+        raise DocumentError(
+            f"Tệp {p.name}: lỗi khi đọc ({type(exc).__name__}) / "
+            f"{p.name}: failed to read: {type(exc).__name__}: {exc}"
+        ) from exc
     if not tree.sections and not tree.tasks:
         raise DocumentError(f"Tệp {p.name} không có nội dung / no content found")
     return tree

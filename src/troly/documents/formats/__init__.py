@@ -44,7 +44,7 @@ def sniff(data: bytes) -> str:
     if not data.strip():
         return "empty"
     head = data[:1024]
-    if b"%PDF-" in head:
+    if b"%PDF" in head:
         return "pdf"
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
         try:
