@@ -67,6 +67,9 @@ _SIGN_TITLE = re.compile(
     r"ỦY BAN NHÂN DÂN|HỘI ĐỒNG)\b"
 )
 _NAME = re.compile(r"^(?:[A-ZĐÀ-Ỹ][a-zà-ỹđ]+)(?:\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+){1,4}$")
+_BODY_START = re.compile(
+    r"^(?:Căn cứ|Theo đề nghị|Xét đề nghị|Điều\s+\d|Chương\s|CHƯƠNG\s|[IVX]{1,5}\.\s|\d+\.\s)"
+)
 _DASHES = re.compile(r"^[-_=.…\s]+$")
 
 
@@ -107,13 +110,17 @@ def document_fields(paragraphs: list[str], head: int = 40) -> dict[str, str]:
             found["doc_type"] = t
             title_parts: list[str] = []
             for nxt in top[k + 1 : k + 4]:
-                if _DASHES.match(nxt) or nxt.startswith(("Căn cứ", "Căn\u00a0cứ")):
-                    break
-                if nxt.upper() != nxt and not nxt.lower().startswith(("về ", "v/v", "ban hành")):
+                if (
+                    _DASHES.match(nxt)
+                    or _BODY_START.match(nxt)
+                    or len(nxt) > 300
+                    or (
+                        title_parts
+                        and (nxt.upper() != nxt or title_parts[-1].upper() != title_parts[-1])
+                    )
+                ):
                     break
                 title_parts.append(nxt)
-                if nxt.upper() != nxt:
-                    break
             rest = " ".join(title_parts)
             found["title"] = f"{t} {_sentence_case(rest)[:1].lower()}{_sentence_case(rest)[1:]}"
             found["title"] = found["title"].strip() if rest else t
