@@ -198,6 +198,8 @@ def _rows(tbl: Any) -> list[Any]:
 
 
 def _hidden(el: Any) -> bool:
+    if (el.get("title") or "").lower() in ("header", "footer"):
+        return True  # LibreOffice's page header/footer
     style = el.get("style") or ""
     if style and _HIDDEN.search(style):
         return True

@@ -131,10 +131,15 @@ def table_from_cells(page: Any, table: Any, page_no: int) -> Table | None:
 
 
 def _cell_text(page: Any, box: tuple[float, float, float, float]) -> str:
-    try:
-        crop = page.within_bbox(box)
-    except ValueError:
-        return ""
+    x0, top, x1, bottom = box
+
+    def inside(obj: dict[str, Any]) -> bool:  # by the glyph's centre: ascents overhang
+        if obj.get("object_type") != "char":
+            return False
+        cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return x0 <= cx <= x1 and top <= cy <= bottom
+
+    crop = page.filter(inside)
     lines = _lines_of(crop.extract_words(keep_blank_chars=False, extra_attrs=["size"]), 0)
     return "\n".join(_join_paragraphs(lines, cell=True))
 
@@ -244,6 +249,8 @@ def _join_paragraphs(lines: list[_Line], cell: bool = False) -> list[str]:
                 _NEW_PARA.match(ln.text)
                 or gap > 1.2 * lh
                 or ln.top < prev.bottom - 0.5 * lh  # beside the previous line or a new column
+                or ln.x1 < prev.x0
+                or ln.x0 > prev.x1  # no horizontal overlap: another column of a layout
                 or (ended and (indented or cell))
                 or (ended and ln.x0 > prev.x0 + 8)
                 or (short and not cell)
@@ -296,9 +303,15 @@ def read_pdf_pages(
                 # a one-column "table" is a frame around text, read as text
                 found = [f for f in page.find_tables() if _ncols(f) >= 2]
                 tables = [t for t in (table_from_cells(page, f, k) for f in found) if t]
-                rest = page
-                for f in found:
-                    rest = rest.outside_bbox(f.bbox)
+                boxes = [f.bbox for f in found]
+
+                def outside(obj: dict[str, Any], boxes: list[Any] = boxes) -> bool:
+                    if obj.get("object_type") != "char":
+                        return True
+                    cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+                    return not any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes)
+
+                rest = page.filter(outside) if boxes else page
                 words = rest.extract_words(keep_blank_chars=False, extra_attrs=["size"])
                 lines = _columns(_lines_of(words, k), float(page.width))
                 for t, f in zip(tables, [f for f in found], strict=False):
