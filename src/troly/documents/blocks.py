@@ -67,6 +67,7 @@ class Table:
     page: int | None = None
     line: int = 0
     ocr: bool = False
+    last_page: int | None = None  # a table continued across pages ends here
 
     kind = "table"
 

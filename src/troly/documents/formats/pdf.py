@@ -122,10 +122,18 @@ def table_from_cells(page: Any, table: Any, page_no: int) -> Table | None:
             for c in range(c0, c1):
                 if (r, c) != (r0, c0) and grid[r][c] is None:
                     grid[r][c] = Cell(text, merged_from=(r0, c0))
-    rows = [[c if c is not None else Cell("") for c in row] for row in grid]
-    rows = [r for r in rows if any(c.text for c in r)]
-    if not rows:
+    full = [[c if c is not None else Cell("") for c in row] for row in grid]
+    keep = [r for r, row in enumerate(full) if any(c.text for c in row)]
+    if not keep:
         return None
+    new_index = {old: new for new, old in enumerate(keep)}
+    rows = []
+    for r in keep:
+        for cell in full[r]:
+            if cell.merged_from is not None:
+                origin = new_index.get(cell.merged_from[0])
+                cell.merged_from = None if origin is None else (origin, cell.merged_from[1])
+        rows.append(full[r])
     header = 1 if rows[0][0].text.strip().upper() in ("STT", "TT") else 0
     return Table(rows=rows, header_rows=header, page=page_no)
 
@@ -229,7 +237,9 @@ def _running(pages: list[list[_Line]], heights: list[float]) -> set[str]:
 
 
 def _join_paragraphs(lines: list[_Line], cell: bool = False) -> list[str]:
-    """Printed lines → paragraphs (broken lines re-joined)."""
+    """Printed lines → paragraphs (broken lines re-joined with a space; a word broken at a
+    narrow cell's edge — "25/10/202" + "4" — keeps that space: the page does not say
+    whether the break was inside a word)."""
     paras: list[str] = []
     if not lines:
         return paras
@@ -367,29 +377,55 @@ def read_pdf_pages(
 
 
 def _append_table(blocks: list[Block], table: Table) -> None:
-    """Join a table continued from the previous page (same width, header repeated or not)."""
+    """Join a table continued from the previous page (same width, header repeated or not);
+    a row broken by the page break (its first cell empty, its text going on in lower case)
+    is joined back into the row it continues."""
     prev = blocks[-1] if blocks else None
+    last = (prev.last_page or prev.page) if isinstance(prev, Table) else None
     if (
         isinstance(prev, Table)
-        and prev.page is not None
-        and table.page == prev.page + 1
+        and last is not None
+        and table.page == last + 1
         and prev.width == table.width
     ):
+        prev.last_page = table.page
         rows = table.rows
+        dropped = 0
         if prev.header_rows and [c.text for c in rows[0]] == [c.text for c in prev.rows[0]]:
-            rows = rows[prev.header_rows :]
-        offset = len(prev.rows)
-        for row in rows:
-            prev.rows.append(
-                [
-                    Cell(c.text, c.row_span, c.col_span)
-                    if c.merged_from is None
-                    else Cell(c.text, merged_from=(c.merged_from[0] + offset, c.merged_from[1]))
-                    for c in row
-                ]
-            )
+            dropped = prev.header_rows
+        if len(rows) > dropped and prev.rows and _continues(rows[dropped], prev.rows[-1]):
+            for c, cell in enumerate(rows[dropped]):
+                above = prev.rows[-1][c]
+                if cell.text and cell.is_origin and above.is_origin:
+                    above.text = f"{above.text} {cell.text}".strip()
+            dropped += 1
+        shift = len(prev.rows) - dropped
+        for row in rows[dropped:]:
+            out = []
+            for c in row:
+                if c.merged_from is None:
+                    out.append(Cell(c.text, c.row_span, c.col_span))
+                else:
+                    r0 = max(c.merged_from[0] + shift, len(prev.rows) - 1)
+                    origin = prev.rows[r0][c.merged_from[1]] if r0 < len(prev.rows) else None
+                    text = origin.text if origin is not None else c.text
+                    out.append(Cell(text, merged_from=(r0, c.merged_from[1])))
+            prev.rows.append(out)
         return
     blocks.append(table)
+
+
+def _continues(row: list[Cell], above: list[Cell]) -> bool:
+    """Is ``row`` (first on a new page) the rest of ``above`` broken by the page break? Its
+    first cell (STT) is empty, and its text goes on in lower case or most cells that were
+    filled above are empty (only the columns that overflowed go on)."""
+    texts = [c.text for c in row]
+    first = next((t for t in texts if t.strip()), "")
+    if not first or texts[0].strip():
+        return False
+    filled = [k for k, c in enumerate(above) if c.text.strip() and k > 0]
+    empty_now = sum(1 for k in filled if k < len(texts) and not texts[k].strip())
+    return not first[:1].isupper() or (bool(filled) and empty_now * 2 >= len(filled))
 
 
 def read_pdf(path: Path, data: bytes | None = None, ocr: bool = True) -> BlockDocument:
