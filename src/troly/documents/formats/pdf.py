@@ -399,17 +399,20 @@ def _append_table(blocks: list[Block], table: Table) -> None:
                 if cell.text and cell.is_origin and above.is_origin:
                     above.text = f"{above.text} {cell.text}".strip()
             dropped += 1
-        shift = len(prev.rows) - dropped
+        base = len(prev.rows)
+        shift = base - dropped
         for row in rows[dropped:]:
-            out = []
-            for c in row:
-                if c.merged_from is None:
-                    out.append(Cell(c.text, c.row_span, c.col_span))
-                else:
-                    r0 = max(c.merged_from[0] + shift, len(prev.rows) - 1)
-                    origin = prev.rows[r0][c.merged_from[1]] if r0 < len(prev.rows) else None
-                    text = origin.text if origin is not None else c.text
-                    out.append(Cell(text, merged_from=(r0, c.merged_from[1])))
+            out: list[Cell] = []
+            for cell in row:
+                if cell.merged_from is None:
+                    out.append(Cell(cell.text, cell.row_span, cell.col_span))
+                    continue
+                o_row, o_col = cell.merged_from
+                # an origin in a dropped row (repeated header, re-joined row) is the row above
+                r0 = o_row + shift if o_row >= dropped else base - 1
+                origin = prev.rows[r0][o_col] if 0 <= r0 < len(prev.rows) else None
+                text = origin.text if origin is not None else cell.text
+                out.append(Cell(text, merged_from=(r0, o_col)))
             prev.rows.append(out)
         return
     blocks.append(table)
