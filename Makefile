@@ -54,6 +54,7 @@ lint: setup-dev ## ruff check, ruff format --check, mypy
 
 bench: setup-dev ## Ingest and search benchmark → eval/reports/bench-*.json
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_formats.py
 
 test-llm: setup-dev ## Opt-in: start llama-cpp-python's server with the packaged Qwen2.5-1.5B GGUF, run the LLM tests
 	mkdir -p data; scripts/llm_server.sh 8089 > data/llm_server.log 2>&1 & echo $$! > data/llm_server.pid; \

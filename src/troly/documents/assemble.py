@@ -106,7 +106,7 @@ def assemble(
                         cell = row[col] if col < len(row) else None
                         if cell is not None and cell.is_origin:
                             raw.extend(s for s in cell.text.split("\n") if s.strip())
-            elif records_from_tables(doc_id, [b], dry_run=True):
+            elif records_from_tables(doc_id, [b], dry_run=True)[0]:
                 task_tables.append(b)
             else:
                 raw.extend(table_lines(b))
@@ -141,7 +141,10 @@ def _fill_meta(
     found = document_fields(paragraphs)
     if not manifest.get("title") and found.get("title") and meta.title in ("", meta.doc_id):
         meta.title = found["title"]
-    meta.number = meta.number or found.get("number")
+    number = found.get("number")
+    if number and meta.number and meta.number != number and meta.number.startswith(number):
+        meta.number = number  # "970/QĐ-TTg \"" (OCR noise after the number) → "970/QĐ-TTg"
+    meta.number = meta.number or number
     meta.issued = meta.issued or found.get("issued")
     meta.signer = meta.signer or found.get("signer")
     meta.issuer = meta.issuer or found.get("issuer")
