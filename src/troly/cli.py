@@ -109,6 +109,8 @@ def _outline(tree: DocumentTree) -> str:
         f"{m.title}",
         f"  doc_id={m.doc_id} tỉnh={m.province} năm={m.year} số={m.number} "
         f"ngày ban hành={m.issued} người ký={m.signer}",
+        f"  loại={m.doc_type} cơ quan ban hành={m.issuer} định dạng={m.extra.get('format', '')}"
+        + (f" trang OCR={m.extra['ocr_pages']}" if m.extra.get("ocr_pages") else ""),
         "",
     ]
 
