@@ -39,3 +39,46 @@ def test_ingest_mixed_folder_without_manifest_reports_the_bad_file(tmp_path: Pat
         assert "ke-hoach-2026" in res.stdout and "Sở Tư pháp" in res.stdout
     finally:
         get_settings.cache_clear()
+
+
+def test_admin_upload_reads_the_content_not_the_name(tmp_path: Path, embedder: object) -> None:
+    from fastapi.testclient import TestClient
+
+    from troly.api.app import create_app
+    from troly.services import build_services
+    from troly.settings import QdrantSettings, Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "manifest.yaml").write_text("documents: []\n", encoding="utf-8")
+    key = "k" * 32
+    settings = Settings(
+        corpus_dir=corpus,
+        data_dir=tmp_path,
+        qdrant=QdrantSettings(path=tmp_path / "q"),
+        server={
+            "admin_enabled": True,
+            "admin_api_key": key,
+            "feedback_db": tmp_path / "fb.sqlite3",
+            "rate_limit_per_minute": 0,
+        },
+    )
+    svc = build_services(settings, embedder=embedder)  # type: ignore[arg-type]
+    data = build_docx(tmp_path / "src.docx").read_bytes()
+    try:
+        with TestClient(create_app(svc, ui=False, warmup=False)) as c:
+            r = c.post(
+                "/api/v1/admin/ingest",
+                headers={"X-API-Key": key},
+                files=[
+                    ("files", ("ke-hoach-2026.pdf", data, "application/pdf")),  # a .docx inside
+                    ("files", ("mat.pdf", b"%PDF-1.4\n1 0 obj\n<<", "application/pdf")),
+                ],
+            )
+            assert r.status_code == 200, r.text
+            out = r.json()
+            assert out["doc_ids"] == ["ke-hoach-2026"] and out["tasks"] == 3
+            assert "mat" in out["errors"] and "hỏng" in out["errors"]["mat"]
+            assert (tmp_path / "uploads" / "ke-hoach-2026.docx").is_file()
+    finally:
+        svc.close()

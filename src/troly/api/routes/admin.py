@@ -82,8 +82,11 @@ def ingest(
             raise HTTPException(
                 status_code=413, detail=f"Tệp {name} quá lớn (tối đa {limit} byte)."
             )
-        # the format is read from the content, not the name (a .doc saved as .docx is a .doc)
-        suffix = suffix_for(data) or suffix
+        # a binary format is read from the content, not the name (a .doc saved as .docx is a
+        # .doc); plain text keeps the name's suffix (a .csv is not a plan)
+        sniffed = suffix_for(data)
+        if sniffed and sniffed != ".txt":
+            suffix = sniffed
         if suffix not in supported_suffixes():
             errors[did] = (
                 f"Định dạng '{suffix or '(không có)'}' chưa được hỗ trợ; "

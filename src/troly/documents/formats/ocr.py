@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from troly.documents.blocks import Block
+from troly.documents.blocks import Block, Paragraph
 from troly.documents.formats.common import fail
 
 TIMEOUT_PER_PAGE_S = 120
@@ -102,4 +102,11 @@ def ocr_pages(path: Path, data: bytes, pages: list[int]) -> list[Block]:
     )
     for b in blocks:
         b.ocr = True
-    return blocks
+    return [b for b in blocks if not isinstance(b, Paragraph) or not is_noise(b.text)]
+
+
+def is_noise(text: str) -> bool:
+    """OCR of a stamp, a signature or specks: few letters among the characters read."""
+    chars = [ch for ch in text if not ch.isspace()]
+    alnum = sum(1 for ch in chars if ch.isalnum())
+    return alnum < 2 or alnum < 0.5 * len(chars)
