@@ -75,7 +75,7 @@ DOCS: dict[str, tuple[str, str, str, str, str]] = {
         "Luật",
         "26/2023/QH15",
         "Điều 3. Giải thích từ ngữ",
-        "Luật Căn cước quy định về những nội dung gì?",
+        "Hệ thống định danh và xác thực điện tử là gì?",
     ),
     "tt-02-2021-TT-BTC_phi-kiem-dinh-pccc": (
         "pdf",
