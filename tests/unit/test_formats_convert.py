@@ -133,3 +133,19 @@ def test_scanned_page_without_ocr_is_a_clear_error(
         parse(scan)
     msg = str(err.value)
     assert "scan.pdf" in msg and "OCR" in msg and "tesseract-ocr-vie" in msg
+
+
+@needs_lo
+@pytest.mark.skipif(shutil.which("pdfunite") is None, reason="poppler-utils NOT installed")
+def test_text_pdf_with_an_image_page_keeps_its_text_without_ocr(
+    converted: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    scan = _scan(tmp_path)
+    both = tmp_path / "text-then-scan.pdf"
+    subprocess.run(["pdfunite", str(converted["pdf"]), str(scan), str(both)], check=True)
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    doc = read(both)
+    assert doc.ocr_pages == [doc.pages] and any("not OCR" in w for w in doc.warnings)
+    check_numbering([p.text for p in doc.paragraphs()])

@@ -438,9 +438,13 @@ def read_pdf(path: Path, data: bytes | None = None, ocr: bool = True) -> BlockDo
     blocks, n_pages, scanned = read_pdf_pages(path, data)
     warnings: list[str] = []
     fmt = "pdf"
+    has_text = any(isinstance(b, Paragraph) and b.text.strip() for b in blocks)
     if scanned:
-        if not ocr:
-            warnings.append(f"scanned pages without OCR: {scanned}")
+        if not ocr or (has_text and not ocr_mod.available()):
+            # a text PDF with an image-only page (a logo, a signature): keep the text, say so
+            warnings.append(
+                f"pages {scanned} look scanned and were not OCR'd (OCR not installed or off)"
+            )
         else:
             ocr_blocks = ocr_mod.ocr_pages(path, data, scanned)
             blocks = _merge_by_page(blocks, ocr_blocks)
