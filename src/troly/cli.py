@@ -43,6 +43,13 @@ def _dump(obj: Any) -> str:
 
 @app.command()
 def ingest(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Tệp hoặc thư mục cần nạp (.docx, .doc, .pdf, .html, .txt; có thể trộn lẫn). "
+            "Mặc định: kho văn bản TROLY_CORPUS_DIR (manifest.yaml là tùy chọn)."
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option(help="Re-index documents even if unchanged.")] = False,
     recreate: Annotated[bool, typer.Option(help="Drop the collection first.")] = False,
 ) -> None:
@@ -75,7 +82,12 @@ def ingest(
                 inner.set_postfix_str(f"ghi / writing {done}/{total}")
                 inner.refresh()
 
-        summary = svc.ingest(force=force, progress=progress, detail=detail)
+        entries = None
+        if paths:
+            from troly.documents import entries_for_paths
+
+            entries = entries_for_paths(list(paths))
+        summary = svc.ingest(force=force, progress=progress, detail=detail, entries=entries)
         inner.close()
         bar.close()
     except (IndexUnavailable, EmbeddingError, DocumentError) as exc:
@@ -103,6 +115,8 @@ def _outline(tree: DocumentTree) -> str:
         f"{m.title}",
         f"  doc_id={m.doc_id} tỉnh={m.province} năm={m.year} số={m.number} "
         f"ngày ban hành={m.issued} người ký={m.signer}",
+        f"  loại={m.doc_type} cơ quan ban hành={m.issuer} định dạng={m.extra.get('format', '')}"
+        + (f" trang OCR={m.extra['ocr_pages']}" if m.extra.get("ocr_pages") else ""),
         "",
     ]
 

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 ChunkKind = Literal["section", "task"]
-TaskLayout = Literal["tab_table", "flat_table", "pipe_table", "field_list"]
+TaskLayout = Literal["tab_table", "flat_table", "pipe_table", "field_list", "table"]
 
 
 @dataclass

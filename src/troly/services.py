@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from troly.documents import DocumentTree, find_document, load_manifest
+from troly.documents import DocumentTree, ManifestEntry, find_document, load_manifest
 from troly.embedding import Embedder, EmbeddingCache, build_embedder
 from troly.index_store import IndexStore
-from troly.ingestion import Detail, IngestSummary, Progress, ingest_corpus
+from troly.ingestion import Detail, IngestSummary, Progress, ingest_paths
 from troly.retriever import Retriever
 from troly.settings import Settings, get_settings
 
@@ -85,14 +85,19 @@ class Services:
         return find_document(self.settings.corpus_dir, doc_id)
 
     def ingest(
-        self, force: bool = False, progress: Progress | None = None, detail: Detail | None = None
+        self,
+        force: bool = False,
+        progress: Progress | None = None,
+        detail: Detail | None = None,
+        entries: list[ManifestEntry] | None = None,
     ) -> IngestSummary:
+        """Index the corpus folder, or the given files (``troly ingest PATH …``)."""
         if "answerer" in self.__dict__:
             self.answerer.invalidate()
         cache = self.embedding_cache()
         try:
-            summary = ingest_corpus(
-                self.settings.corpus_dir,
+            summary = ingest_paths(
+                load_manifest(self.settings.corpus_dir) if entries is None else entries,
                 self.store,
                 self.embedder,
                 self.settings.retrieval.max_chunk_chars,

@@ -237,6 +237,8 @@ def test_api_review(services: Any) -> None:
     assert client.post("/api/v1/review", json={"text": " "}).status_code == 422
     assert client.post("/api/v1/review", json={"text": "x", "against": ["nope"]}).status_code == 422
     r = client.post("/api/v1/review", files={"file": ("d.pdf", b"%PDF", "application/pdf")})
+    assert r.status_code == 422 and "corrupt" in r.json()["detail"]  # read, found corrupt
+    r = client.post("/api/v1/review", files={"file": ("d.png", b"\x89PNG\r\n\x1a\n", "x")})
     assert r.status_code == 415
     if not docx_available():
         r = client.post("/api/v1/review", files={"file": ("d.docx", b"PK\x03\x04", "x")})

@@ -117,10 +117,13 @@ def test_duplicate_numbers_are_reported(trees: dict[str, Any]) -> None:
 def test_bad_inputs(tmp_path: Any) -> None:
     with pytest.raises(DocumentError, match="not found"):
         parse(tmp_path / "missing.txt")
-    (tmp_path / "x.pdf").write_bytes(b"%PDF-1.4")
-    with pytest.raises(DocumentError, match="unsupported"):
+    (tmp_path / "x.pdf").write_bytes(b"%PDF-1.4")  # .pdf is read now: a truncated one
+    with pytest.raises(DocumentError, match="corrupt"):
         parse(tmp_path / "x.pdf")
-    (tmp_path / "latin1.txt").write_bytes("Kế hoạch".encode("utf-16"))
+    (tmp_path / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    with pytest.raises(DocumentError, match="unsupported"):
+        parse(tmp_path / "x.png")
+    (tmp_path / "latin1.txt").write_bytes(b"K\xea ho\xe1ch n\xe3m 2024")
     with pytest.raises(DocumentError, match="UTF-8"):
         parse(tmp_path / "latin1.txt")
     (tmp_path / "empty.txt").write_text("\n\n  \n", encoding="utf-8")

@@ -325,8 +325,11 @@ def test_detect_year_only_from_the_title_block() -> None:
 
 def test_read_draft_bytes_formats() -> None:
     assert read_draft_bytes("d.txt", "Dự thảo".encode()) == "Dự thảo"
-    with pytest.raises(ReviewError) as err:
+    with pytest.raises(ReviewError) as err:  # a PDF is read now: a truncated one is corrupt
         read_draft_bytes("d.pdf", b"%PDF")
+    assert err.value.status == 422 and "corrupt" in str(err.value)
+    with pytest.raises(ReviewError) as err:
+        read_draft_bytes("d.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
     assert err.value.status == 415
     with pytest.raises(ReviewError) as err:
         read_draft_bytes("d.txt", b"\xff\xfe\xfa")

@@ -1,8 +1,11 @@
 """Documents → :class:`~troly.schema.DocumentTree`.
 
-``parse(path)`` dispatches on the file suffix through :data:`PARSERS`. Plain text is
-supported now; .docx/.pdf/.html register here with the same signature (they would
-convert to lines and reuse :mod:`troly.documents.structure` and the table parsers).
+``parse(path)`` reads any supported file, whatever its name says: a reader chosen by the
+file's content (:mod:`troly.documents.formats`) turns it into blocks
+(:mod:`troly.documents.blocks`), and :mod:`troly.documents.assemble` turns blocks into the
+tree (structure, task tables, field lists, metadata)::
+
+    formats/ (txt, docx, doc, pdf+ocr, html) → blocks → assemble → DocumentTree
 """
 
 from __future__ import annotations
@@ -19,8 +22,7 @@ from troly.schema import DocumentTree
 Parser = Callable[[Path, str, "dict[str, Any] | None"], DocumentTree]
 
 
-class DocumentError(ValueError):
-    """A document that cannot be read or parsed; the message is shown to the user."""
+from troly.documents.errors import DocumentError  # noqa: E402  (re-exported)
 
 
 def _parse_txt(path: Path, doc_id: str, manifest: dict[str, Any] | None) -> DocumentTree:
@@ -32,33 +34,70 @@ def _parse_txt(path: Path, doc_id: str, manifest: dict[str, Any] | None) -> Docu
 PARSERS: dict[str, Parser] = {".txt": _parse_txt, ".text": _parse_txt}
 
 
+def entries_for_paths(paths: list[Path]) -> list[ManifestEntry]:
+    """Files and folders (any mix of formats) → entries; a folder uses its manifest.yaml
+    when it has one, else every supported file in it (recursively). Ids are file stems,
+    made unique."""
+    out: list[ManifestEntry] = []
+    seen: dict[str, int] = {}
+    for p in paths:
+        # a missing or unsupported file is reported by parse(), not silently skipped
+        found = load_manifest(p) if p.is_dir() else [ManifestEntry(p.stem, p, {})]
+        for e in found:
+            n = seen.get(e.id, 0) + 1
+            seen[e.id] = n
+            out.append(e if n == 1 else ManifestEntry(f"{e.id}-{n}", e.path, e.fields))
+    return out
+
+
+def suffix_for(data: bytes) -> str | None:
+    """The canonical suffix of a supported file's content ('.docx' for a .docx, …)."""
+    from troly.documents.formats import sniff
+
+    kind = sniff(data)
+    mapping = {"txt": ".txt", "html": ".html", "docx": ".docx", "doc": ".doc"}
+    mapping.update({"rtf": ".rtf", "pdf": ".pdf"})
+    return mapping.get(kind)
+
+
 def supported_suffixes() -> list[str]:
-    return sorted(PARSERS)
+    from troly.documents.formats import SUFFIXES
+
+    return sorted(SUFFIXES)
 
 
 def parse(
     path: str | Path, doc_id: str | None = None, manifest: dict[str, Any] | None = None
 ) -> DocumentTree:
     """Parse one file. Raises :class:`DocumentError` with a clear message on bad input."""
+    import hashlib
+
+    from troly.documents.assemble import assemble
+    from troly.documents.formats import read
+
     p = Path(path)
     if not p.is_file():
         raise DocumentError(f"Không tìm thấy tệp / file not found: {p}")
-    parser = PARSERS.get(p.suffix.lower())
-    if parser is None:
-        raise DocumentError(
-            f"Định dạng '{p.suffix or '(không có)'}' chưa được hỗ trợ / unsupported format; "
-            f"supported: {', '.join(supported_suffixes())}"
-        )
+    data = p.read_bytes()
     try:
-        p.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
+        blocks = read(p, data)
+        tree = assemble(blocks, p, doc_id or p.stem, manifest, hashlib.sha256(data).hexdigest())
+    except DocumentError:
+        raise
+    except Exception as exc:  # a reader bug on odd input: report the file, lose nothing else
         raise DocumentError(
-            f"Tệp {p.name} không phải văn bản UTF-8 / not UTF-8 text (byte {exc.start})"
+            f"Tệp {p.name}: lỗi khi đọc ({type(exc).__name__}) / "
+            f"{p.name}: failed to read: {type(exc).__name__}: {exc}"
         ) from exc
-    tree = parser(p, doc_id or p.stem, manifest)
     if not tree.sections and not tree.tasks:
         raise DocumentError(f"Tệp {p.name} không có nội dung / no content found")
     return tree
+
+
+def is_supported(path: Path) -> bool:
+    from troly.documents.formats import SUFFIXES
+
+    return path.suffix.lower() in SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -74,8 +113,8 @@ def load_manifest(corpus_dir: Path) -> list[ManifestEntry]:
     if not mf.exists():
         return [
             ManifestEntry(p.stem, p, {})
-            for p in sorted(corpus_dir.iterdir())
-            if p.suffix.lower() in PARSERS
+            for p in sorted(corpus_dir.rglob("*"))
+            if p.is_file() and is_supported(p) and not p.name.startswith((".", "~$"))
         ]
     try:
         data = yaml.safe_load(mf.read_text(encoding="utf-8")) or {}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 from troly.documents.fields import records_from_field_sections
 from troly.documents.metadata import clean_lines, header_fields, strip_pipes
-from troly.documents.structure import build_sections
+from troly.documents.structure import StructureResult, build_sections
 from troly.documents.tables import (
     TableParse,
     detect_table_layout,
@@ -17,6 +18,11 @@ from troly.documents.tables import (
 )
 from troly.schema import DocumentMeta, DocumentTree, Section, TaskRecord
 from troly.text import nfc
+
+# A structure parser: content lines (line number, text) → section forest. The plan heading
+# parser (I. → 1. → a)) is the default; a legal one (Chương/Mục/Điều/khoản/điểm) plugs in
+# through troly.documents.assemble.STRUCTURES.
+StructureFn = Callable[[list[tuple[int, str]]], StructureResult]
 
 APPENDIX_TITLES = {"PHỤ LỤC", "PHU LUC"}
 APPENDIX_PATH = "Phụ lục"
@@ -81,18 +87,33 @@ def _appendix_section(parse: TableParse, line: int) -> Section:
 def parse_text(path: Path, doc_id: str, manifest: dict[str, object] | None = None) -> DocumentTree:
     data = path.read_bytes()
     raw = nfc(data.decode("utf-8")).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return tree_from_lines(raw, path, doc_id, manifest, hashlib.sha256(data).hexdigest())
+
+
+def tree_from_lines(
+    raw: list[str],
+    path: Path,
+    doc_id: str,
+    manifest: dict[str, object] | None,
+    content_hash: str,
+    appendix_tables: bool = True,
+    structure: StructureFn | None = None,
+) -> DocumentTree:
+    """Lines of text (one paragraph per line) → tree: chrome and metadata, sections by
+    ``structure`` (the plan heading parser unless another is given), then the appendix
+    table layouts recovered from the lines (``appendix_tables``) or field lists."""
     cleaned = clean_lines(raw)
     removed = {n for n, _ in cleaned.removed}
     warnings: list[str] = []
     if cleaned.removed:
         warnings.append(f"web-page chrome removed: {len(cleaned.removed)} lines")
 
-    start = _appendix_start(raw)
+    start = _appendix_start(raw) if appendix_tables else None
     body = [(n, strip_pipes(t)) for n, t in cleaned.lines if start is None or n <= start]
     body = drop_repeated_blocks(body, warnings)
-    structure = build_sections(body)
-    warnings.extend(structure.warnings)
-    sections = structure.sections
+    built = (structure or build_sections)(body)
+    warnings.extend(built.warnings)
+    sections = built.sections
 
     tasks: list[TaskRecord] = []
     if start is not None:
@@ -121,7 +142,7 @@ def parse_text(path: Path, doc_id: str, manifest: dict[str, object] | None = Non
         tasks = records_from_field_sections(doc_id, flat)
 
     meta = DocumentMeta(doc_id=doc_id, source_path=str(path))
-    meta.content_hash = hashlib.sha256(data).hexdigest()
+    meta.content_hash = content_hash
     found = header_fields(cleaned.lines)
     mf = manifest or {}
     meta.title = str(mf.get("title") or cleaned.web_title or doc_id)

@@ -100,15 +100,25 @@ def docx_to_text(data: bytes) -> str:
 
 
 def read_draft_bytes(name: str, data: bytes) -> str:
-    """The text of an uploaded or read draft file, by its suffix (.txt/.text/.md/.docx)."""
+    """The text of an uploaded or read draft file. The format is read from the content
+    (troly.documents.formats): .docx/.doc/.pdf/.html through their readers (automatic
+    numbering rendered, tables as tab-separated rows), plain text as UTF-8."""
+    from troly.documents.formats import sniff
+
     suffix = Path(name).suffix.lower()
-    if suffix == DOCX_SUFFIX:
-        return docx_to_text(data)
-    if suffix not in TEXT_SUFFIXES:
+    kind = sniff(data)
+    if kind in ("docx", "doc", "rtf", "pdf", "html"):
+        from troly.documents.formats import read
+
+        try:
+            return read(Path(name), data).text()
+        except DocumentError as exc:
+            raise ReviewError(str(exc), status=422) from exc
+    if (kind != "txt" and kind != "empty") or suffix not in (*TEXT_SUFFIXES, ""):
         shown = suffix or "(không có)"
         raise ReviewError(
-            f"Định dạng '{shown}' chưa được hỗ trợ; xin vui lòng dùng .txt hoặc .docx. / "
-            f"Unsupported format '{shown}': use .txt or .docx.",
+            f"Định dạng '{shown}' chưa được hỗ trợ; xin vui lòng dùng .docx, .doc, .pdf, .html "
+            f"hoặc .txt. / Unsupported format '{shown}': use .docx, .doc, .pdf, .html or .txt.",
             status=415,
         )
     try:

@@ -36,7 +36,8 @@ HEADERS = [
 ]
 SEVERITY_VI = {"contradiction": "Mâu thuẫn", "duplicate": "Trùng lặp", "note": "Lưu ý"}
 INTRO = (
-    "Dán nội dung dự thảo kế hoạch (hoặc tải tệp .txt/.docx). Hệ thống đối chiếu từng mục, "
+    "Dán nội dung dự thảo kế hoạch (hoặc tải tệp Word, PDF, HTML, .txt). "
+    "Hệ thống đối chiếu từng mục, "
     "nhiệm vụ và chỉ tiêu với các kế hoạch hiện có: **trùng lặp**, **mâu thuẫn** (khác cơ "
     "quan chủ trì, thời gian hoặc số liệu cho cùng một nhiệm vụ/chỉ tiêu) và các lỗi trong "
     "chính dự thảo (trùng số thứ tự, cùng chỉ tiêu ghi hai giá trị)."
@@ -153,8 +154,8 @@ def build_review_tab(services: Services) -> None:
             scale=3,
         )
         upload = gr.File(
-            label="Hoặc tải tệp dự thảo (.txt, .docx)",
-            file_types=[".txt", ".docx"],
+            label="Hoặc tải tệp dự thảo (.docx, .doc, .pdf, .html, .txt)",
+            file_types=[".txt", ".docx", ".doc", ".rtf", ".pdf", ".html", ".htm"],
             type="filepath",
             scale=1,
         )

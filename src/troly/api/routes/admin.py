@@ -15,7 +15,7 @@ from troly.api import uploads
 from troly.api.deps import AdminDep, StateDep
 from troly.api.schemas import ErrorResponse, IngestOut
 from troly.api.state import gold_candidate
-from troly.documents import DocumentError, parse, supported_suffixes
+from troly.documents import DocumentError, parse, suffix_for, supported_suffixes
 from troly.ingestion import IngestSummary, ingest_paths, ingest_trees
 from troly.schema import DocumentTree
 
@@ -53,7 +53,7 @@ def _out(summary: IngestSummary, doc_ids: list[str]) -> IngestOut:
 def ingest(
     _: AdminDep,
     state: StateDep,
-    files: Annotated[list[UploadFile], File(description="Một hoặc nhiều tệp .txt (UTF-8).")],
+    files: Annotated[list[UploadFile], File(description="Tệp .docx, .doc, .pdf, .html, .txt.")],
     province: Annotated[str | None, Form(max_length=100, examples=["Phú Yên"])] = None,
     year: Annotated[int | None, Form(ge=1990, le=2100, examples=[2026])] = None,
     title: Annotated[str | None, Form(max_length=500)] = None,
@@ -77,17 +77,22 @@ def ingest(
         name = PurePath(f.filename or "van-ban.txt").name
         suffix = PurePath(name).suffix.lower()
         did = doc_id or uploads.slug(PurePath(name).stem)
+        data = f.file.read(limit + 1)
+        if len(data) > limit:
+            raise HTTPException(
+                status_code=413, detail=f"Tệp {name} quá lớn (tối đa {limit} byte)."
+            )
+        # a binary format is read from the content, not the name (a .doc saved as .docx is a
+        # .doc); plain text keeps the name's suffix (a .csv is not a plan)
+        sniffed = suffix_for(data)
+        if sniffed and sniffed != ".txt":
+            suffix = sniffed
         if suffix not in supported_suffixes():
             errors[did] = (
                 f"Định dạng '{suffix or '(không có)'}' chưa được hỗ trợ; "
                 f"hỗ trợ: {', '.join(supported_suffixes())}"
             )
             continue
-        data = f.file.read(limit + 1)
-        if len(data) > limit:
-            raise HTTPException(
-                status_code=413, detail=f"Tệp {name} quá lớn (tối đa {limit} byte)."
-            )
         fields = {"province": province, "year": year, "title": title, "number": number}
         try:
             path = uploads.save(settings, did, suffix, data, fields)
