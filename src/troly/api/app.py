@@ -24,13 +24,15 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.concurrency import run_in_threadpool
 
-from troly.api.errors import install_error_handlers
+from troly.api.errors import describe_error, install_error_handlers
 from troly.api.routes import admin, ask, documents, feedback, health, search, web
 from troly.api.safety import (
     BodySizeLimitMiddleware,
     RateLimitMiddleware,
     RequestContextMiddleware,
+    SecurityHeadersMiddleware,
     TokenBucketLimiter,
     configure_logging,
 )
@@ -68,13 +70,33 @@ def body_limit(services: Services) -> Any:
 
 def _warm(services: Services) -> None:
     """Load the model and prime the answerer's caches at start-up, so /readyz turns ready
-    and the first questions are not slow. Failures are only logged; /readyz reports them."""
+    and the first questions are not slow. Each step logs what really happened; a failure
+    is only logged (/readyz reports it and the first request retries it)."""
     try:
-        services.embedder  # noqa: B018 - loads the model
-        services.answerer.ask("Ai chủ trì kế hoạch kiểm soát thủ tục hành chính năm 2024?")
-        log.info("warm-up done")
+        services.embedder  # noqa: B018 - loads the model (under the services' init lock)
     except Exception as exc:  # pragma: no cover - depends on the environment
-        log.warning("warm-up incomplete: %s", type(exc).__name__)
+        log.warning("warm-up: the embedding model did not load: %s", describe_error(exc))
+        return
+    log.info("warm-up: embedding model loaded")
+    try:
+        services.answerer.ask("Ai chủ trì kế hoạch kiểm soát thủ tục hành chính năm 2024?")
+        log.info("warm-up done: model loaded, answerer primed")
+    except Exception as exc:
+        log.warning(
+            "warm-up: model loaded, but the index is not answering yet (%s); /readyz tells "
+            "when it is",
+            describe_error(exc),
+        )
+
+
+def open_store_at_start(services: Services) -> None:
+    """Open the index before the first request is accepted (one client, no race); a store
+    that is unavailable now is retried by the next request that needs it."""
+    try:
+        services.open_store()
+        log.info("index store open: %s", services.store.location)
+    except Exception as exc:
+        log.warning("index store not available at start: %s", describe_error(exc))
 
 
 def _optional(module: str, attr: str) -> Any:
@@ -94,10 +116,16 @@ def create_app(services: Services, *, ui: bool = True, warmup: bool = True) -> F
     server = settings.server
     configure_logging()
     limiter = TokenBucketLimiter(server.rate_limit_per_minute, server.rate_limit_burst)
+    ip_limiter = TokenBucketLimiter(server.rate_limit_per_ip_per_minute, server.rate_limit_ip_burst)
     state = AppState(services=services, limiter=limiter, feedback=FeedbackStore(server.feedback_db))
+    state.ip_limiter = ip_limiter
+    state.admin_limiter = TokenBucketLimiter(
+        server.admin_attempts_per_minute, max(1, server.admin_attempts_per_minute // 2)
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(open_store_at_start, services)
         if warmup:
             threading.Thread(
                 target=_warm, args=(services,), name="troly-warmup", daemon=True
@@ -134,10 +162,11 @@ def create_app(services: Services, *, ui: bool = True, warmup: bool = True) -> F
         else:
             app.include_router(review, prefix=API)
 
-    # Added innermost first: RequestContext → CORS → body limit → rate limit → routes.
+    # Added innermost first: security headers → RequestContext → CORS → body limit →
+    # rate limit (per address) → routes (per address and conversation, see routes/ask.py).
     app.add_middleware(
         RateLimitMiddleware,
-        limiter=limiter,
+        limiter=ip_limiter,
         applies=is_public_api,
         trust_proxy_headers=server.trust_proxy_headers,
     )
@@ -155,6 +184,7 @@ def create_app(services: Services, *, ui: bool = True, warmup: bool = True) -> F
         log_questions=server.log_questions,
         trust_proxy_headers=server.trust_proxy_headers,
     )
+    app.add_middleware(SecurityHeadersMiddleware)
 
     if ui:
         _mount_ui(app, state)

@@ -7,22 +7,25 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from troly.api.deps import StateDep
 from troly.api.errors import MSG_UNAVAILABLE
+from troly.api.safety import MSG_RATE, client_key
 from troly.api.schemas import AnswerOut, AskRequest, ErrorResponse
 from troly.api.state import AppState
 from troly.index_store import IndexUnavailable
 from troly.retriever import QueryError
-from troly.text import clean_ws
+from troly.services import Services
+from troly.text import nfc, normalize_user_text
 
 log = logging.getLogger("troly.api")
 router = APIRouter(tags=["Hỏi đáp"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "Nội dung yêu cầu không đọc được"},
     413: {"model": ErrorResponse, "description": "Yêu cầu quá lớn"},
     422: {"model": ErrorResponse, "description": "Câu hỏi không hợp lệ (trống hoặc quá dài)"},
     429: {"model": ErrorResponse, "description": "Quá nhiều yêu cầu; xem Retry-After"},
@@ -31,11 +34,16 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 MSG_EMPTY = "Câu hỏi đang để trống. Xin vui lòng nhập nội dung cần hỏi."
 MSG_TOO_LONG = "Câu hỏi quá dài ({n} ký tự, tối đa {limit}). Xin vui lòng rút gọn câu hỏi."
+MSG_TOO_HEAVY = (
+    "Câu hỏi quá dài hoặc có quá nhiều ký tự đặc biệt ({n} đơn vị từ, tối đa {limit}). "
+    "Xin vui lòng rút gọn câu hỏi."
+)
 
 
 def check_question(question: str, limit: int) -> str:
-    """The question, whitespace-normalised; 422 with a Vietnamese message when unusable."""
-    q = clean_ws(question or "")
+    """The question as every entry point sees it (NFC, no control or zero-width characters,
+    single spaces); 422 with a Vietnamese message when empty or too long."""
+    q = normalize_user_text(question or "")
     if not q:
         raise HTTPException(status_code=422, detail=MSG_EMPTY)
     if len(q) > limit:
@@ -43,13 +51,63 @@ def check_question(question: str, limit: int) -> str:
     return q
 
 
+def question_tokens(services: Services, question: str) -> int:
+    """Model tokens of ``question`` (the embedding cost); an estimate from UTF-8 bytes when
+    the backend cannot count (about 2 bytes per token for Vietnamese)."""
+    emb = services.embedder
+    for owner in (emb, getattr(emb, "_model", None), getattr(emb, "tokenizer", None)):
+        count = getattr(owner, "token_count", None)
+        if callable(count):
+            try:
+                return int(count(question, True))
+            except Exception:  # pragma: no cover - backend-specific
+                break
+    return len(question.encode("utf-8")) // 2 + 2
+
+
+def question_cost(tokens: int) -> float:
+    """Rate-limit tokens one question costs: 1 per 64 model tokens, at least 1, at most 8."""
+    return float(min(8, max(1, tokens // 64)))
+
+
+def check_work(services: Services, question: str) -> float:
+    """422 when a question is heavier than ``max_question_tokens``; else its rate cost."""
+    limit = services.settings.server.max_question_tokens
+    n = question_tokens(services, question)
+    if n > limit:
+        raise HTTPException(status_code=422, detail=MSG_TOO_HEAVY.format(n=n, limit=limit))
+    return question_cost(n)
+
+
+def charge(state: AppState, request: Request, conversation_id: str | None, cost: float) -> None:
+    """Per address *and* conversation limit (an office behind one NAT address is not one
+    client), plus the extra cost of a heavy question on the per-address limit; 429 with
+    Retry-After when spent."""
+    trust = state.services.settings.server.trust_proxy_headers
+    ip = client_key(dict(request.scope), trust)
+    allowed, wait = state.limiter.take(f"{ip}|{conversation_id or '-'}", cost)
+    if allowed and cost > 1:
+        allowed, wait = state.ip_limiter.take(ip, cost - 1)
+    if not allowed:
+        log.warning("rate limited conversation (retry after %ss)", wait)
+        raise HTTPException(
+            status_code=429,
+            detail=MSG_RATE.format(seconds=wait),
+            headers={"Retry-After": str(wait)},
+        )
+
+
 def _history(body: AskRequest, state: AppState) -> tuple[list[dict[str, str]], str]:
     cid = body.conversation_id or state.conversations.new_id()
     if body.history is not None:
-        history = [
-            {"question": h.question, **({"answer": h.answer} if h.answer else {})}
-            for h in body.history
-        ]
+        # Earlier questions go through the same normalisation and length cap as the
+        # question itself (the answerer may search with them for a follow-up).
+        limit = state.services.settings.max_question_chars
+        history = []
+        for h in body.history:
+            q = normalize_user_text(h.question)[:limit]
+            if q:
+                history.append({"question": q, **({"answer": nfc(h.answer)} if h.answer else {})})
     else:
         history = state.conversations.history(cid)
     return history, cid
@@ -82,12 +140,13 @@ def _finish(
     response_model=AnswerOut,
     responses=ERRORS,
 )
-def ask(body: AskRequest, state: StateDep) -> AnswerOut:
+def ask(body: AskRequest, state: StateDep, request: Request) -> AnswerOut:
     """Trả lời câu hỏi dựa trên các kế hoạch CCHC; mỗi ý có dấu [n] trỏ tới nguồn trích dẫn.
 
     Câu hỏi tiếp nối ("Thời hạn là khi nào?") dùng `history` hoặc `conversation_id`.
     """
     question = check_question(body.question, state.services.settings.max_question_chars)
+    charge(state, request, body.conversation_id, check_work(state.services, question))
     history, cid = _history(body, state)
     _log_question(state, question, cid)
     filters = body.filters.to_filters() if body.filters else None
@@ -131,9 +190,11 @@ def _next(it: Iterator[dict[str, Any]]) -> dict[str, Any]:
         **ERRORS,
     },
 )
-async def ask_stream(body: AskRequest, state: StateDep) -> StreamingResponse:
+async def ask_stream(body: AskRequest, state: StateDep, request: Request) -> StreamingResponse:
     """Như POST /ask nhưng gửi câu trả lời dần dần khi đang soạn (dùng cho widget)."""
     question = check_question(body.question, state.services.settings.max_question_chars)
+    cost = await run_in_threadpool(check_work, state.services, question)
+    charge(state, request, body.conversation_id, cost)
     history, cid = _history(body, state)
     _log_question(state, question, cid)
     filters = body.filters.to_filters() if body.filters else None

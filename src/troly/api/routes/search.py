@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
-from troly.api.deps import ServicesDep
-from troly.api.routes.ask import ERRORS, check_question
+from troly.api.deps import StateDep
+from troly.api.routes.ask import ERRORS, charge, check_question, check_work
 from troly.api.schemas import SearchOut
 from troly.schema import SearchFilters
 
@@ -21,7 +21,8 @@ router = APIRouter(tags=["Tìm kiếm"])
     responses=ERRORS,
 )
 def search(
-    services: ServicesDep,
+    state: StateDep,
+    request: Request,
     q: Annotated[
         str,
         Query(
@@ -41,7 +42,9 @@ def search(
 ) -> SearchOut:
     from troly.documents.agencies import normalize_agency
 
+    services = state.services
     question = check_question(q, services.settings.max_question_chars)
+    charge(state, request, None, check_work(services, question))
     filters = SearchFilters(
         province=province,
         doc_id=doc_id,
