@@ -63,6 +63,14 @@ eval: setup ## Ingest, then evaluate on eval/gold.jsonl vs baselines → eval/re
 
 .PHONY: eval test-llm
 
+reliability: setup-dev ## Fuzz (schemathesis), hostile inputs, load (50 clients + 10 SSE) and faults against real servers → eval/reports/reliability.json
+	$(BIN)/python scripts/reliability.py $(RELIABILITY_ARGS)
+
+reliability-quick: setup-dev ## The short form of `make reliability` (a few minutes)
+	$(BIN)/python scripts/reliability.py --quick $(RELIABILITY_ARGS)
+
+.PHONY: reliability reliability-quick
+
 clean: ## Remove the local index and caches (keeps .venv)
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache
 

@@ -16,6 +16,7 @@ from troly.index_store import IndexUnavailable
 from troly.retriever import QueryError
 from troly.schema import DocumentTree, SearchFilters, Section
 from troly.services import Services, build_services
+from troly.text import normalize_user_text
 
 app = typer.Typer(
     add_completion=False,
@@ -149,7 +150,7 @@ def _answer_questions(
             _fail("chỉ mục đang trống: hãy chạy `troly ingest` trước / empty index: run it first")
         for q in _read_batch(batch) if batch else [question or ""]:
             try:
-                out = run(svc, q)
+                out = run(svc, normalize_user_text(q))  # NFC, no control/zero-width chars
             except QueryError as exc:
                 if not batch:
                     _fail(str(exc), 2)

@@ -272,7 +272,8 @@ def test_feedback_is_stored_with_the_answer(svc: Services, client: TestClient) -
 
 def test_rate_limit_429(services: Services, tmp_path: Path) -> None:
     app = create_app(
-        variant(services, tmp_path, rate_limit_per_minute=6, rate_limit_burst=2), ui=False
+        variant(services, tmp_path, rate_limit_per_ip_per_minute=6, rate_limit_ip_burst=2),
+        ui=False,
     )
     c = TestClient(app)
     codes = [c.get("/api/v1/documents").status_code for _ in range(3)]

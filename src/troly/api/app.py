@@ -188,7 +188,81 @@ def create_app(services: Services, *, ui: bool = True, warmup: bool = True) -> F
 
     if ui:
         _mount_ui(app, state)
+    install_openapi(app, settings.max_question_chars)
     return app
+
+
+_ERR = {"$ref": "#/components/schemas/ErrorResponse"}
+_PUBLIC_ERRORS = {
+    "400": "Nội dung yêu cầu không đọc được (JSON/multipart hỏng)",
+    "413": "Yêu cầu quá lớn",
+    "415": "Kiểu nội dung không được hỗ trợ",
+    "422": "Dữ liệu không hợp lệ",
+    "429": "Quá nhiều yêu cầu; xem Retry-After",
+}
+_ADMIN_ERRORS = {
+    **_PUBLIC_ERRORS,
+    "401": "Thiếu hoặc sai X-API-Key",
+    "404": "Chức năng quản trị chưa bật",
+    "429": "Quá nhiều yêu cầu hoặc sai khoá quá nhiều lần; xem Retry-After",
+    "503": "Kho chỉ mục hoặc thư mục dữ liệu tạm thời không sẵn sàng",
+}
+
+
+def install_openapi(app: FastAPI, max_question_chars: int) -> None:
+    """Make /openapi.json state what the server really does: every error body is
+    ``ErrorResponse`` (FastAPI's default 422 schema is not what troly sends), the error
+    statuses each operation can answer are listed, and the question limits are in the
+    schema (1 to ``max_question_chars`` characters)."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        comps = schema.setdefault("components", {}).setdefault("schemas", {})
+        comps.pop("HTTPValidationError", None)
+        comps.pop("ValidationError", None)
+        if "ErrorResponse" not in comps:
+            from troly.api.schemas import ErrorResponse
+
+            comps["ErrorResponse"] = ErrorResponse.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            comps.update(comps["ErrorResponse"].pop("$defs", {}))
+        for path, item in schema.get("paths", {}).items():
+            for method, op in item.items():
+                if method not in ("get", "post", "put", "delete", "patch"):
+                    continue
+                responses = op.setdefault("responses", {})
+                extra: dict[str, str] = {}
+                if path.startswith(f"{API}/admin/"):
+                    extra = _ADMIN_ERRORS
+                elif path.startswith(f"{API}/"):
+                    extra = _PUBLIC_ERRORS
+                for code, desc in extra.items():
+                    responses.setdefault(code, {"description": desc})
+                for code, resp in responses.items():
+                    if code.startswith(("4", "5")):
+                        resp["content"] = {"application/json": {"schema": _ERR}}
+        ask = comps.get("AskRequest", {}).get("properties", {}).get("question")
+        if ask is not None:
+            ask.update({"minLength": 1, "maxLength": max_question_chars, "pattern": r"\S"})
+        for param in schema["paths"].get(f"{API}/search", {}).get("get", {}).get("parameters", []):
+            if param.get("name") == "q":
+                param["schema"].update(
+                    {"minLength": 1, "maxLength": max_question_chars, "pattern": r"\S"}
+                )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _mount_ui(app: FastAPI, state: AppState) -> None:
