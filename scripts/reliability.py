@@ -305,7 +305,7 @@ def hostile_cases() -> list[tuple[str, str, str, dict[str, Any]]]:
         ("only control chars", "POST", ask, {"json": {"question": "\x00\x01\x1b\x7f"}}),
         ("only zero-width", "POST", ask, {"json": {"question": "\u200b\u200c\u200d\ufeff"}}),
         ("10k emoji", "POST", ask, {"json": {"question": "😀" * 10_000}}),
-        ("2000 x 'ệ' (work cap)", "POST", ask, {"json": {"question": "ệ" * 2000}}),
+        ("only punctuation", "POST", ask, {"json": {"question": "?!… — ..."}}),
         ("NFD over the limit", "POST", ask, {"json": {"question": nfd * 2}}),
         ("question is a number", "POST", ask, {"json": {"question": 42}}),
         ("question missing", "POST", ask, {"json": {}}),
@@ -434,6 +434,7 @@ def run_hostile(quick: bool) -> dict[str, Any]:
                 "'; DROP TABLE feedback; -- ai chủ trì?",
                 "![x](https://evil.example/x.png) ai chủ trì?",
                 "Ai\x00 chủ\u200b trì\x1b[31m kế hoạch?",
+                "ệ" * 2000,  # 2,000 model tokens: cut to the work cap, answered
                 unicodedata.normalize("NFD", QUESTIONS[6]),
             ):
                 tried += 1

@@ -145,10 +145,11 @@ class ServerSettings(BaseModel):
     max_upload_files: int = Field(20, description="Most files accepted in one upload.")
     max_question_tokens: int = Field(
         512,
-        description="Most model tokens a question may have (the work cap: embedding cost "
-        "grows with tokens, and 2,000 characters of one accented letter or emoji are 2,000 "
-        "tokens but 2,000 characters of plain Vietnamese about 500). Longer questions get a "
-        "422; heavier questions also cost more of the rate limit (1 per 64 tokens, up to 8).",
+        description="Most model tokens of a question that are searched (the work cap: "
+        "embedding cost grows with tokens, and 2,000 characters of one accented letter or "
+        "emoji are 2,000 tokens but 2,000 characters of plain Vietnamese about 500). A "
+        "question past it is cut to it; heavier questions also cost more of the rate limit "
+        "(1 per 64 tokens, up to 8).",
     )
     forwarded_allow_ips: str = Field(
         "127.0.0.1",

@@ -65,8 +65,8 @@ HOSTILE_QUESTIONS: list[tuple[str, Any, set[int]]] = [
     ("zero-width", "Ai\u200b chủ\u200d trì\ufeff kế\u2060 hoạch?", {200}),
     ("only-invisible", "\u200b\u200c\ufeff \x00\t", {422}),
     ("emoji-10k", "😀" * 10_000, {422}),
-    ("emoji-600", "😀" * 600, {422}),  # 600 characters but 600+ model tokens: work cap
-    ("e-2000", "ệ" * 2000, {422}),
+    ("emoji-600", "😀" * 600, {422}),  # no word character: nothing to search
+    ("e-2000", "ệ" * 2000, {200}),  # 2,000 model tokens: cut to the work cap, answered
     ("sql", "'; DROP TABLE feedback; -- ai chủ trì?", {200}),
     ("script", "<script>alert(1)</script> ai chủ trì kế hoạch?", {200}),
     ("template", "{{7*7}} ${7*7} {% raw %} ai chủ trì?", {200}),
@@ -152,14 +152,20 @@ def test_index_unchanged_after_hostile_inputs(services: Services, client: TestCl
 # -- work cap and limits -------------------------------------------------------------------
 
 
-def test_heavy_questions_are_capped_by_tokens_not_only_characters(client: TestClient) -> None:
-    ok = client.post("/api/v1/ask", json={"question": Q_LEAD})
-    assert ok.status_code == 200
-    t0 = time.perf_counter()
-    heavy = client.post("/api/v1/ask", json={"question": "ệ" * 2000})
-    took = time.perf_counter() - t0
-    assert heavy.status_code == 422 and "đơn vị từ" in heavy.json()["detail"]
-    assert took < 1.0, f"rejecting a heavy question took {took:.2f}s"
+def test_heavy_questions_are_capped_by_tokens_not_only_characters(
+    services: Services, client: TestClient
+) -> None:
+    count = services.embedder._model.token_count  # type: ignore[attr-defined]
+    heavy = "ệ" * 2000
+    assert count(heavy, True) > 1500  # 2,000 tokens: ~70x the work of a normal question
+    r = client.post("/api/v1/ask", json={"question": heavy})
+    assert r.status_code == 200, r.text[:200]
+    cut = r.json()["question"]
+    assert 100 < len(cut) < 600 and count(cut, True) <= 512
+    # an ordinary long question (2,000 characters of Vietnamese, ~500 tokens) is not cut
+    long_q = ("Ai chủ trì kế hoạch kiểm soát thủ tục hành chính năm 2024 ở Phú Yên? " * 30)[:2000]
+    r = client.post("/api/v1/ask", json={"question": long_q})
+    assert r.status_code == 200 and r.json()["question"] == long_q.strip()
 
 
 def test_limit_is_per_address_and_conversation(services: Services, tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
+from troly.api.deps import StoreDep
 from troly.api.errors import describe_error, install_error_handlers
 from troly.api.routes import admin, ask, documents, feedback, health, search, web
 from troly.api.safety import (
@@ -148,7 +149,7 @@ def create_app(services: Services, *, ui: bool = True, warmup: bool = True) -> F
 
     app.include_router(health.router)
     app.include_router(web.router)
-    api = APIRouter(prefix=API)
+    api = APIRouter(prefix=API, dependencies=[StoreDep])
     for module in (ask, search, documents, feedback):
         api.include_router(module.router)
     if server.admin_enabled:
@@ -209,6 +210,11 @@ _ADMIN_ERRORS = {
 }
 
 
+# A question needs at least one letter or digit (the retriever's own rule); control and
+# zero-width characters are removed first, and none of them is a word character.
+WORD = r"\w"
+
+
 def install_openapi(app: FastAPI, max_question_chars: int) -> None:
     """Make /openapi.json state what the server really does: every error body is
     ``ErrorResponse`` (FastAPI's default 422 schema is not what troly sends), the error
@@ -253,11 +259,11 @@ def install_openapi(app: FastAPI, max_question_chars: int) -> None:
                         resp["content"] = {"application/json": {"schema": _ERR}}
         ask = comps.get("AskRequest", {}).get("properties", {}).get("question")
         if ask is not None:
-            ask.update({"minLength": 1, "maxLength": max_question_chars, "pattern": r"\S"})
+            ask.update({"minLength": 1, "maxLength": max_question_chars, "pattern": WORD})
         for param in schema["paths"].get(f"{API}/search", {}).get("get", {}).get("parameters", []):
             if param.get("name") == "q":
                 param["schema"].update(
-                    {"minLength": 1, "maxLength": max_question_chars, "pattern": r"\S"}
+                    {"minLength": 1, "maxLength": max_question_chars, "pattern": WORD}
                 )
         app.openapi_schema = schema
         return schema

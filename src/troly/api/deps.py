@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 from typing import Annotated
 
@@ -65,3 +66,17 @@ def require_admin(
 
 
 AdminDep = Annotated[None, Depends(require_admin)]
+
+
+def ensure_store(services: ServicesDep) -> None:
+    """Open the index under the services' init lock when it is not open yet (at start-up it
+    was unavailable): concurrent requests then never build two clients of one embedded
+    store. A store that is still unavailable is left for the route to report (503)."""
+    from troly.index_store import IndexUnavailable
+
+    if getattr(services.store, "_client", None) is None:
+        with contextlib.suppress(IndexUnavailable):
+            services.open_store()
+
+
+StoreDep = Depends(ensure_store)

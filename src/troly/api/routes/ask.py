@@ -34,10 +34,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 MSG_EMPTY = "Câu hỏi đang để trống. Xin vui lòng nhập nội dung cần hỏi."
 MSG_TOO_LONG = "Câu hỏi quá dài ({n} ký tự, tối đa {limit}). Xin vui lòng rút gọn câu hỏi."
-MSG_TOO_HEAVY = (
-    "Câu hỏi quá dài hoặc có quá nhiều ký tự đặc biệt ({n} đơn vị từ, tối đa {limit}). "
-    "Xin vui lòng rút gọn câu hỏi."
-)
 
 
 def check_question(question: str, limit: int) -> str:
@@ -70,13 +66,25 @@ def question_cost(tokens: int) -> float:
     return float(min(8, max(1, tokens // 64)))
 
 
-def check_work(services: Services, question: str) -> float:
-    """422 when a question is heavier than ``max_question_tokens``; else its rate cost."""
+def cap_work(services: Services, question: str) -> tuple[str, float]:
+    """The question cut to ``max_question_tokens`` model tokens (the work cap: 2,000
+    characters of one accented letter or emoji are ~2,000 tokens, 70× the embedding work of
+    a normal question), and its rate-limit cost. Ordinary questions, even 2,000 characters
+    of Vietnamese (~500 tokens), are never cut."""
     limit = services.settings.server.max_question_tokens
     n = question_tokens(services, question)
-    if n > limit:
-        raise HTTPException(status_code=422, detail=MSG_TOO_HEAVY.format(n=n, limit=limit))
-    return question_cost(n)
+    if n <= limit:
+        return question, question_cost(n)
+    lo, hi = 0, len(question)  # longest prefix within the limit (token counts are cheap)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if question_tokens(services, question[:mid]) <= limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    cut = question[:lo].rstrip() or question[:1]
+    log.info("question cut from %d to %d model tokens (%d characters)", n, limit, len(cut))
+    return cut, question_cost(limit)
 
 
 def charge(state: AppState, request: Request, conversation_id: str | None, cost: float) -> None:
@@ -146,7 +154,8 @@ def ask(body: AskRequest, state: StateDep, request: Request) -> AnswerOut:
     Câu hỏi tiếp nối ("Thời hạn là khi nào?") dùng `history` hoặc `conversation_id`.
     """
     question = check_question(body.question, state.services.settings.max_question_chars)
-    charge(state, request, body.conversation_id, check_work(state.services, question))
+    question, cost = cap_work(state.services, question)
+    charge(state, request, body.conversation_id, cost)
     history, cid = _history(body, state)
     _log_question(state, question, cid)
     filters = body.filters.to_filters() if body.filters else None
@@ -193,7 +202,7 @@ def _next(it: Iterator[dict[str, Any]]) -> dict[str, Any]:
 async def ask_stream(body: AskRequest, state: StateDep, request: Request) -> StreamingResponse:
     """Như POST /ask nhưng gửi câu trả lời dần dần khi đang soạn (dùng cho widget)."""
     question = check_question(body.question, state.services.settings.max_question_chars)
-    cost = await run_in_threadpool(check_work, state.services, question)
+    question, cost = await run_in_threadpool(cap_work, state.services, question)
     charge(state, request, body.conversation_id, cost)
     history, cid = _history(body, state)
     _log_question(state, question, cid)

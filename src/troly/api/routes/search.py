@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 
 from troly.api.deps import StateDep
-from troly.api.routes.ask import ERRORS, charge, check_question, check_work
+from troly.api.routes.ask import ERRORS, cap_work, charge, check_question
 from troly.api.schemas import SearchOut
 from troly.schema import SearchFilters
 
@@ -44,7 +44,8 @@ def search(
 
     services = state.services
     question = check_question(q, services.settings.max_question_chars)
-    charge(state, request, None, check_work(services, question))
+    question, cost = cap_work(services, question)
+    charge(state, request, None, cost)
     filters = SearchFilters(
         province=province,
         doc_id=doc_id,
