@@ -212,6 +212,8 @@ def run_fuzz(quick: bool) -> dict[str, Any]:
         report = srv.dir / "st"
         cmd = [
             str(BIN / "st"),
+            "--config-file",
+            str(ROOT / "scripts" / "schemathesis.toml"),
             "run",
             f"{srv.url}/openapi.json",
             "--checks",
@@ -224,8 +226,6 @@ def run_fuzz(quick: bool) -> dict[str, Any]:
             "15" if quick else "120",
             "--phases",
             "examples,coverage,fuzzing",
-            "--request-timeout",
-            "60",
             "--workers",
             "2",
             "--seed",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +23,7 @@ from troly.services import Services
 from troly.text import nfc, normalize_user_text
 
 log = logging.getLogger("troly.api")
+_WORD = re.compile(r"\w")
 router = APIRouter(tags=["Hỏi đáp"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -114,7 +116,7 @@ def _history(body: AskRequest, state: AppState) -> tuple[list[dict[str, str]], s
         history = []
         for h in body.history:
             q = normalize_user_text(h.question)[:limit]
-            if q:
+            if _WORD.search(q):  # a turn with nothing to search is dropped, not an error
                 history.append({"question": q, **({"answer": nfc(h.answer)} if h.answer else {})})
     else:
         history = state.conversations.history(cid)
