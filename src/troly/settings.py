@@ -144,7 +144,7 @@ class ServerSettings(BaseModel):
     )
     max_upload_files: int = Field(20, description="Most files accepted in one upload.")
     max_question_tokens: int = Field(
-        512,
+        600,
         description="Most model tokens of a question that are searched (the work cap: "
         "embedding cost grows with tokens, and 2,000 characters of one accented letter or "
         "emoji are 2,000 tokens but 2,000 characters of plain Vietnamese about 500). A "

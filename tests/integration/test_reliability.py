@@ -161,7 +161,7 @@ def test_heavy_questions_are_capped_by_tokens_not_only_characters(
     r = client.post("/api/v1/ask", json={"question": heavy})
     assert r.status_code == 200, r.text[:200]
     cut = r.json()["question"]
-    assert 100 < len(cut) < 600 and count(cut, True) <= 512
+    assert 100 < len(cut) < 700 and count(cut, True) <= 600
     # an ordinary long question (2,000 characters of Vietnamese, ~500 tokens) is not cut
     long_q = ("Ai chủ trì kế hoạch kiểm soát thủ tục hành chính năm 2024 ở Phú Yên? " * 30)[:2000]
     r = client.post("/api/v1/ask", json={"question": long_q})
@@ -174,7 +174,7 @@ def test_limit_is_per_address_and_conversation(services: Services, tmp_path: Pat
         tmp_path,
         rate_limit_per_minute=6,
         rate_limit_burst=2,
-        rate_limit_per_ip_per_minute=600,
+        rate_limit_per_ip_per_minute=1,
         rate_limit_ip_burst=5,
     )
     c = TestClient(create_app(svc, ui=False, warmup=False))
@@ -196,14 +196,14 @@ def test_limit_is_per_address_and_conversation(services: Services, tmp_path: Pat
 
 
 def test_heavy_question_costs_more_of_the_limit(services: Services, tmp_path: Path) -> None:
-    svc = variant(services, tmp_path, rate_limit_per_minute=60, rate_limit_burst=10)
+    svc = variant(services, tmp_path, rate_limit_per_minute=6, rate_limit_burst=10)
     c = TestClient(create_app(svc, ui=False, warmup=False))
-    heavy = "nhiệm vụ cải cách hành chính " * 70  # ~2,000 characters, ~450 tokens
+    heavy = "nhiệm vụ cải cách hành chính " * 68  # 1,972 characters, ~450 tokens: cost 7
     codes = [
         c.post("/api/v1/ask", json={"question": heavy, "conversation_id": "h"}).status_code
         for _ in range(3)
     ]
-    assert codes[0] == 200 and 429 in codes, codes  # 10 tokens buy one or two heavy ones
+    assert codes[0] == 200 and 429 in codes, codes  # 10 tokens buy one heavy question
     light = [
         c.post("/api/v1/ask", json={"question": Q_LEAD, "conversation_id": "l"}).status_code
         for _ in range(5)
@@ -226,16 +226,23 @@ def test_forged_forwarded_for_is_ignored_unless_trusted(services: Services, tmp_
 def test_admin_key_attempts_are_limited_and_never_logged(
     admin_app: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.DEBUG):
-        codes = [
-            admin_app.post("/api/v1/admin/reindex", headers={"X-API-Key": f"guess-{i}"}).status_code
-            for i in range(12)
-        ]
-        ok = admin_app.get("/api/v1/admin/feedback/export", headers=KEY)
-    assert codes[:10] == [401] * 10 and codes[10:] == [429, 429], codes
-    assert ok.status_code == 429  # locked out for a while, even with the right key
-    logged = "\n".join(r.getMessage() for r in caplog.records)
-    assert ADMIN_KEY not in logged and "guess-3" not in logged
+    state = admin_app.app.state.troly  # type: ignore[attr-defined]
+    try:
+        with caplog.at_level(logging.DEBUG):
+            codes = [
+                admin_app.post(
+                    "/api/v1/admin/reindex", headers={"X-API-Key": f"guess-{i}"}
+                ).status_code
+                for i in range(12)
+            ]
+            ok = admin_app.get("/api/v1/admin/feedback/export", headers=KEY)
+        assert codes[:10] == [401] * 10 and codes[10:] == [429, 429], codes
+        assert ok.status_code == 429  # locked out for a while, even with the right key
+        assert "Retry-After" in ok.headers or "retry-after" in ok.headers
+        logged = "\n".join(r.getMessage() for r in caplog.records)
+        assert ADMIN_KEY not in logged and "guess-3" not in logged
+    finally:
+        state.admin_limiter._buckets.clear()  # the other admin tests use this client
 
 
 def test_admin_key_comparison_is_constant_time() -> None:
@@ -243,8 +250,9 @@ def test_admin_key_comparison_is_constant_time() -> None:
 
     from troly.api import deps
 
-    src = inspect.getsource(deps.require_admin)
-    assert "hmac.compare_digest" in src and "==" not in src.split("compare_digest")[1][:80]
+    src = inspect.getsource(deps)
+    assert "hmac.compare_digest(x_api_key.encode(), expected.encode())" in src
+    assert "x_api_key ==" not in src and "== expected" not in src
 
 
 # -- uploads -------------------------------------------------------------------------------

@@ -121,7 +121,7 @@ def create_app(services: Services, *, ui: bool = True, warmup: bool = True) -> F
     state = AppState(services=services, limiter=limiter, feedback=FeedbackStore(server.feedback_db))
     state.ip_limiter = ip_limiter
     state.admin_limiter = TokenBucketLimiter(
-        server.admin_attempts_per_minute, max(1, server.admin_attempts_per_minute // 2)
+        server.admin_attempts_per_minute, max(1, server.admin_attempts_per_minute)
     )
 
     @asynccontextmanager

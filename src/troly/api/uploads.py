@@ -109,6 +109,21 @@ def stage(
     return Staged(doc_id, path, final, {k: v for k, v in fields.items() if v})
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def check_text(name: str, data: bytes) -> None:
+    """Refuse what is not a plain-text plan before it is parsed or kept: NUL or other
+    control bytes (binary content named .txt), or almost no letters."""
+    if not name.lower().endswith((".txt", ".text")):
+        return
+    text = data.decode("utf-8", errors="replace")
+    if "\x00" in text or len(_CONTROL.findall(text)) > max(2, len(text) // 200):
+        raise DocumentError(f"Tệp {name} không phải văn bản thuần (có ký tự nhị phân/điều khiển).")
+    if sum(ch.isalpha() for ch in text[:200_000]) < 20:
+        raise DocumentError(f"Tệp {name} không có nội dung văn bản.")
+
+
 def discard(items: list[Staged]) -> None:
     for item in items:
         shutil.rmtree(item.path.parent, ignore_errors=True)

@@ -121,6 +121,7 @@ def ingest(
                     status_code=413, detail=f"Tệp {name} quá lớn (tối đa {limit} byte)."
                 )
             try:
+                uploads.check_text(f"{did}{suffix}", data)
                 item = uploads.stage(settings, did, suffix, data, fields)
                 staged.append(item)
                 tree = parse(item.path, did, {k: v for k, v in fields.items() if v})
