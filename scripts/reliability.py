@@ -239,7 +239,8 @@ def run_fuzz(quick: bool) -> dict[str, Any]:
             str(report),
         ]
         t0 = time.perf_counter()
-        out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=3600)
+        # run in data/reliability: schemathesis keeps a cache folder in its working directory
+        out = subprocess.run(cmd, capture_output=True, text=True, cwd=WORK, timeout=3600)
         took = time.perf_counter() - t0
         text = out.stdout + out.stderr
         (WORK / "schemathesis.log").write_text(text, encoding="utf-8")
