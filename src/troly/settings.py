@@ -133,12 +133,12 @@ class ServerSettings(BaseModel):
         5_000_000, description="Largest file accepted by upload endpoints."
     )
     rate_limit_per_ip_per_minute: int = Field(
-        300,
+        120,
         description="Requests per minute per client address on the public API, all "
         "conversations together (0 = off). `rate_limit_per_minute` applies per address and "
         "conversation, so an office behind one NAT address is not throttled as one client.",
     )
-    rate_limit_ip_burst: int = Field(60, description="Requests one address may make at once.")
+    rate_limit_ip_burst: int = Field(40, description="Requests one address may make at once.")
     admin_attempts_per_minute: int = Field(
         10, description="Wrong admin keys tolerated per client per minute before 429."
     )
@@ -149,7 +149,7 @@ class ServerSettings(BaseModel):
         "embedding cost grows with tokens, and 2,000 characters of one accented letter or "
         "emoji are 2,000 tokens but 2,000 characters of plain Vietnamese about 500). A "
         "question past it is cut to it; heavier questions also cost more of the rate limit "
-        "(1 per 64 tokens, up to 8).",
+        "(1 per 60 tokens, up to 10).",
     )
     forwarded_allow_ips: str = Field(
         "127.0.0.1",

@@ -64,8 +64,9 @@ def question_tokens(services: Services, question: str) -> int:
 
 
 def question_cost(tokens: int) -> float:
-    """Rate-limit tokens one question costs: 1 per 64 model tokens, at least 1, at most 8."""
-    return float(min(8, max(1, tokens // 64)))
+    """Rate-limit tokens one question costs, about its embedding work: 1 per 60 model tokens,
+    at least 1, at most 10 (a 600-token question is ~10x the work of a normal one)."""
+    return float(min(10.0, max(1.0, tokens / 60)))
 
 
 def cap_work(services: Services, question: str) -> tuple[str, float]:
@@ -95,7 +96,8 @@ def charge(state: AppState, request: Request, conversation_id: str | None, cost:
     Retry-After when spent."""
     trust = state.services.settings.server.trust_proxy_headers
     ip = client_key(dict(request.scope), trust)
-    allowed, wait = state.limiter.take(f"{ip}|{conversation_id or '-'}", cost)
+    per_conversation = min(cost, state.limiter.capacity)  # never more than a full bucket
+    allowed, wait = state.limiter.take(f"{ip}|{conversation_id or '-'}", per_conversation)
     if allowed and cost > 1:
         allowed, wait = state.ip_limiter.take(ip, cost - 1)
     if not allowed:
