@@ -871,13 +871,21 @@ def run_faults(quick: bool) -> dict[str, Any]:
 
 # -- main ----------------------------------------------------------------------------------
 
-PARTS = {"fuzz": run_fuzz, "hostile": run_hostile, "load": run_load, "faults": run_faults}
+PARTS = {
+    "fuzz": run_fuzz,
+    "hostile": run_hostile,
+    "load": run_load,
+    "faults": run_faults,
+    "heavy": fault_heavy_client,  # also part of faults; alone for a re-measure
+}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="the short form (a few minutes)")
-    ap.add_argument("--only", default=",".join(PARTS), help="comma-separated: " + ",".join(PARTS))
+    ap.add_argument(
+        "--only", default="fuzz,hostile,load,faults", help="comma-separated: " + ",".join(PARTS)
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "reports" / "reliability.json")
     args = ap.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
@@ -914,6 +922,8 @@ def verdict(r: dict[str, Any]) -> list[str]:
             out.append(f"hostile: {h['mishandled']} mishandled; {h['details'][:5]}")
     if "load" in r and (r["load"]["errors"] or r["load"]["round2_errors"]):
         out.append(f"load: {r['load']['errors']} errors")
+    if "heavy" in r and r["heavy"]["throughput_ratio"] < 0.6:
+        out.append(f"heavy client: normal throughput x{r['heavy']['throughput_ratio']}")
     if "faults" in r:
         f = r["faults"]
         if f["fresh_starts"]["failures"] or f["fresh_starts"]["readyz_flicker"]:
