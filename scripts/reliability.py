@@ -227,7 +227,7 @@ def run_fuzz(quick: bool) -> dict[str, Any]:
             "--phases",
             "examples,coverage,fuzzing",
             "--workers",
-            "2",
+            "1",  # 2 workers hit CPython 3.11 "AST constructor recursion depth" errors inside hypothesis
             "--seed",
             "13",
             "--no-color",
@@ -259,7 +259,11 @@ def run_fuzz(quick: bool) -> dict[str, Any]:
                     resp = interaction.get("response") or {}
                     if int(resp.get("status_code") or 0) >= 500:
                         server_errors += 1
-        summary = [ln for ln in text.splitlines() if "passed" in ln or "failed" in ln][-3:]
+        summary = [
+            ln.strip()[:200]
+            for ln in text.splitlines()
+            if ("passed" in ln or "failed" in ln or "Error:" in ln) and len(ln) < 300
+        ][-4:]
         return {
             "exit_code": out.returncode,
             "requests": cases,
@@ -914,7 +918,7 @@ def verdict(r: dict[str, Any]) -> list[str]:
     out: list[str] = []
     if "fuzz" in r:
         f = r["fuzz"]
-        if f["server_errors"] or f["check_failures"] or f["exit_code"]:
+        if f["server_errors"] or f["check_failures"] or f["exit_code"]:  # exit 1 = any error
             out.append(f"fuzz: {f['server_errors']} 5xx, {f['check_failures']} check failures")
     if "hostile" in r:
         h = r["hostile"]
