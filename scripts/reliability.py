@@ -227,7 +227,7 @@ def run_fuzz(quick: bool) -> dict[str, Any]:
             "--phases",
             "examples,coverage,fuzzing",
             "--workers",
-            "1",  # 2 workers hit CPython 3.11 "AST constructor recursion depth" errors inside hypothesis
+            "1",  # two workers hit "AST constructor recursion depth" errors in hypothesis
             "--seed",
             "13",
             "--no-color",
