@@ -245,6 +245,11 @@ class AppState:
     # Per client address, all conversations together (the middleware), and wrong admin keys
     # per address; ``limiter`` above is per address *and* conversation (the ask routes).
     ip_limiter: TokenBucketLimiter = field(default_factory=lambda: TokenBucketLimiter(0, 1))
+    # Heavy questions (long, many model tokens) are answered one at a time, whoever sends
+    # them: they can take at most one core, the other stays for ordinary questions.
+    heavy_gate: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(1)
+    )
     admin_limiter: TokenBucketLimiter = field(default_factory=lambda: TokenBucketLimiter(0, 1))
     answers: LRU[str, dict[str, Any]] = field(default_factory=lambda: LRU(2000))
     answer_history: LRU[str, list[dict[str, str]]] = field(default_factory=lambda: LRU(2000))

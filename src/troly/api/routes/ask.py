@@ -6,6 +6,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -90,6 +91,25 @@ def cap_work(services: Services, question: str) -> tuple[str, float]:
     return cut, question_cost(limit)
 
 
+HEAVY_COST = 3.0  # questions of 180+ model tokens (about 700+ characters of Vietnamese)
+MSG_BUSY = "Máy chủ đang bận xử lý các câu hỏi dài. Xin vui lòng thử lại sau ít giây."
+
+
+@contextmanager
+def heavy_slot(state: AppState, cost: float, wait: float = 30.0) -> Iterator[None]:
+    """Run a heavy question's work in the single heavy slot (ordinary ones pass freely);
+    429 with Retry-After when the slot stays busy for ``wait`` seconds."""
+    if cost < HEAVY_COST:
+        yield
+        return
+    if not state.heavy_gate.acquire(timeout=wait):
+        raise HTTPException(status_code=429, detail=MSG_BUSY, headers={"Retry-After": "5"})
+    try:
+        yield
+    finally:
+        state.heavy_gate.release()
+
+
 def charge(state: AppState, request: Request, conversation_id: str | None, cost: float) -> None:
     """Per address *and* conversation limit (an office behind one NAT address is not one
     client), plus the extra cost of a heavy question on the per-address limit; 429 with
@@ -163,7 +183,8 @@ def ask(body: AskRequest, state: StateDep, request: Request) -> AnswerOut:
     history, cid = _history(body, state)
     _log_question(state, question, cid)
     filters = body.filters.to_filters() if body.filters else None
-    answer = state.services.answerer.ask(question, history=history or None, filters=filters)
+    with heavy_slot(state, cost):
+        answer = state.services.answerer.ask(question, history=history or None, filters=filters)
     out = answer.to_dict()
     _finish(state, out, history, cid)
     return AnswerOut.model_validate({**out, "conversation_id": cid})
@@ -179,6 +200,12 @@ _SENTINEL: dict[str, Any] = {}
 
 def _next(it: Iterator[dict[str, Any]]) -> dict[str, Any]:
     return next(it, _SENTINEL)
+
+
+def _first_in_slot(state: AppState, cost: float, it: Iterator[dict[str, Any]]) -> dict[str, Any]:
+    """The first event of a stream (where the answer is computed), in the heavy slot."""
+    with heavy_slot(state, cost):
+        return _next(it)
 
 
 @router.post(
@@ -214,7 +241,7 @@ async def ask_stream(body: AskRequest, state: StateDep, request: Request) -> Str
     it = state.services.answerer.stream(question, history=history or None, filters=filters)
     # Take the first event before answering 200, so an invalid question (422) or a Qdrant
     # that is down (503) still gets a proper status code instead of a broken stream.
-    first = await run_in_threadpool(_next, it)
+    first = await run_in_threadpool(_first_in_slot, state, cost, it)
 
     def events() -> Iterator[str]:
         event = first

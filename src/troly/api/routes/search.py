@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 
 from troly.api.deps import StateDep
-from troly.api.routes.ask import ERRORS, cap_work, charge, check_question
+from troly.api.routes.ask import ERRORS, cap_work, charge, check_question, heavy_slot
 from troly.api.schemas import SearchOut
 from troly.schema import SearchFilters
 
@@ -53,7 +53,8 @@ def search(
         year=year,
         lead=normalize_agency(lead) if lead else None,
     )
-    results = services.retriever.search(question, k=k, filters=filters)
+    with heavy_slot(state, cost):
+        results = services.retriever.search(question, k=k, filters=filters)
     return SearchOut.model_validate(
         {"question": question, "results": [r.to_dict() for r in results]}
     )
