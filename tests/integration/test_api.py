@@ -47,7 +47,7 @@ def api_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def svc(services: Services, api_tmp: Path) -> Services:
-    return variant(services, api_tmp, rate_limit_per_minute=0)
+    return variant(services, api_tmp, rate_limit_per_minute=0, rate_limit_per_ip_per_minute=0)
 
 
 @pytest.fixture(scope="module")
@@ -379,6 +379,7 @@ def admin_client(
             "admin_api_key": ADMIN_KEY,
             "feedback_db": root / "fb.sqlite3",
             "rate_limit_per_minute": 0,
+            "rate_limit_per_ip_per_minute": 0,
         },
     )
     svc = build_services(settings, embedder=services.embedder)
