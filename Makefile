@@ -54,8 +54,8 @@ lint: setup-dev ## ruff check, ruff format --check, mypy
 
 bench: setup-dev ## Ingest and search benchmark + engine scale curve → eval/reports/bench-*.json
 	$(BIN)/python scripts/bench.py
-<<<<<<< HEAD
 	$(BIN)/python scripts/bench_scale.py
+	$(BIN)/python scripts/bench_formats.py
 
 SIZES ?= 10000,100000
 bench-scale: setup-dev ## Scale curve edge vs local mode (SIZES=10000,100000,1000000), ingest before/after
@@ -63,9 +63,6 @@ bench-scale: setup-dev ## Scale curve edge vs local mode (SIZES=10000,100000,100
 
 test-faults: setup-dev ## kill -9 of a real ingest at every moment (the default run covers two)
 	TROLY_TEST_ALL_FAULTS=1 $(BIN)/python -m pytest -q tests/integration/test_ingest_faults.py
-=======
-	$(BIN)/python scripts/bench_formats.py
->>>>>>> issue-9
 
 test-llm: setup-dev ## Opt-in: start llama-cpp-python's server with the packaged Qwen2.5-1.5B GGUF, run the LLM tests
 	mkdir -p data; scripts/llm_server.sh 8089 > data/llm_server.log 2>&1 & echo $$! > data/llm_server.pid; \
@@ -77,6 +74,14 @@ eval: setup ## Ingest, then evaluate on eval/gold.jsonl vs baselines → eval/re
 	$(BIN)/troly ingest && $(BIN)/troly eval
 
 .PHONY: eval test-llm
+
+reliability: setup-dev ## Fuzz (schemathesis), hostile inputs, load (50 clients + 10 SSE) and faults against real servers → eval/reports/reliability.json
+	$(BIN)/python scripts/reliability.py $(RELIABILITY_ARGS)
+
+reliability-quick: setup-dev ## The short form of `make reliability` (a few minutes)
+	$(BIN)/python scripts/reliability.py --quick $(RELIABILITY_ARGS)
+
+.PHONY: reliability reliability-quick
 
 clean: ## Remove the local index and caches (keeps .venv)
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache

@@ -16,6 +16,7 @@ from troly.index_store import IndexUnavailable
 from troly.retriever import QueryError
 from troly.schema import DocumentTree, SearchFilters, Section
 from troly.services import Services, build_services
+from troly.text import normalize_user_text
 
 app = typer.Typer(
     add_completion=False,
@@ -178,7 +179,7 @@ def _answer_questions(
             _fail("chỉ mục đang trống: hãy chạy `troly ingest` trước / empty index: run it first")
         for q in _read_batch(batch) if batch else [question or ""]:
             try:
-                out = run(svc, q)
+                out = run(svc, normalize_user_text(q))  # NFC, no control/zero-width chars
             except QueryError as exc:
                 if not batch:
                     _fail(str(exc), 2)
@@ -280,28 +281,79 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
 ) -> None:
-    """Start the app: API under /api/v1, OpenAPI docs at /docs."""
+    """Start the app: API under /api/v1, OpenAPI docs at /docs.
+
+    Proxy headers (X-Forwarded-For/-Proto) are honoured only with
+    TROLY_SERVER__TRUST_PROXY_HEADERS=true, from TROLY_SERVER__FORWARDED_ALLOW_IPS;
+    connections that send no complete request head in TROLY_SERVER__HEADER_TIMEOUT
+    seconds are closed.
+    """
     import uvicorn
 
     from troly.api import create_app
+    from troly.api.server import uvicorn_options
 
     svc = _services()
+    problem = _data_folder_problem(svc)
+    if problem:
+        _fail(problem, 2)
     base = f"http://{host}:{port}"
     typer.echo(
         f"troly: chat {base}/ui/ · widget demo {base}/demo · API docs {base}/docs "
         f"(Qdrant: {svc.store.location})"
     )
-    uvicorn.run(create_app(svc), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_app(svc),
+        host=host,
+        port=port,
+        log_level="info",
+        **uvicorn_options(svc.settings.server),
+    )
+
+
+def _data_folder_problem(svc: Services) -> str | None:
+    """Why the data folders cannot be written (read-only, full, not a folder), with the path
+    and errno, or None. Checked before serving so the cause is not hidden behind a generic
+    "cannot connect to Qdrant" or a 500 on the first upload."""
+    import errno
+    import os
+    import tempfile
+
+    folders = [svc.settings.data_dir, svc.settings.server.feedback_db.parent]
+    if svc.store.is_local and str(svc.settings.qdrant.path) != ":memory:":
+        folders.append(Path(svc.settings.qdrant.path))
+    for folder in dict.fromkeys(Path(f) for f in folders):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=".troly-write-check-", dir=folder)
+            try:
+                os.write(fd, b"x")
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+                os.unlink(name)
+        except OSError as exc:
+            code = errno.errorcode.get(exc.errno or 0, "?")
+            return (
+                f"thư mục dữ liệu {folder} không ghi được / the data folder is not writable: "
+                f"[errno {exc.errno} {code}] {exc.strerror}"
+            )
+    return None
 
 
 @app.command()
 def status() -> None:
-    """Where the index is and what it holds."""
+    """Where the index is and what it holds (exit 1 when it cannot be opened, e.g. locked
+    by a running server)."""
     svc = _services()
     try:
-        typer.echo(_dump(svc.store.health()))
+        health = svc.store.health()
+        typer.echo(_dump(health))
     finally:
         svc.close()
+    if not health.get("reachable"):
+        typer.echo(f"Lỗi / error: {health.get('error') or 'index unavailable'}", err=True)
+        raise typer.Exit(1)
 
 
 @app.command("export")

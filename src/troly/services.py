@@ -6,6 +6,7 @@ constructs a store, an embedder or a retriever. Heavy parts load lazily, on firs
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -26,12 +27,23 @@ class Services:
     settings: Settings
     store: IndexStore
     _embedder: Embedder | None = field(default=None, repr=False)
+    # Serialises the lazy creation of the model and the store's client: the warm-up thread
+    # and the first request would otherwise both build them (two embedded Qdrant clients
+    # on one folder → "already accessed", a 503 on the first question).
+    _init_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = build_embedder(self.settings.embedding)
+            with self._init_lock:
+                if self._embedder is None:
+                    self._embedder = build_embedder(self.settings.embedding)
         return self._embedder
+
+    def open_store(self) -> None:
+        """Open the store's client once, under the init lock (raises IndexUnavailable)."""
+        with self._init_lock:
+            self.store.client()
 
     @cached_property
     def provinces(self) -> list[str]:

@@ -159,6 +159,35 @@ class ServerSettings(BaseModel):
     max_upload_bytes: int = Field(
         5_000_000, description="Largest file accepted by upload endpoints."
     )
+    rate_limit_per_ip_per_minute: int = Field(
+        120,
+        description="Requests per minute per client address on the public API, all "
+        "conversations together (0 = off). `rate_limit_per_minute` applies per address and "
+        "conversation, so an office behind one NAT address is not throttled as one client.",
+    )
+    rate_limit_ip_burst: int = Field(40, description="Requests one address may make at once.")
+    admin_attempts_per_minute: int = Field(
+        10, description="Wrong admin keys tolerated per client per minute before 429."
+    )
+    max_upload_files: int = Field(20, description="Most files accepted in one upload.")
+    max_question_tokens: int = Field(
+        600,
+        description="Most model tokens of a question that are searched (the work cap: "
+        "embedding cost grows with tokens, and 2,000 characters of one accented letter or "
+        "emoji are 2,000 tokens but 2,000 characters of plain Vietnamese about 500). A "
+        "question past it is cut to it; heavier questions also cost more of the rate limit "
+        "(1 per 60 tokens, up to 10).",
+    )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Proxy addresses uvicorn trusts for X-Forwarded-For/-Proto; used only "
+        "when `trust_proxy_headers` is on (otherwise no address is trusted).",
+    )
+    header_timeout: float = Field(
+        15.0,
+        description="Seconds a connection may take to send a complete request head "
+        "(half-open and trickling connections are closed after it).",
+    )
 
 
 class Settings(BaseSettings):

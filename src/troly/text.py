@@ -182,3 +182,22 @@ def query_terms(text: str, max_n: int = 3) -> list[str]:
 
 def term_counts(terms: list[str]) -> Counter[str]:
     return Counter(terms)
+
+
+# Characters removed from text typed by users: C0/C1 controls (but tab and newline, which
+# become spaces), zero-width and bidi-control characters, the BOM. Vietnamese text needs
+# none of them; left in, they split words ("chủ\u200btrì") or hide text.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
+
+
+def normalize_user_text(text: str) -> str:
+    """The form of a user's question at every entry point (API, UI, CLI): Unicode NFC
+    (decomposed "ệ" typed by some Vietnamese keyboards becomes the single precomposed
+    character, so citations, speed and length limits match the composed form), invisible
+    and control characters removed, whitespace collapsed."""
+    text = unicodedata.normalize("NFC", text or "")
+    text = _INVISIBLE.sub("", text.replace("\t", " ").replace("\r", " ").replace("\n", " "))
+    return clean_ws(text)

@@ -47,7 +47,7 @@ def api_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def svc(services: Services, api_tmp: Path) -> Services:
-    return variant(services, api_tmp, rate_limit_per_minute=0)
+    return variant(services, api_tmp, rate_limit_per_minute=0, rate_limit_per_ip_per_minute=0)
 
 
 @pytest.fixture(scope="module")
@@ -272,7 +272,8 @@ def test_feedback_is_stored_with_the_answer(svc: Services, client: TestClient) -
 
 def test_rate_limit_429(services: Services, tmp_path: Path) -> None:
     app = create_app(
-        variant(services, tmp_path, rate_limit_per_minute=6, rate_limit_burst=2), ui=False
+        variant(services, tmp_path, rate_limit_per_ip_per_minute=6, rate_limit_ip_burst=2),
+        ui=False,
     )
     c = TestClient(app)
     codes = [c.get("/api/v1/documents").status_code for _ in range(3)]
@@ -378,6 +379,7 @@ def admin_client(
             "admin_api_key": ADMIN_KEY,
             "feedback_db": root / "fb.sqlite3",
             "rate_limit_per_minute": 0,
+            "rate_limit_per_ip_per_minute": 0,
         },
     )
     svc = build_services(settings, embedder=services.embedder)

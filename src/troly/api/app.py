@@ -24,13 +24,16 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.concurrency import run_in_threadpool
 
-from troly.api.errors import install_error_handlers
+from troly.api.deps import StoreDep
+from troly.api.errors import describe_error, install_error_handlers
 from troly.api.routes import admin, ask, documents, feedback, health, search, web
 from troly.api.safety import (
     BodySizeLimitMiddleware,
     RateLimitMiddleware,
     RequestContextMiddleware,
+    SecurityHeadersMiddleware,
     TokenBucketLimiter,
     configure_logging,
 )
@@ -68,13 +71,33 @@ def body_limit(services: Services) -> Any:
 
 def _warm(services: Services) -> None:
     """Load the model and prime the answerer's caches at start-up, so /readyz turns ready
-    and the first questions are not slow. Failures are only logged; /readyz reports them."""
+    and the first questions are not slow. Each step logs what really happened; a failure
+    is only logged (/readyz reports it and the first request retries it)."""
     try:
-        services.embedder  # noqa: B018 - loads the model
-        services.answerer.ask("Ai chủ trì kế hoạch kiểm soát thủ tục hành chính năm 2024?")
-        log.info("warm-up done")
+        services.embedder  # noqa: B018 - loads the model (under the services' init lock)
     except Exception as exc:  # pragma: no cover - depends on the environment
-        log.warning("warm-up incomplete: %s", type(exc).__name__)
+        log.warning("warm-up: the embedding model did not load: %s", describe_error(exc))
+        return
+    log.info("warm-up: embedding model loaded")
+    try:
+        services.answerer.ask("Ai chủ trì kế hoạch kiểm soát thủ tục hành chính năm 2024?")
+        log.info("warm-up done: model loaded, answerer primed")
+    except Exception as exc:
+        log.warning(
+            "warm-up: model loaded, but the index is not answering yet (%s); /readyz tells "
+            "when it is",
+            describe_error(exc),
+        )
+
+
+def open_store_at_start(services: Services) -> None:
+    """Open the index before the first request is accepted (one client, no race); a store
+    that is unavailable now is retried by the next request that needs it."""
+    try:
+        services.open_store()
+        log.info("index store open: %s", services.store.location)
+    except Exception as exc:
+        log.warning("index store not available at start: %s", describe_error(exc))
 
 
 def _optional(module: str, attr: str) -> Any:
@@ -94,10 +117,16 @@ def create_app(services: Services, *, ui: bool = True, warmup: bool = True) -> F
     server = settings.server
     configure_logging()
     limiter = TokenBucketLimiter(server.rate_limit_per_minute, server.rate_limit_burst)
+    ip_limiter = TokenBucketLimiter(server.rate_limit_per_ip_per_minute, server.rate_limit_ip_burst)
     state = AppState(services=services, limiter=limiter, feedback=FeedbackStore(server.feedback_db))
+    state.ip_limiter = ip_limiter
+    state.admin_limiter = TokenBucketLimiter(
+        server.admin_attempts_per_minute, max(1, server.admin_attempts_per_minute)
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(open_store_at_start, services)
         if warmup:
             threading.Thread(
                 target=_warm, args=(services,), name="troly-warmup", daemon=True
@@ -120,7 +149,7 @@ def create_app(services: Services, *, ui: bool = True, warmup: bool = True) -> F
 
     app.include_router(health.router)
     app.include_router(web.router)
-    api = APIRouter(prefix=API)
+    api = APIRouter(prefix=API, dependencies=[StoreDep])
     for module in (ask, search, documents, feedback):
         api.include_router(module.router)
     if server.admin_enabled:
@@ -134,10 +163,11 @@ def create_app(services: Services, *, ui: bool = True, warmup: bool = True) -> F
         else:
             app.include_router(review, prefix=API)
 
-    # Added innermost first: RequestContext → CORS → body limit → rate limit → routes.
+    # Added innermost first: security headers → RequestContext → CORS → body limit →
+    # rate limit (per address) → routes (per address and conversation, see routes/ask.py).
     app.add_middleware(
         RateLimitMiddleware,
-        limiter=limiter,
+        limiter=ip_limiter,
         applies=is_public_api,
         trust_proxy_headers=server.trust_proxy_headers,
     )
@@ -155,10 +185,90 @@ def create_app(services: Services, *, ui: bool = True, warmup: bool = True) -> F
         log_questions=server.log_questions,
         trust_proxy_headers=server.trust_proxy_headers,
     )
+    app.add_middleware(SecurityHeadersMiddleware)
 
     if ui:
         _mount_ui(app, state)
+    install_openapi(app, settings.max_question_chars)
     return app
+
+
+_ERR = {"$ref": "#/components/schemas/ErrorResponse"}
+_PUBLIC_ERRORS = {
+    "400": "Nội dung yêu cầu không đọc được (JSON/multipart hỏng)",
+    "413": "Yêu cầu quá lớn",
+    "415": "Kiểu nội dung không được hỗ trợ",
+    "422": "Dữ liệu không hợp lệ",
+    "429": "Quá nhiều yêu cầu; xem Retry-After",
+}
+_ADMIN_ERRORS = {
+    **_PUBLIC_ERRORS,
+    "401": "Thiếu hoặc sai X-API-Key",
+    "404": "Chức năng quản trị chưa bật",
+    "429": "Quá nhiều yêu cầu hoặc sai khoá quá nhiều lần; xem Retry-After",
+    "503": "Kho chỉ mục hoặc thư mục dữ liệu tạm thời không sẵn sàng",
+}
+
+
+# A question needs at least one letter or digit (the retriever's own rule); control and
+# zero-width characters are removed first, and none of them is a word character.
+WORD = r"\w"
+
+
+def install_openapi(app: FastAPI, max_question_chars: int) -> None:
+    """Make /openapi.json state what the server really does: every error body is
+    ``ErrorResponse`` (FastAPI's default 422 schema is not what troly sends), the error
+    statuses each operation can answer are listed, and the question limits are in the
+    schema (1 to ``max_question_chars`` characters)."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        comps = schema.setdefault("components", {}).setdefault("schemas", {})
+        comps.pop("HTTPValidationError", None)
+        comps.pop("ValidationError", None)
+        if "ErrorResponse" not in comps:
+            from troly.api.schemas import ErrorResponse
+
+            comps["ErrorResponse"] = ErrorResponse.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            comps.update(comps["ErrorResponse"].pop("$defs", {}))
+        for path, item in schema.get("paths", {}).items():
+            for method, op in item.items():
+                if method not in ("get", "post", "put", "delete", "patch"):
+                    continue
+                responses = op.setdefault("responses", {})
+                extra: dict[str, str] = {}
+                if path.startswith(f"{API}/admin/"):
+                    extra = _ADMIN_ERRORS
+                elif path.startswith(f"{API}/"):
+                    extra = _PUBLIC_ERRORS
+                for code, desc in extra.items():
+                    responses.setdefault(code, {"description": desc})
+                for code, resp in responses.items():
+                    if code.startswith(("4", "5")):
+                        resp["content"] = {"application/json": {"schema": _ERR}}
+        ask = comps.get("AskRequest", {}).get("properties", {}).get("question")
+        if ask is not None:
+            ask.update({"minLength": 1, "maxLength": max_question_chars, "pattern": WORD})
+        for param in schema["paths"].get(f"{API}/search", {}).get("get", {}).get("parameters", []):
+            if param.get("name") == "q":
+                param["schema"].update(
+                    {"minLength": 1, "maxLength": max_question_chars, "pattern": WORD}
+                )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _mount_ui(app: FastAPI, state: AppState) -> None:

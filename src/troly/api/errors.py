@@ -6,6 +6,8 @@ The catch-all for unexpected exceptions is :class:`troly.api.safety.RequestConte
 
 from __future__ import annotations
 
+import errno as errno_mod
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from troly.api.safety import MSG_INTERNAL, current_request_id
+from troly.api.safety import MSG_INTERNAL, current_request_id, log_safe
 from troly.documents import DocumentError
 from troly.index_store import IndexUnavailable
 from troly.retriever import QueryError
@@ -22,6 +24,50 @@ MSG_UNAVAILABLE = (
     "Hệ thống tìm kiếm (Qdrant) tạm thời không sẵn sàng. Xin vui lòng thử lại sau ít phút."
 )
 MSG_INVALID = "Yêu cầu không hợp lệ: {fields}."
+MSG_STORAGE = (
+    "Máy chủ không ghi được dữ liệu ({reason}). Xin vui lòng thử lại sau hoặc báo quản trị viên."
+)
+_STORAGE_REASONS = {
+    errno_mod.ENOSPC: "ổ đĩa đã đầy",
+    errno_mod.EDQUOT: "đã hết hạn mức ổ đĩa",
+    errno_mod.EROFS: "thư mục dữ liệu chỉ cho phép đọc",
+    errno_mod.EACCES: "không có quyền ghi vào thư mục dữ liệu",
+    errno_mod.EPERM: "không có quyền ghi vào thư mục dữ liệu",
+}
+log = logging.getLogger("troly.api")
+
+
+def os_error_in(exc: BaseException | None) -> OSError | None:
+    """The first ``OSError`` with an errno in ``exc``'s cause/context chain."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno:
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for the server log: the error, and for a file-system error its errno and
+    path (never sent to clients)."""
+    os_err = os_error_in(exc)
+    text = f"{type(exc).__name__}: {str(exc)[:300]}"
+    if os_err is not None:
+        code = errno_mod.errorcode.get(os_err.errno or 0, "?")
+        where = os_err.filename or "?"
+        text += f" [errno {os_err.errno} {code}: {os_err.strerror} — path {where}]"
+    return log_safe(text)
+
+
+def storage_reason(exc: BaseException) -> str | None:
+    """A Vietnamese reason for a full/read-only/forbidden data folder, with its errno name."""
+    os_err = os_error_in(exc)
+    if os_err is None or os_err.errno not in _STORAGE_REASONS:
+        return None
+    code = errno_mod.errorcode.get(os_err.errno or 0, "?")
+    return f"{_STORAGE_REASONS[os_err.errno or 0]}, {code}"
+
 
 _HTTP_MESSAGES = {
     400: "Yêu cầu không hợp lệ.",
@@ -30,11 +76,23 @@ _HTTP_MESSAGES = {
     404: "Không tìm thấy.",
     405: "Phương thức không được hỗ trợ.",
     413: "Yêu cầu quá lớn.",
+    415: "Kiểu nội dung (Content-Type) không được hỗ trợ.",
+    429: "Bạn gửi yêu cầu quá nhanh. Xin vui lòng thử lại sau.",
+    503: MSG_UNAVAILABLE,
 }
 
 
 def _body(detail: Any) -> dict[str, Any]:
     return {"detail": detail, "request_id": current_request_id()}
+
+
+def vietnamese_detail(status: int, detail: Any) -> str:
+    """Always a Vietnamese string: framework messages ("Not Found", "There was an error
+    parsing the body", …) are replaced by ours; "Vietnamese / English" keeps its first half."""
+    if isinstance(detail, str) and detail and not detail.isascii():
+        return _strip_bilingual(detail)
+    fallback = "Yêu cầu không hợp lệ." if 400 <= status < 500 else MSG_INTERNAL
+    return _HTTP_MESSAGES.get(status, fallback)
 
 
 def _strip_bilingual(message: str) -> str:
@@ -45,7 +103,18 @@ def _strip_bilingual(message: str) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(IndexUnavailable)
     async def _index_down(_: Request, exc: IndexUnavailable) -> JSONResponse:
-        return JSONResponse(status_code=503, content=_body(MSG_UNAVAILABLE))
+        log.warning("index unavailable: %s", describe_error(exc))
+        reason = storage_reason(exc)
+        detail = MSG_STORAGE.format(reason=reason) if reason else MSG_UNAVAILABLE
+        return JSONResponse(status_code=503, content=_body(detail))
+
+    @app.exception_handler(OSError)
+    async def _os_error(_: Request, exc: OSError) -> JSONResponse:
+        log.error("file-system error: %s", describe_error(exc))
+        reason = storage_reason(exc)
+        if reason is None:
+            return JSONResponse(status_code=500, content=_body(MSG_INTERNAL))
+        return JSONResponse(status_code=503, content=_body(MSG_STORAGE.format(reason=reason)))
 
     @app.exception_handler(QueryError)
     async def _bad_question(_: Request, exc: QueryError) -> JSONResponse:
@@ -68,10 +137,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = exc.detail
-        if not isinstance(detail, str) or detail in ("Not Found", "Method Not Allowed"):
-            detail = _HTTP_MESSAGES.get(exc.status_code, detail)
-        return JSONResponse(status_code=exc.status_code, content=_body(detail), headers=exc.headers)
+        return JSONResponse(
+            status_code=exc.status_code,
+            content=_body(vietnamese_detail(exc.status_code, exc.detail)),
+            headers=exc.headers,
+        )
 
     @app.exception_handler(500)
     async def _internal(_: Request, exc: Exception) -> JSONResponse:  # pragma: no cover

@@ -57,6 +57,21 @@ def current_request_id() -> str:
     return request_id_var.get()
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e]")
+
+
+def _escape_char(m: re.Match[str]) -> str:
+    c = ord(m.group())
+    return f"\\x{c:02x}" if c < 256 else f"\\u{c:04x}"
+
+
+def log_safe(text: str, limit: int = 2000) -> str:
+    """``text`` fit for one log line: control characters (a ``%0A`` in a URL path decodes to
+    a newline and would forge a second line) shown escaped, length capped."""
+    out = _UNPRINTABLE.sub(_escape_char, text)
+    return out if len(out) <= limit else out[:limit] + "…"
+
+
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers") or []:
         if key.lower() == name:
@@ -142,6 +157,17 @@ class TokenBucketLimiter:
             while len(self._buckets) > self.max_keys:
                 self._buckets.popitem(last=False)
         return allowed, wait
+
+    def peek(self, key: str) -> tuple[float, int]:
+        """(tokens left, seconds until one more) for ``key``, without spending any."""
+        if not self.enabled:
+            return self.capacity, 0
+        now = self.clock()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - last) * self.rate)
+        wait = 0 if tokens >= 1 else max(1, math.ceil((1 - tokens) / self.rate))
+        return tokens, wait
 
     def __len__(self) -> int:
         return len(self._buckets)
@@ -311,9 +337,9 @@ class RequestContextMiddleware:
             access_log.log(
                 level,
                 "%s %s %s %s %.0fms",
-                client_key(scope, self.trust_proxy_headers),
-                scope.get("method"),
-                path,
+                log_safe(client_key(scope, self.trust_proxy_headers)),
+                log_safe(str(scope.get("method"))),
+                log_safe(path),
                 status,
                 (time.perf_counter() - t0) * 1000,
             )
@@ -341,6 +367,10 @@ def configure_logging(level: int = logging.INFO) -> None:
         handler.addFilter(RequestIdFilter())
         troly_log.addHandler(handler)
         troly_log.setLevel(level)
+        # Our handler prints troly's records; without this they would also reach the root
+        # logger, which underthesea configures (logging.basicConfig) on first use: every
+        # line would then appear twice.
+        troly_log.propagate = False
     uv = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, _Mute) for f in uv.filters):
         uv.addFilter(_Mute())
@@ -349,3 +379,83 @@ def configure_logging(level: int = logging.INFO) -> None:
 class _Mute(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return False
+
+
+# -- security headers ----------------------------------------------------------------------
+
+# Gradio's front end (the /ui/ chat) uses inline scripts/styles and eval-free ES modules,
+# blob: workers, data: fonts and images, and talks to its own origin only (queue SSE, file
+# routes). Images from anywhere else are blocked: a Markdown image in a question or a
+# document can no longer make the browser fetch an outside URL.
+CSP_UI = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+    "connect-src 'self'; media-src 'self' data: blob:; worker-src 'self' blob:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+# Swagger UI / ReDoc pages of FastAPI load their assets from jsDelivr.
+CSP_DOCS = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
+    "https://fastapi.tiangolo.com https://cdn.redoc.ly; font-src 'self' data: "
+    "https://fonts.gstatic.com; connect-src 'self'; worker-src 'self' blob:; "
+    "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+)
+# The demo page only hosts the widget (same origin); it is not meant to be framed either.
+CSP_DEMO = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "frame-ancestors 'none'"
+)
+# JSON / SSE / plain answers: nothing to run, nothing to frame.
+CSP_API = "default-src 'none'; frame-ancestors 'none'"
+
+
+def security_headers_for(path: str) -> list[tuple[bytes, bytes]]:
+    """The headers every response on ``path`` gets (see :class:`SecurityHeadersMiddleware`).
+
+    ``/widget.js`` is the one resource other sites load: it gets ``nosniff`` and an explicit
+    ``Cross-Origin-Resource-Policy: cross-origin`` and no frame or CSP restriction.
+    """
+    common = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    ]
+    if path == "/widget.js" or path.startswith("/widget/"):
+        return [*common, (b"cross-origin-resource-policy", b"cross-origin")]
+    if path.startswith("/ui") or path == "/":
+        csp = CSP_UI
+    elif path.startswith(("/docs", "/redoc")):
+        csp = CSP_DOCS
+    elif path.startswith("/demo"):
+        csp = CSP_DEMO
+    else:
+        csp = CSP_API
+    return [
+        *common,
+        (b"x-frame-options", b"DENY"),
+        (b"content-security-policy", csp.encode("latin-1")),
+    ]
+
+
+class SecurityHeadersMiddleware:
+    """Adds ``security_headers_for(path)`` to every HTTP response (unless the route set them)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = security_headers_for(scope.get("path", ""))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                present = {bytes(k).lower() for k, _ in headers}
+                headers += [(k, v) for k, v in extra if k not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

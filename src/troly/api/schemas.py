@@ -18,9 +18,19 @@ EX_QUESTION = "Ai chủ trì kế hoạch kiểm soát thủ tục hành chính 
 # -- shared --------------------------------------------------------------------------------
 
 
+class FieldErrorOut(BaseModel):
+    field: str = Field(description="Trường bị lỗi, ví dụ 'question' hoặc 'filters.year'.")
+    message: str = Field(description="Mô tả lỗi của trường đó.")
+
+
 class ErrorResponse(BaseModel):
+    """Every error answer of the API has this shape (4xx and 5xx alike)."""
+
     detail: str = Field(description="Thông báo lỗi (tiếng Việt).")
     request_id: str | None = Field(None, description="Mã yêu cầu, để tra cứu nhật ký.")
+    errors: list[FieldErrorOut] | None = Field(
+        None, description="Chỉ với lỗi 422 do dữ liệu gửi lên sai kiểu/thiếu trường."
+    )
 
     model_config = ConfigDict(
         json_schema_extra={

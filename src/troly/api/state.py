@@ -8,6 +8,7 @@ same SQLite file, and both honour the same per-client rate limit.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -22,6 +23,7 @@ from typing import Any, Generic, TypeVar
 from troly.api.safety import TokenBucketLimiter
 from troly.services import Services
 
+log = logging.getLogger("troly.api")
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -97,26 +99,39 @@ CREATE INDEX IF NOT EXISTS feedback_answer ON feedback (answer_id);
 """
 
 
+class FeedbackUnavailable(RuntimeError):
+    """The feedback database could not be written (locked, removed folder, disk full)."""
+
+
 class FeedbackStore:
     """Ratings of answers, with the question, answer and citations, in one SQLite file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, timeout: float = 3.0) -> None:
         self.path = Path(path)
+        self.timeout = timeout  # seconds to wait for a lock held by another writer
         self._lock = threading.Lock()
         self._ready = False
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            if not self._ready:
+            # The schema is (re)created whenever the file is missing: a database deleted
+            # while the server runs comes back on the next rating instead of failing
+            # every call with "no such table" until a restart.
+            fresh = not self._ready or not self.path.exists()
+            if fresh:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=10)
+            conn = sqlite3.connect(self.path, timeout=self.timeout)
             try:
-                if not self._ready:
+                if fresh:
                     conn.executescript(_SCHEMA)
                     self._ready = True
                 yield conn
                 conn.commit()
+            except sqlite3.OperationalError as exc:
+                if "no such table" in str(exc):
+                    self._ready = False  # recreated on the next call
+                raise
             finally:
                 conn.close()
 
@@ -227,6 +242,15 @@ class AppState:
     services: Services
     limiter: TokenBucketLimiter
     feedback: FeedbackStore
+    # Per client address, all conversations together (the middleware), and wrong admin keys
+    # per address; ``limiter`` above is per address *and* conversation (the ask routes).
+    ip_limiter: TokenBucketLimiter = field(default_factory=lambda: TokenBucketLimiter(0, 1))
+    # Heavy questions (long, many model tokens) are answered one at a time, whoever sends
+    # them: they can take at most one core, the other stays for ordinary questions.
+    heavy_gate: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(1)
+    )
+    admin_limiter: TokenBucketLimiter = field(default_factory=lambda: TokenBucketLimiter(0, 1))
     answers: LRU[str, dict[str, Any]] = field(default_factory=lambda: LRU(2000))
     answer_history: LRU[str, list[dict[str, str]]] = field(default_factory=lambda: LRU(2000))
     conversations: ConversationStore = field(default_factory=ConversationStore)
@@ -252,4 +276,10 @@ class AppState:
             if not fallback or not fallback.get("question") or not fallback.get("answer"):
                 return None
             answer = {**fallback, "id": answer_id}
-        return self.feedback.add(answer, rating, comment, source, history)
+        try:
+            return self.feedback.add(answer, rating, comment, source, history)
+        except (sqlite3.Error, OSError) as exc:
+            log.error(
+                "feedback not stored in %s: %s: %s", self.feedback.path, type(exc).__name__, exc
+            )
+            raise FeedbackUnavailable(str(exc)) from exc

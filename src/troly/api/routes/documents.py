@@ -20,15 +20,18 @@ router = APIRouter(tags=["Văn bản"])
 )
 def documents(services: ServicesDep) -> list[DocumentSummary]:
     fields = ("province", "year", "number", "title")
+    uploaded = uploads.entries(services.settings)
+    replaced = {e.id for e in uploaded}  # a bundled plan replaced by an upload is listed once
     out = [
         DocumentSummary.model_validate({"doc_id": e.id, **{k: e.fields.get(k) for k in fields}})
         for e in load_manifest(services.settings.corpus_dir)
+        if e.id not in replaced
     ]
     out += [
         DocumentSummary.model_validate(
             {"doc_id": e.id, "uploaded": True, **{k: e.fields.get(k) for k in fields}}
         )
-        for e in uploads.entries(services.settings)
+        for e in uploaded
     ]
     return out
 
@@ -43,11 +46,13 @@ def document(
     services: ServicesDep,
     doc_id: Annotated[str, Path(max_length=100, examples=["phu-yen-2024"])],
 ) -> DocumentOut:
-    tree: DocumentTree | None
-    try:
-        tree = services.document(doc_id)
-    except DocumentError:
-        tree = uploads.find(services.settings, doc_id)
+    # An upload of the same id (replace_bundled) is what the index holds: show it first.
+    tree: DocumentTree | None = uploads.find(services.settings, doc_id)
+    if tree is None:
+        try:
+            tree = services.document(doc_id)
+        except DocumentError:
+            tree = None
     if tree is None:
         raise HTTPException(status_code=404, detail=f"Không tìm thấy văn bản '{doc_id}'.")
     return DocumentOut.model_validate(tree.to_dict())

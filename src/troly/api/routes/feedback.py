@@ -6,6 +6,12 @@ from fastapi import APIRouter, HTTPException
 
 from troly.api.deps import StateDep
 from troly.api.schemas import ErrorResponse, FeedbackIn, FeedbackOut
+from troly.api.state import FeedbackUnavailable
+
+MSG_FEEDBACK_DOWN = (
+    "Hiện chưa lưu được góp ý (cơ sở dữ liệu góp ý tạm thời không sẵn sàng). "
+    "Xin vui lòng thử lại sau."
+)
 
 router = APIRouter(tags=["Góp ý"])
 
@@ -18,6 +24,7 @@ router = APIRouter(tags=["Góp ý"])
     responses={
         404: {"model": ErrorResponse, "description": "Máy chủ không còn nhớ câu trả lời này"},
         429: {"model": ErrorResponse, "description": "Quá nhiều yêu cầu"},
+        503: {"model": ErrorResponse, "description": "Chưa lưu được góp ý (CSDL bận/lỗi)"},
     },
 )
 def feedback(body: FeedbackIn, state: StateDep) -> FeedbackOut:
@@ -34,9 +41,12 @@ def feedback(body: FeedbackIn, state: StateDep) -> FeedbackOut:
             "citations": [c.model_dump() for c in body.citations or []],
             "refused": False,
         }
-    row = state.record_feedback(
-        body.answer_id, body.rating, body.comment or "", source="api", fallback=fallback
-    )
+    try:
+        row = state.record_feedback(
+            body.answer_id, body.rating, body.comment or "", source="api", fallback=fallback
+        )
+    except FeedbackUnavailable as exc:
+        raise HTTPException(status_code=503, detail=MSG_FEEDBACK_DOWN) from exc
     if row is None:
         raise HTTPException(
             status_code=404,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from troly.api.deps import ServicesDep
+from troly.api.deps import ServicesDep, StoreDep
 from troly.api.schemas import HealthOut, ReadyOut
 
 router = APIRouter(tags=["Vận hành"])
@@ -21,6 +21,7 @@ def healthz() -> HealthOut:
     summary="Sẵn sàng phục vụ: Qdrant truy cập được, chỉ mục không rỗng, mô hình đã nạp",
     response_model=ReadyOut,
     responses={503: {"model": ReadyOut, "description": "Chưa sẵn sàng"}},
+    dependencies=[StoreDep],
 )
 def readyz(services: ServicesDep) -> JSONResponse:
     health = services.store.health()

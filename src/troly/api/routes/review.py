@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from troly.review import Reviewer, ReviewError, read_draft_bytes
 from troly.services import Services
+from troly.text import nfc
 
 PATH = "/api/v1/review"
 DEFAULT_MAX_UPLOAD = 5_000_000
@@ -101,7 +102,10 @@ async def _read_request(request: Request, limit: int) -> ReviewIn:
                 year=int(year) if isinstance(year, str) and year.strip() else None,
             )
         except (ValueError, ValidationError) as exc:
-            raise HTTPException(status_code=422, detail=f"Dữ liệu không hợp lệ: {exc}") from exc
+            raise HTTPException(
+                status_code=422,
+                detail="Dữ liệu không hợp lệ: kiểm tra các trường province, against, year.",
+            ) from exc
     if ctype.startswith("application/json") or not ctype:
         body = await request.body()
         if len(body) > limit:
@@ -157,7 +161,10 @@ async def review(request: Request) -> dict[str, Any]:
 
     def run() -> dict[str, Any]:
         report = reviewer.review(
-            body.text, province=body.province, against=body.against, year=body.year
+            nfc(body.text),
+            province=nfc(body.province) if body.province else None,
+            against=body.against,
+            year=body.year,
         )
         return report.to_dict()
 

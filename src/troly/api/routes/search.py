@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
-from troly.api.deps import ServicesDep
-from troly.api.routes.ask import ERRORS, check_question
+from troly.api.deps import StateDep
+from troly.api.routes.ask import ERRORS, cap_work, charge, check_question, heavy_slot
 from troly.api.schemas import SearchOut
 from troly.schema import SearchFilters
 
@@ -21,7 +21,8 @@ router = APIRouter(tags=["Tìm kiếm"])
     responses=ERRORS,
 )
 def search(
-    services: ServicesDep,
+    state: StateDep,
+    request: Request,
     q: Annotated[
         str,
         Query(
@@ -41,7 +42,10 @@ def search(
 ) -> SearchOut:
     from troly.documents.agencies import normalize_agency
 
+    services = state.services
     question = check_question(q, services.settings.max_question_chars)
+    question, cost = cap_work(services, question)
+    charge(state, request, None, cost)
     filters = SearchFilters(
         province=province,
         doc_id=doc_id,
@@ -49,7 +53,8 @@ def search(
         year=year,
         lead=normalize_agency(lead) if lead else None,
     )
-    results = services.retriever.search(question, k=k, filters=filters)
+    with heavy_slot(state, cost):
+        results = services.retriever.search(question, k=k, filters=filters)
     return SearchOut.model_validate(
         {"question": question, "results": [r.to_dict() for r in results]}
     )

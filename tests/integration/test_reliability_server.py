@@ -1,0 +1,70 @@
+"""The short form of `make reliability`'s faults, against real `troly serve` processes.
+
+Each test starts `troly serve` (uvicorn, the real CLI options) on a free 127.0.0.1 port over
+a copy of the session index, with the functions of ``scripts/reliability.py``: fresh starts
+with an immediate first question, a store locked by another process, the feedback
+database removed and locked, forged X-Forwarded-For, half-open connections, forged log
+lines, admin key guessing, and an unwritable data folder.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from troly.services import Services
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def rel(services: Services) -> Any:
+    spec = importlib.util.spec_from_file_location("reliability", ROOT / "scripts/reliability.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["reliability"] = module
+    spec.loader.exec_module(module)
+    module.Server.index = Path(services.settings.qdrant.path)  # copy the session index
+    return module
+
+
+def test_fresh_starts_answer_the_first_question(rel: Any) -> None:
+    out = rel.fault_fresh_starts(2)
+    assert out["failures"] == 0, out["details"]
+    assert out["readyz_flicker"] == 0
+
+
+def test_store_locked_gives_503_then_recovers_by_itself(rel: Any) -> None:
+    out = rel.fault_store_locked()
+    assert out["ask_status"] == 503 and out["clear_message"], out
+    assert out["readyz"] == 503
+    assert out["troly_status_exit"] == 1
+    assert out["recovered_after_s"] is not None, out
+
+
+def test_feedback_db_removed_or_locked(rel: Any) -> None:
+    out = rel.fault_feedback_db()
+    assert (out["first"], out["after_delete"], out["after_unlock"]) == (201, 201, 201), out
+    assert out["while_locked"] == 503 and out["while_locked_clear"], out
+    assert out["ask_while_locked"] == 200 and out["error_logged"], out
+
+
+def test_network_faults(rel: Any) -> None:
+    out = rel.fault_network(True)
+    # proxy headers are off: 100 requests with 100 forged addresses share one bucket
+    assert out["spoofed_xff_passed"] <= out["spoofed_xff_allowed"], out  # burst + refill only
+    assert out["half_open_closed"] and out["half_open_closed_after_s"] < 10, out
+    assert out["sse_not_cut"], out
+    assert not out["log_line_forged"], out
+    assert out["admin_guesses_401"] == 10 and out["admin_guesses_429"] == 5, out
+    assert out["dup_log_lines"] == 0 and not out["key_in_log"], out
+
+
+def test_unwritable_data_folder_is_named_with_its_errno(rel: Any) -> None:
+    out = rel.fault_data_folder()
+    assert out["exit_code"] == 2 and out["has_path_and_errno"], out
