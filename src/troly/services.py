@@ -18,7 +18,7 @@ from troly.retriever import Retriever
 from troly.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from troly.answerer import Answerer
+    from troly.answerer import Answerer, CorpusScope
 
 
 @dataclass
@@ -78,13 +78,18 @@ class Services:
             max_question_chars=self.settings.max_question_chars,
         )
 
+    def scope(self) -> CorpusScope:
+        """Provinces, plan years and document kinds the index holds (refreshed after
+        every ingest or upload): ``scope().to_dict()`` for UI filters and the API."""
+        return self.answerer.scope()
+
     def document(self, doc_id: str) -> DocumentTree:
         return find_document(self.settings.corpus_dir, doc_id)
 
     def ingest(self, force: bool = False, progress: Progress | None = None) -> IngestSummary:
         if "answerer" in self.__dict__:
             self.answerer.invalidate()
-        return ingest_corpus(
+        summary = ingest_corpus(
             self.settings.corpus_dir,
             self.store,
             self.embedder,
@@ -93,6 +98,9 @@ class Services:
             force=force,
             progress=progress,
         )
+        if "answerer" in self.__dict__:
+            self.answerer.invalidate()  # the scope now includes what was just indexed
+        return summary
 
     def close(self) -> None:
         self.store.close()

@@ -778,12 +778,13 @@ def headline_text(result: RunResult) -> str:
     res = result.answers.get("hybrid")
     if res is not None and any(r.get("split") for r in res.per_item):
         for sp, by_acc in split_answer_means(res).items():
-            for label, m in by_acc.items():
+            for label, sm in by_acc.items():
                 lines.append(
-                    f"  {sp:<5} {label:<11} n={int(m['n']):<4} fact recall "
-                    f"{fmt(m.get('fact_recall'))}, citation P {fmt(m.get('citation_precision'))}, "
-                    f"refusal F1 {fmt(m.get('refusal_f1'))}, false refusals "
-                    f"{int(m.get('false_refusals', 0))} ({fmt(m.get('false_refusal_rate'))})"
+                    f"  {sp:<5} {label:<11} n={int(sm['n']):<4} fact recall "
+                    f"{fmt(sm.get('fact_recall'))}, citation P "
+                    f"{fmt(sm.get('citation_precision'))}, refusal F1 {fmt(sm.get('refusal_f1'))}, "
+                    f"false refusals {int(sm.get('false_refusals', 0))} "
+                    f"({fmt(sm.get('false_refusal_rate'))})"
                 )
     lines += [f"note: {n}" for n in result.notes]
     return "\n".join(lines)
