@@ -18,7 +18,9 @@ from troly.text import fold, normalize_for_match
 
 pytestmark = pytest.mark.integration
 
-GOLD = load_jsonl(ROOT / "eval" / "gold.jsonl")
+# Only the dev split: the test split is never looked at while changing the answerer
+# (eval/GOLD.md); `troly eval` reports both.
+GOLD = [it for it in load_jsonl(ROOT / "eval" / "gold.jsonl") if it.get("split") == "dev"]
 
 
 def _loc_ok(expected: str, got: str) -> bool:
@@ -120,7 +122,10 @@ def test_agency_lists_are_complete_against_parsed_records(
 
 
 def test_deadline_list(services: Any, trees: dict[str, Any]) -> None:
-    expected = [t for t in trees["phu-yen-2024"].tasks if t.deadline == "Quý I/2024"]
+    # periods are time ranges: rows due "Tháng 01/2024" … "Tháng 03/2024" are in Quý I/2024
+    in_q1 = re.compile(r"^(Quý I/2024|Tháng 0[123]/2024)$")
+    expected = [t for t in trees["phu-yen-2024"].tasks if in_q1.match(t.deadline.strip())]
+    assert any(t.deadline.startswith("Tháng") for t in expected)
     ans = services.answerer.ask("Những việc nào của Phú Yên phải xong trong Quý I/2024?")
     assert f"có {len(expected)} nhiệm vụ" in ans.answer
     assert {c.location for c in ans.citations} == {t.location for t in expected}
@@ -181,7 +186,8 @@ def test_refusals_are_polite_and_name_the_corpus(services: Any, question: str, i
     assert ans.refused and ans.intent == intent and not ans.citations
     assert ans.answer.startswith("Xin lỗi")
     assert "tỉnh Phú Yên năm 2024" in ans.answer  # what the corpus covers
-    assert re.search(r"Cổng (dịch vụ công|thông tin)", ans.answer)  # where to go instead
+    # where to go instead, fitting the topic (gold price → the State Bank)
+    assert re.search(r"Cổng (dịch vụ công|thông tin)|Ngân hàng Nhà nước", ans.answer)
 
 
 def test_stream_events(services: Any) -> None:

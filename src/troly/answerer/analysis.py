@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from troly.text import fold
+from troly.text import fold, has_diacritics
 
 # Vietnam's provinces and centrally-run cities (before the 2025 merger), for telling a
 # province the corpus does not hold from a topic word.
@@ -135,9 +135,11 @@ LIST_CUE = re.compile(
 )
 COMPARE_CUE = re.compile(r"so sanh|khac nhau|giong nhau|tinh nao|ca hai|\bdeu\b|\bgiua\b|hon\b")
 NUMBER_CUE = re.compile(r"bao nhieu|\bmay\b|phan tram|thu may|ty le (la|dat) bao")
+# "tôi" folds like "tối" (tối thiểu) and "kiện" like "kiến" (sáng kiến, ý kiến, điều kiện)
 LEGAL_CUE = re.compile(
-    r"\b(toi|minh|em|chau|nha toi|gia dinh toi)\b.*\b(bi phat|bi xu phat|khieu nai|khoi kien"
-    r"|kien|tu van|bi thu hoi|tranh chap|ly hon|thua ke)\b|\bkhieu nai\b|\bphat nguoi\b"
+    r"\b(toi(?! thieu| da\b| uu)|minh|em|chau|nha toi|gia dinh toi)\b.*\b(bi phat|bi xu phat"
+    r"|khieu nai|khoi kien|(?<!sang )(?<!y )(?<!dieu )kien(?! (nghi|toan|thuc|truc|tao))"
+    r"|tu van|bi thu hoi|tranh chap|ly hon|thua ke)\b|\bkhieu nai\b|\bphat nguoi\b"
 )
 OFFTOPIC_CUE = re.compile(
     r"thoi tiet|gia vang|ty gia|bong da|xo so|chung khoan|gia xang|nau an|du lich (o|tai)"
@@ -342,6 +344,18 @@ class Analysis:
         )
 
 
+def wants_figure(question: str, fq: str | None = None) -> bool:
+    """A question asking for a number. "mấy" and "máy" (a machine) fold alike: with
+    diacritics only "mấy" counts; without, "may" before a device word does not."""
+    fq = fq if fq is not None else fold(question)
+    without_may = NUMBER_CUE.sub(lambda m: "" if m.group(0) == "may" else m.group(0), fq)
+    if re.search(r"bao nhieu|phan tram|ty le (la|dat) bao", without_may):
+        return True
+    if has_diacritics(question):
+        return "mấy" in question.lower()
+    return bool(re.search(r"\bmay\b(?! (danh|tinh|chu|in|moc|lanh|bay|anh|quet|chieu))", fq))
+
+
 def analyse(question: str, provinces: list[str]) -> Analysis:
     fq = fold(question)
     return Analysis(
@@ -350,7 +364,7 @@ def analyse(question: str, provinces: list[str]) -> Analysis:
         provinces=provinces,
         focus=detect_field(fq),
         fields=detect_fields(fq),
-        want_figure=bool(NUMBER_CUE.search(fq)),
+        want_figure=wants_figure(question, fq),
         periods=deadline_periods(question),
         parts=question_parts(question),
         english=is_english(question),

@@ -47,6 +47,7 @@ from troly.answerer.evidence import (
     rows_in_periods,
 )
 from troly.answerer.followup import history_questions, is_followup, swap_province
+from troly.answerer.ranker import load_ranker
 from troly.answerer.refusal import missing_plan_year, refusal_text, scope_refusal
 from troly.answerer.scope import CorpusScope
 from troly.composer import (
@@ -69,6 +70,11 @@ log = logging.getLogger(__name__)
 # Share of a question's topic words the chosen evidence must contain (calibrated on the
 # answerable and unanswerable questions of the dev split; see eval/GOLD.md).
 SUPPORT_THRESHOLD = 0.35
+SECTION_LIST_CUE = re.compile(
+    r"nhung (nhiem vu|noi dung|viec|giai phap|hoat dong) (gi|nao)|gom nhung|co nhung (gi|nhiem vu)"
+    r"|nhiem vu gi|noi dung gi|giai phap gi"
+)
+ITEM_LINE = re.compile(r"^([a-zđ]\)|[-+•]\s)")
 
 
 class Answerer:
@@ -91,6 +97,7 @@ class Answerer:
         self._scope_count: int | None = None
         self._sections: list[Chunk] | None = None
         self.threshold = SUPPORT_THRESHOLD
+        self.ranker = load_ranker()  # sentence relevance learned on the dev split
 
     # -- scope -------------------------------------------------------------------------
     def scope(self) -> CorpusScope:
@@ -282,7 +289,12 @@ class Answerer:
         if missing is None or draft.refused:
             return draft
         province, year = missing
-        if any(str(year) in c.text for c in draft.evidence.chunks):
+        # the evidence must name a plan of that year ("Kế hoạch CCHC năm 2025"), not
+        # merely mention the year ("so với năm 2024", a decree dated "27/9/2019")
+        plan_of_year = re.compile(
+            rf"(ke hoach|cchc|cai cach hanh chinh)[^.;\n]{{0,40}}nam\s+{year}(?!\d)"
+        )
+        if any(plan_of_year.search(fold(c.text)) for c in draft.evidence.chunks):
             held = ", ".join(str(y) for y in self.scope().years_of(province))
             draft.text = (
                 f"Hệ thống chưa có kế hoạch cải cách hành chính năm {year} của tỉnh "
@@ -516,9 +528,12 @@ class Answerer:
         terms = question_terms(q, provinces)
         chunks = [r.chunk for r in results]
         parts = a.parts if len(a.parts) > 1 else [q]
-        picked = pick_sentences(chunks[:8], parts, provinces, want_figure)
+        picked = pick_sentences(chunks[:8], parts, provinces, want_figure, ranker=self.ranker)
         if want_figure:
             picked = [p for p in picked if p.has_figure] or picked
+        listed = self._section_items(q, a, chunks[:3], terms)
+        if listed is not None:
+            return listed
         sentence_cov = picked[0].coverage if picked else 0.0
         # A task record answers "who/when/what product" questions, and any question its
         # row covers at least as well as the best prose sentence does.
@@ -551,7 +566,7 @@ class Answerer:
                     f"≥ best sentence {sentence_cov:.2f}" + (f", asks for {focus}" if focus else "")
                 ],
             )
-        if not picked or picked[0].coverage < threshold:
+        if not picked or max(p.coverage for p in picked) < threshold:
             return None
         if want_figure and not any(p.has_figure for p in picked):
             return None
@@ -561,6 +576,37 @@ class Answerer:
         if len(parts) > 1:
             draft.explain.insert(0, f"multi-part question: {parts}")
         return draft
+
+    def _section_items(
+        self, q: str, a: Analysis, chunks: list[Chunk], terms: list[str]
+    ) -> Draft | None:
+        """ "… có những nhiệm vụ gì về chuyển đổi số?" over a prose section whose heading
+        the question names: every item a), b), … (or "-" items) of it, not just one."""
+        if not SECTION_LIST_CUE.search(a.folded):
+            return None
+        for c in chunks:
+            if c.kind != "section" or not c.headings:
+                continue
+            head_cov = coverage(terms, " ".join(c.headings[-2:]))
+            items = [x.strip() for x in c.text.split("\n") if ITEM_LINE.match(x.strip())]
+            if head_cov < 0.6 or len(items) < 2:
+                continue
+            ev = Evidence()
+            n = ev.mark(c)
+            lines = [f"Theo {plan_name(c)} (mục {c.location}), gồm {len(items)} nội dung [{n}]:"]
+            lines += [f"- {quote(x, 400)}" for x in items[:12]]
+            return Draft(
+                "\n".join(lines),
+                ev,
+                intent="section_items",
+                turn=Turn(q, [c.province], topic_chunk=c),
+                support=head_cov,
+                explain=[
+                    f"list question over prose section {c.location}: heading covers "
+                    f"{head_cov:.2f} of the topic words; {len(items)} items quoted"
+                ],
+            )
+        return None
 
     # -- comparisons -------------------------------------------------------------------
     def _comparison(self, q: str, a: Analysis, filters: SearchFilters | None) -> Draft:

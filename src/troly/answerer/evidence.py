@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from troly.answerer.analysis import deadline_periods, within
+from troly.answerer.ranker import SentenceRanker, candidates
 from troly.composer import Scored, best_sentences, content_terms, figures
 from troly.documents.agencies import AGENCY_ALIASES, agency_key, agency_matches
 from troly.paraphrase import canonical_terms
@@ -106,23 +107,58 @@ class Picked:
     sentences: list[Scored]
 
 
+def ranked_sentences(
+    chunks: list[Chunk], terms: list[str], want_figure: bool, ranker: SentenceRanker
+) -> list[Scored]:
+    """Every candidate sentence scored by the learned model, best first."""
+    out = [
+        Scored(s, ranker.prob(f), c, coverage=f[0], has_figure=bool(f[8]))
+        for s, c, f in candidates(chunks, terms, want_figure)
+    ]
+    out.sort(key=lambda x: -x.score)
+    return out
+
+
+def _best(
+    chunks: list[Chunk],
+    terms: list[str],
+    want_figure: bool,
+    limit: int,
+    ranker: SentenceRanker | None,
+) -> list[Scored]:
+    if ranker is None:
+        return best_sentences(chunks, terms, want_figure, limit)
+    ranked = ranked_sentences(chunks, terms, want_figure, ranker)
+    if not ranked:
+        return []
+    chosen = [ranked[0]]
+    for cand in ranked[1:]:
+        if len(chosen) >= limit:
+            break
+        if cand.score >= max(0.5, 0.85 * chosen[0].score):
+            chosen.append(cand)
+    return chosen
+
+
 def pick_sentences(
     chunks: list[Chunk],
     parts: list[str],
     provinces: list[str],
     want_figure: bool,
     limit: int = 2,
+    ranker: SentenceRanker | None = None,
 ) -> list[Scored]:
     """The best sentences over all parts of a question: the best for the whole question,
     then the best for each further part when it is a different sentence; near-duplicates
-    (a target the appendix repeats word for word) are dropped."""
+    (a target the appendix repeats word for word) are dropped. With ``ranker`` the
+    sentences are ordered by the model learned on dev (:mod:`troly.answerer.ranker`)."""
     whole = " ".join(parts)
-    chosen = list(best_sentences(chunks, question_terms(whole, provinces), want_figure, limit))
+    chosen = list(_best(chunks, question_terms(whole, provinces), want_figure, limit, ranker))
     if len(parts) > 1:
         for part in parts:
             terms = question_terms(part, provinces)
             shared = [t for t in question_terms(whole, provinces) if t not in terms]
-            best = best_sentences(chunks, terms + shared[:4], False, 1)
+            best = _best(chunks, terms + shared[:4], False, 1, ranker)
             if best and best[0].coverage >= 0.3:
                 chosen.append(best[0])
     out: list[Scored] = []
