@@ -258,12 +258,26 @@ def ask(
     ] = None,
     province: Annotated[str | None, typer.Option(help="Only this province.")] = None,
     doc: Annotated[str | None, typer.Option("--doc", help="Only this document id.")] = None,
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="Show why each sentence was chosen or why it refused."),
+    ] = False,
+    citizen: Annotated[
+        bool, typer.Option("--citizen", help="Citizen style: one plain sentence first.")
+    ] = False,
 ) -> None:
     """A cited answer (or a polite refusal) for a question, or for every line of --batch."""
     filters = SearchFilters(province=province, doc_id=doc)
+    audience = "citizen" if citizen else None
 
     def run(svc: Services, q: str) -> dict[str, Any]:
-        return svc.answerer.ask(q, history=list(history or []), filters=filters).to_dict()
+        answer = svc.answerer.ask(
+            q, history=list(history or []), filters=filters, audience=audience
+        )
+        out = answer.to_dict()
+        if explain:
+            out["explain"] = list(answer.context.get("explain") or [])
+        return out
 
     def show(out: dict[str, Any]) -> None:
         typer.echo(out["answer"])
@@ -271,6 +285,10 @@ def ask(
             typer.echo("\nNguồn:")
             for c in out["citations"]:
                 typer.echo(f"  [{c['n']}] {c['title']} › {c['location']}")
+        if explain:
+            typer.echo("\nVì sao / why:")
+            for line in out.get("explain") or []:
+                typer.echo(f"  - {line}")
         typer.echo(f"({out['took_ms']:.0f} ms)")
 
     _answer_questions(question, batch, as_json, run, show)

@@ -227,9 +227,23 @@ def best_sentences(
     return chosen
 
 
+_BULLET = re.compile(r"^\s*[-+•*]\s+")
+_CELL_NUMBERING = re.compile(r"(?:^|(?<=\s))\d+(?:\.\d+)+\.?\s+(?=[A-ZĐÀ-Ỹa-zđà-ỹ])")
+
+
+def clean_cell(text: str) -> str:
+    """A table cell as it reads in a sentence: no numbering artefacts ("5.1. Trung tâm …
+    5.2. Sở Tài chính …" → "Trung tâm …; Sở Tài chính …"), no bullets, one line."""
+    lines = [_BULLET.sub("", x).strip() for x in text.split("\n") if x.strip()]
+    joined = "; ".join(x.rstrip(";,.") for x in lines if x)
+    parts = [p.strip().rstrip(";,") for p in _CELL_NUMBERING.split(joined) if p.strip()]
+    return "; ".join(p for p in parts if p and p != ";")
+
+
 def quote(text: str, limit: int = 700) -> str:
-    """A sentence as quoted in an answer; over-long ones are cut at a clause boundary."""
-    t = text.strip().rstrip(";").strip()
+    """A sentence as quoted in an answer (no leading "- " bullet); over-long ones are cut
+    at a clause boundary."""
+    t = _BULLET.sub("", text.strip()).rstrip(";").strip()
     if len(t) <= limit:
         return t
     cut = max(t.rfind("; ", 0, limit), t.rfind(", ", 0, limit))
@@ -262,7 +276,7 @@ def _agent(lead: str) -> str:
 
 def task_field(chunk: Chunk, name: str) -> str:
     f = chunk.fields
-    return _value(
+    value = _value(
         {
             "lead": f.get("lead_text", ""),
             "partners": f.get("partners_text", ""),
@@ -271,6 +285,7 @@ def task_field(chunk: Chunk, name: str) -> str:
             "budget": f.get("budget", ""),
         }.get(name, "")
     )
+    return clean_cell(value) if name in ("lead", "partners") else value
 
 
 def describe_task(chunk: Chunk, n: int, focus: str | None = None, with_plan: bool = True) -> str:

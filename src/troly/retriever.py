@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from troly.embedding import Embedder
 from troly.index_store import Hit, IndexStore, sparse_from_terms
+from troly.paraphrase import expand as expand_paraphrases
 from troly.schema import SearchFilters, SearchResult
 from troly.settings import RetrievalSettings
 from troly.text import clean_ws, fold, has_diacritics, query_terms
@@ -119,8 +120,9 @@ class Retriever:
             trace.dense_ms = (time.perf_counter() - t) * 1000
         if mode in ("hybrid", "lexical"):
             t = time.perf_counter()
+            # paraphrase layer: "online" also searches "trực tuyến" (troly.paraphrase)
             lexical = self.store.lexical_search(
-                sparse_from_terms(query_terms(q), saturate=False), flt, n
+                sparse_from_terms(query_terms(expand_paraphrases(q)), saturate=False), flt, n
             )
             trace.lexical_ms = (time.perf_counter() - t) * 1000
 

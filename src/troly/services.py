@@ -19,7 +19,7 @@ from troly.retriever import Retriever
 from troly.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from troly.answerer import Answerer
+    from troly.answerer import Answerer, CorpusScope
 
 
 @dataclass
@@ -93,6 +93,11 @@ class Services:
         self.store.on_change(answerer.invalidate)
         return answerer
 
+    def scope(self) -> CorpusScope:
+        """Provinces, plan years and document kinds the index holds (refreshed after
+        every ingest or upload): ``scope().to_dict()`` for UI filters and the API."""
+        return self.answerer.scope()
+
     def document(self, doc_id: str) -> DocumentTree:
         return find_document(self.settings.corpus_dir, doc_id)
 
@@ -124,6 +129,8 @@ class Services:
                 cache.close()
         if cache is not None:
             summary.cached = cache.hits
+        if "answerer" in self.__dict__:
+            self.answerer.invalidate()  # the scope now includes what was just indexed
         return summary
 
     def embedding_cache(self) -> EmbeddingCache | None:

@@ -91,8 +91,8 @@ def test_sentence_selection_prefers_covering_sentence_with_figure() -> None:
     ev = Evidence()
     text = section_answer(picked, ev)
     assert text == (
-        "Theo Kế hoạch CCHC năm 2024 của tỉnh Phú Yên (mục II): “- Mức độ hài lòng của người "
-        "dân, doanh nghiệp về giải quyết TTHC đạt 90%.” [1]."
+        "Theo Kế hoạch CCHC năm 2024 của tỉnh Phú Yên (mục II): “Mức độ hài lòng của người "
+        "dân, doanh nghiệp về giải quyết TTHC đạt 90%.” [1]."  # no leading "- " (issue 14)
     )
     assert ev.chunks == [c]
 

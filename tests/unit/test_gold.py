@@ -193,3 +193,26 @@ def test_validate_gold_reads_a_file(corpus: Path, tmp_path: Path) -> None:
     assert not report.ok and len(report.errors) == 1
     assert "t001 (line 3)" in report.errors[0]
     assert "1 problem(s)" in str(report)
+
+
+def test_split_is_fixed_by_the_id_and_recorded_in_the_gold_file() -> None:
+    from troly.evaluation.gold import SPLITS, load_gold, select_split, split_of
+
+    assert split_of("g001") == split_of("g001")
+    items = load_gold(ROOT / "eval" / "gold.jsonl")
+    assert all(i.split in SPLITS and i.split == split_of(i.id) for i in items)
+    dev, test = select_split(items, "dev"), select_split(items, "test")
+    assert len(dev) + len(test) == len(items)
+    assert 0.35 < len(dev) / len(items) < 0.65
+    assert {i.id for i in dev}.isdisjoint({i.id for i in test})
+    with pytest.raises(ValueError):
+        select_split(items, "train")
+
+
+def test_validator_rejects_a_split_that_does_not_match_the_id() -> None:
+    from troly.evaluation.gold import split_of, validate_gold
+
+    row = json.loads((ROOT / "eval" / "gold.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    row["split"] = "test" if split_of(row["id"]) == "dev" else "dev"
+    report = validate_gold([row], ROOT / "ingest" / "corpus", check_coverage=False)
+    assert any("'split'" in e for e in report.errors)

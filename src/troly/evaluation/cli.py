@@ -42,6 +42,13 @@ def register(app: typer.Typer) -> None:
         ids: Annotated[
             list[str] | None, typer.Option("--id", help="Only these item ids (repeatable).")
         ] = None,
+        split: Annotated[
+            str,
+            typer.Option(
+                help="dev, test or all (default): the gold items' split. The report shows "
+                "dev and test side by side whenever both are present."
+            ),
+        ] = "all",
         k: Annotated[int, typer.Option("-k", help="Results retrieved per question.")] = 10,
         resamples: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 1000,
         seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
@@ -60,7 +67,7 @@ def register(app: typer.Typer) -> None:
         """Evaluate retrieval (and answers) on the gold set against the baselines."""
         from troly.embedding import EmbeddingError
         from troly.evaluation.baselines import parse_configs
-        from troly.evaluation.gold import load_gold, validate_gold
+        from troly.evaluation.gold import load_gold, select_split, validate_gold
         from troly.evaluation.report import headline_text
         from troly.evaluation.runner import run_evaluation, select_items
         from troly.index_store import IndexUnavailable
@@ -86,7 +93,11 @@ def register(app: typer.Typer) -> None:
                     typer.echo(f"warning: {e}", err=True)
             if item_errors:
                 _fail(f"{gold} is not valid:\n  " + "\n  ".join(item_errors[:20]), 2)
-            items = select_items(load_gold(gold), limit, ids)
+            try:
+                items = select_items(select_split(load_gold(gold), split), limit, ids)
+            except ValueError as exc:
+                _fail(str(exc), 2)
+                return
             if not items:
                 _fail("no gold items selected", 2)
             if any(c != "naive" for c in configs) and (

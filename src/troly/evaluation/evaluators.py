@@ -99,6 +99,7 @@ def item_fields(item: GoldItem) -> dict[str, Any]:
         "followup": item.is_followup,
         "doc_ids": list(item.doc_ids),
         "question": item.question,
+        "split": item.split,
     }
 
 
@@ -203,6 +204,9 @@ class AnswerEvaluator:
         rec["citations"] = [f"{c.doc_id} › {c.location}" for c in answer.citations]
         text = answer.answer or ""
         rec["answer"] = text if len(text) <= 600 else text[:597] + "…"
+        explain = (answer.context or {}).get("explain")
+        if explain:
+            rec["explain"] = [str(x) for x in explain]
         return rec
 
     def run(

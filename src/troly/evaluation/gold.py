@@ -10,6 +10,7 @@ unanswerable items, comparisons, lists and citizen questions). It returns a
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 
 from troly.text import has_diacritics
 
+SPLITS = ("dev", "test")
 TYPES = ("section", "table_row", "list", "comparison", "unanswerable")
 PERSONAS = ("civil_servant", "citizen")
 SNIPPET_MIN, SNIPPET_MAX = 15, 150
@@ -54,6 +56,7 @@ class GoldItem:
     locations: tuple[str, ...]
     facts: tuple[str, ...]
     history: tuple[str, ...] = ()
+    split: str = ""
 
     @property
     def is_followup(self) -> bool:
@@ -73,6 +76,7 @@ class GoldItem:
             locations=tuple(d.get("locations") or ()),
             facts=tuple(d.get("facts") or ()),
             history=tuple(d.get("history") or ()),
+            split=str(d.get("split") or split_of(d["id"])),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -90,6 +94,8 @@ class GoldItem:
         }
         if self.history:
             out["history"] = list(self.history)
+        if self.split:
+            out["split"] = self.split
         return out
 
 
@@ -132,6 +138,22 @@ def load_gold(path: Path, limit: int | None = None) -> list[GoldItem]:
     return items[:limit] if limit else items
 
 
+def split_of(item_id: str) -> str:
+    """The split an item belongs to, fixed by its id alone: ``dev`` (tune on it) or
+    ``test`` (never looked at while changing the answerer). First byte of SHA-256 of the
+    id, even → dev, odd → test: about half each, independent of content and order."""
+    return "dev" if hashlib.sha256(item_id.encode("utf-8")).digest()[0] % 2 == 0 else "test"
+
+
+def select_split(items: list[GoldItem], split: str | None) -> list[GoldItem]:
+    """Items of one split (``dev``/``test``); ``None``/``all`` keeps every item."""
+    if split in (None, "", "all"):
+        return list(items)
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r} (dev, test or all)")
+    return [i for i in items if i.split == split]
+
+
 def fact_tokens(fact: str) -> list[str]:
     """Space-separated tokens of a fact; a lone ``-`` is not counted (GOLD.md)."""
     return [t for t in fact.split() if t != "-"]
@@ -166,6 +188,11 @@ def _check_item(
     for name in ("doc_ids", "evidence", "locations", "facts"):
         if not all(isinstance(x, str) and x.strip() for x in d[name]):
             errs.append(f"{where}: '{name}' must be a list of non-empty strings")
+    if "split" in d and d["split"] not in SPLITS:
+        errs.append(f"{where}: 'split' must be one of {', '.join(SPLITS)}")
+    elif "split" in d and isinstance(d.get("id"), str) and d["split"] != split_of(d["id"]):
+        want = split_of(d["id"])
+        errs.append(f"{where}: 'split' is {d['split']!r} but the id hashes to {want!r}")
     if "history" in d and (
         not isinstance(d["history"], list)
         or not d["history"]

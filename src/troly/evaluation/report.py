@@ -78,7 +78,22 @@ def _by_followup(r: dict[str, Any]) -> list[str]:
     return ["follow-up" if r["followup"] else "standalone"]
 
 
+def _by_split(r: dict[str, Any]) -> list[str]:
+    return [str(r.get("split") or "—")]
+
+
+def _by_split_accent(r: dict[str, Any]) -> list[str]:
+    return [f"{r.get('split') or '—'} · {'accented' if r['accented'] else 'unaccented'}"]
+
+
+def _by_split_type(r: dict[str, Any]) -> list[str]:
+    return [f"{r.get('split') or '—'} · {r['type']}"]
+
+
 GROUPINGS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
+    "split": _by_split,
+    "split × accents": _by_split_accent,
+    "split × type": _by_split_type,
     "type": _by_type,
     "document": _by_doc,
     "accents": _by_accent,
@@ -463,6 +478,118 @@ def _failures_section(result: RunResult, bd: dict[str, Any], max_ids: int = 12) 
     return out
 
 
+SPLIT_METRICS = (*ANSWER_METRICS, "refusal_f1", "false_refusals", "false_refusal_rate")
+
+
+def split_answer_means(res: EvalResult) -> dict[str, dict[str, dict[str, float]]]:
+    """split → accents ("all", "accented", "unaccented") → answer means, each computed
+    on that subset alone (refusal F1 included)."""
+    from troly.evaluation.evaluators import AnswerEvaluator
+
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    splits = sorted({str(r.get("split") or "—") for r in res.per_item})
+    for sp in splits:
+        rows = [r for r in res.per_item if str(r.get("split") or "—") == sp]
+        out[sp] = {}
+        for label, keep in (
+            ("all", lambda r: True),
+            ("accented", lambda r: bool(r["accented"])),
+            ("unaccented", lambda r: not r["accented"]),
+        ):
+            sub = [r for r in rows if keep(r)]
+            if sub:
+                mean = AnswerEvaluator.aggregate(sub)
+                mean["n"] = float(len(sub))
+                out[sp][label] = mean
+    return out
+
+
+def _split_section(result: RunResult) -> list[str]:
+    res = result.answers.get("hybrid")
+    if res is None or not any(r.get("split") for r in res.per_item):
+        return []
+    means = split_answer_means(res)
+    rows = []
+    for sp, by_acc in means.items():
+        for label, m in by_acc.items():
+            rows.append(
+                [sp, label, str(int(m["n"]))]
+                + [
+                    fmt(m.get(x)) if x != "false_refusals" else str(int(m[x]))
+                    for x in SPLIT_METRICS
+                ]
+            )
+    return [
+        "## Dev and test splits (troly answerer)",
+        "",
+        "`dev` is what the answerer is tuned on; `test` is never looked at while changing it "
+        "(split by the SHA-256 of the item id, see eval/GOLD.md). Each line is computed on "
+        "its subset alone.",
+        "",
+        table(["split", "accents", "n", *SPLIT_METRICS], rows),
+        "",
+    ]
+
+
+def badness(r: dict[str, Any]) -> float:
+    """How bad one answer record is (higher = worse): a wrong refusal decision is worst,
+    then missing facts, then citations off the evidence."""
+    if not r["answerable"]:
+        return 0.0 if r.get("refused") else 2.0
+    if r.get("refused"):
+        return 2.0
+    fr = r.get("fact_recall")
+    cp = r.get("citation_precision")
+    return (1.0 - (fr if fr is not None else 1.0)) + 0.5 * (1.0 - (cp if cp is not None else 1.0))
+
+
+def worst_items(res: EvalResult, split: str = "test", n: int = 20) -> list[dict[str, Any]]:
+    rows = [r for r in res.per_item if (r.get("split") or "test") == split and badness(r) > 0]
+    return sorted(rows, key=lambda r: (-badness(r), r["id"]))[:n]
+
+
+def _worst_items_section(result: RunResult, n: int = 20) -> list[str]:
+    res = result.answers.get("hybrid")
+    if res is None:
+        return []
+    split = "test" if any(r.get("split") == "test" for r in res.per_item) else ""
+    worst = worst_items(res, split or "test", n) if split else []
+    if not split:
+        worst = sorted(
+            [r for r in res.per_item if badness(r) > 0], key=lambda r: (-badness(r), r["id"])
+        )[:n]
+    out = [
+        f"## The {n} worst {'test ' if split else ''}items (troly answerer)",
+        "",
+        "Wrong refusal decisions first, then missing facts, then citations off the evidence; "
+        "with the answerer's own explanation (`troly ask --explain`).",
+        "",
+    ]
+    if not worst:
+        return [*out, "None.", ""]
+    for r in worst:
+        facts = r.get("missing_facts") or []
+        verdict = (
+            "answered an unanswerable question"
+            if not r["answerable"]
+            else (
+                "refused an answerable question"
+                if r.get("refused")
+                else f"fact recall {fmt(r.get('fact_recall'))}, citation precision "
+                f"{fmt(r.get('citation_precision'))}"
+            )
+        )
+        out.append(
+            f"- `{r['id']}` ({r['type']}, {'accented' if r['accented'] else 'unaccented'}) "
+            f"{_cell(r['question'], 140)} — {verdict}"
+            + (f"; missing: {', '.join(map(str, facts[:4]))}" if facts else "")
+        )
+        for line in (r.get("explain") or [])[:6]:
+            out.append(f"  - {_cell(line, 200)}")
+    out.append("")
+    return out
+
+
 def _ids(rows: Sequence[dict[str, Any]], max_ids: int) -> str:
     text = ", ".join(f"`{r['id']}`" for r in rows[:max_ids]) or "none"
     return text + (f" (+{len(rows) - max_ids} more)" if len(rows) > max_ids else "")
@@ -542,6 +669,7 @@ def render_report(result: RunResult, bd: dict[str, Any]) -> str:
     if result.notes:
         lines += ["> **Notes**", ">"] + [f"> - {n}" for n in result.notes] + [""]
     lines += _retrieval_section(result, n_res, seed)
+    lines += _split_section(result)
     lines += ["## Breakdowns", "", "![hit@5 per type](plots/per_type.png)", ""]
     lines += _breakdown_tables(result, bd, "type", "Per question type", TYPE_ORDER)
     lines += _breakdown_tables(result, bd, "accents", "Accented vs unaccented questions")
@@ -555,6 +683,7 @@ def render_report(result: RunResult, bd: dict[str, Any]) -> str:
     lines += _answer_section(result)
     lines += _latency_section(result)
     lines += _failures_section(result, bd)
+    lines += _worst_items_section(result)
     lines += [
         "## Method",
         "",
@@ -646,5 +775,16 @@ def headline_text(result: RunResult) -> str:
             f"R {fmt(r.mean.get('citation_recall'))}, refusal F1 {fmt(r.mean.get('refusal_f1'))}, "
             f"false refusals {int(r.mean.get('false_refusals', 0))}"
         )
+    res = result.answers.get("hybrid")
+    if res is not None and any(r.get("split") for r in res.per_item):
+        for sp, by_acc in split_answer_means(res).items():
+            for label, sm in by_acc.items():
+                lines.append(
+                    f"  {sp:<5} {label:<11} n={int(sm['n']):<4} fact recall "
+                    f"{fmt(sm.get('fact_recall'))}, citation P "
+                    f"{fmt(sm.get('citation_precision'))}, refusal F1 {fmt(sm.get('refusal_f1'))}, "
+                    f"false refusals {int(sm.get('false_refusals', 0))} "
+                    f"({fmt(sm.get('false_refusal_rate'))})"
+                )
     lines += [f"note: {n}" for n in result.notes]
     return "\n".join(lines)

@@ -1,0 +1,372 @@
+"""Question analysis: what a question asks, with no I/O.
+
+Cue patterns (on diacritic-folded text) for lists, comparisons, figures, legal advice
+and off-topic questions; the task field a question asks about; the periods it names
+(compared as time ranges: "Quý I/2024" contains "Tháng 01/2024"); the parts of a
+multi-part question ("… bao nhiêu … và … ở mức nào"); whether it is written in English.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from troly.text import fold, has_diacritics
+
+# Vietnam's provinces and centrally-run cities (before the 2025 merger), for telling a
+# province the corpus does not hold from a topic word.
+ALL_PROVINCES = [
+    "An Giang",
+    "Bà Rịa - Vũng Tàu",
+    "Bắc Giang",
+    "Bắc Kạn",
+    "Bạc Liêu",
+    "Bắc Ninh",
+    "Bến Tre",
+    "Bình Định",
+    "Bình Dương",
+    "Bình Phước",
+    "Bình Thuận",
+    "Cà Mau",
+    "Cần Thơ",
+    "Cao Bằng",
+    "Đà Nẵng",
+    "Đắk Lắk",
+    "Đắk Nông",
+    "Điện Biên",
+    "Đồng Nai",
+    "Đồng Tháp",
+    "Gia Lai",
+    "Hà Giang",
+    "Hà Nam",
+    "Hà Nội",
+    "Hà Tĩnh",
+    "Hải Dương",
+    "Hải Phòng",
+    "Hậu Giang",
+    "Hòa Bình",
+    "Hưng Yên",
+    "Khánh Hòa",
+    "Kiên Giang",
+    "Kon Tum",
+    "Lai Châu",
+    "Lâm Đồng",
+    "Lạng Sơn",
+    "Lào Cai",
+    "Long An",
+    "Nam Định",
+    "Nghệ An",
+    "Ninh Bình",
+    "Ninh Thuận",
+    "Phú Thọ",
+    "Phú Yên",
+    "Quảng Bình",
+    "Quảng Nam",
+    "Quảng Ngãi",
+    "Quảng Ninh",
+    "Quảng Trị",
+    "Sóc Trăng",
+    "Sơn La",
+    "Tây Ninh",
+    "Thái Bình",
+    "Thái Nguyên",
+    "Thanh Hóa",
+    "Thừa Thiên Huế",
+    "Tiền Giang",
+    "Hồ Chí Minh",
+    "Trà Vinh",
+    "Tuyên Quang",
+    "Vĩnh Long",
+    "Vĩnh Phúc",
+    "Yên Bái",
+]
+
+FIELD_PATTERNS = {
+    "partners": re.compile(r"phoi hop"),
+    "lead": re.compile(
+        r"\bai (chu tri|lam|thuc hien|phu trach|dam nhiem|dam nhan|trien khai|to chuc|xay dung)"
+        r"|(co quan|don vi|so|ben) nao (chu tri|lam|thuc hien|phu trach|dam nhiem|trien khai)"
+        r"|do (ai|co quan nao|don vi nao)|chu tri la ai|\bchu tri\b"
+    ),
+    "deadline": re.compile(
+        r"bao gio|khi nao|thoi han|han chot|luc nao|thoi gian (thuc hien|hoan thanh)"
+        r"|\bhan\b|xong|hoan thanh (vao|truoc|trong|khi)|nam nao|quy nao|thang nao"
+    ),
+    "product": re.compile(r"san pham|ket qua (la|gi)"),
+    "budget": re.compile(r"kinh phi|bao nhieu tien|ty dong|trieu dong|du toan"),
+}
+FIELD_WORDS = frozenset(
+    [
+        "thoi",
+        "han",
+        "gian",
+        "hoan",
+        "thanh",
+        "thuc",
+        "hien",
+        "xong",
+        "chot",
+        "co",
+        "quan",
+        "don",
+        "vi",
+        "phoi",
+        "hop",
+        "chu",
+        "tri",
+        "san",
+        "pham",
+        "kinh",
+        "phi",
+        "ket",
+        "qua",
+        "ai",
+        "nao",
+        "bao",
+        "gio",
+        "luc",
+        "khi",
+    ]
+)
+LIST_CUE = re.compile(
+    r"nhung (nhiem vu|viec|hoat dong|san pham|noi dung)|(nhiem vu|viec|hoat dong) nao"
+    r"|bao nhieu (nhiem vu|viec|hoat dong)|phai lam (gi|nhung)|lam nhung|liet ke|gom (nhung|nhieu)"
+    r"|chu tri nhung|co may (nhiem vu|viec)|nhiem vu cua|cac nhiem vu"
+)
+COMPARE_CUE = re.compile(r"so sanh|khac nhau|giong nhau|tinh nao|ca hai|\bdeu\b|\bgiua\b|hon\b")
+NUMBER_CUE = re.compile(r"bao nhieu|\bmay\b|phan tram|thu may|ty le (la|dat) bao")
+# "tôi" folds like "tối" (tối thiểu) and "kiện" like "kiến" (sáng kiến, ý kiến, điều kiện)
+LEGAL_CUE = re.compile(
+    r"\b(toi(?! thieu| da\b| uu)|minh|em|chau|nha toi|gia dinh toi)\b.*\b(bi phat|bi xu phat"
+    r"|khieu nai|khoi kien|(?<!sang )(?<!y )(?<!dieu )kien(?! (nghi|toan|thuc|truc|tao))"
+    r"|tu van|bi thu hoi|tranh chap|ly hon|thua ke)\b|\bkhieu nai\b|\bphat nguoi\b"
+)
+OFFTOPIC_CUE = re.compile(
+    r"thoi tiet|gia vang|ty gia|bong da|xo so|chung khoan|gia xang|nau an|du lich (o|tai)"
+    r"|luong co so|can cuoc|ho chieu|dang ky xe|giay phep lai xe|so dien thoai|duong day nong"
+    r"|\bten (la )?gi|ho ten"
+)
+PLAN_YEAR = re.compile(r"(ke hoach|cchc|cai cach hanh chinh)( nha nuoc)?( nam)? ((?:19|20)\d{2})")
+FOLLOWUP_CUE = re.compile(r"^(con|the con|vay|the|con lai)\b|thi sao\??$|the nao\??$")
+QUARTER = re.compile(r"quy\s+(i{1,3}|iv)\s*(?:[/,]|nam)?\s*,?\s*(?:nam\s+)?(20\d{2})")
+MONTH = re.compile(r"thang\s+(\d{1,2})\s*(?:/|nam)\s*(20\d{2})")
+
+
+ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+
+
+def deadline_periods(text: str) -> set[str]:
+    """Quarters and months a deadline names: "Quý I/2024" → {"Q1/2024"}, "Tháng 01/2025"
+    → {"M1/2025"}; "Quý II, III/2025" → {"Q2/2025", "Q3/2025"}."""
+    f = fold(text)
+    out: set[str] = set()
+    for m in re.finditer(
+        r"quy\s+((?:i{1,3}|iv)(?:\s*,\s*(?:i{1,3}|iv))*)\s*(?:[/,]|nam)?\s*,?\s*(?:nam\s+)?(20\d{2})",
+        f,
+    ):
+        for q in re.split(r"\s*,\s*", m.group(1)):
+            out.add(f"Q{ROMAN[q]}/{m.group(2)}")
+    for m in MONTH.finditer(f):
+        out.add(f"M{int(m.group(1))}/{m.group(2)}")
+    return out
+
+
+def period_months(period: str) -> set[tuple[int, int]]:
+    """(year, month) pairs a period covers: "Q1/2024" → Jan–Mar 2024, "M2/2024" → Feb."""
+    kind, rest = period[0], period[1:]
+    num, year = (int(x) for x in rest.split("/"))
+    if kind == "Q":
+        return {(year, m) for m in range(3 * num - 2, 3 * num + 1)}
+    return {(year, num)}
+
+
+def within(row_periods: set[str], asked: set[str]) -> bool:
+    """Whether a row due in ``row_periods`` falls inside the ``asked`` periods, compared
+    as time ranges: a row due "Tháng 02/2024" is within "Quý I/2024"; a row due
+    "Quý I/2024" matches a question about "Quý I/2024"."""
+    if not row_periods or not asked:
+        return False
+    asked_months = set().union(*(period_months(p) for p in asked))
+    return any(period_months(p) <= asked_months or p in asked for p in row_periods)
+
+
+def period_label(p: str) -> str:
+    kind, rest = p[0], p[1:]
+    num, year = rest.split("/")
+    if kind == "Q":
+        return f"Quý {['I', 'II', 'III', 'IV'][int(num) - 1]}/{year}"
+    return f"Tháng {int(num):02d}/{year}"
+
+
+def detect_field(fq: str) -> str | None:
+    """The task field a (folded) question asks about, if any."""
+    for name, pat in FIELD_PATTERNS.items():
+        if pat.search(fq):
+            return name
+    return None
+
+
+def detect_fields(fq: str) -> list[str]:
+    """Every task field a (folded) question asks about ("ai chủ trì và bao giờ xong")."""
+    return [name for name, pat in FIELD_PATTERNS.items() if pat.search(fq)]
+
+
+# Interrogative phrases that open a part of a multi-part question (folded).
+_ASKS = (
+    r"bao nhieu|bao gio|khi nao|o muc nao|muc nao|the nao|nhu the nao|ra sao|o dau|ve dau"
+    r"|cho ai|voi ai|\bai\b|\bgi\b|nao\b|truoc ngay nao|han nao|may"
+)
+_PART_SPLIT = re.compile(
+    r"\s*(?:,\s*)?\b(?:va|con|dong thoi|, roi)\b\s+|\s*;\s*|\s*,\s+(?=\w+ (?:" + _ASKS + r"))"
+)
+
+
+def question_parts(question: str) -> list[str]:
+    """The parts of a question that asks several things, each still a question:
+    "gửi về đâu và trước ngày nào" → ["… gửi về đâu", "trước ngày nào"]. A question with
+    one interrogative gives ``[question]``. Parts are folded."""
+    fq = fold(question).strip().rstrip("?. ")
+    pieces = [p.strip() for p in _PART_SPLIT.split(fq) if p and p.strip()]
+    asks = re.compile(_ASKS)
+    parts: list[str] = []
+    for p in pieces:
+        if parts and not asks.search(p):
+            parts[-1] = f"{parts[-1]} va {p}"  # "đất đai và xây dựng": one topic, not a part
+        else:
+            parts.append(p)
+    if len(parts) > 1 and not asks.search(parts[0]):
+        parts = [f"{parts[0]} va {parts[1]}", *parts[2:]]
+    return parts if len(parts) > 1 else [fq]
+
+
+_EN_WORDS = frozenset(
+    [
+        "what",
+        "who",
+        "which",
+        "when",
+        "where",
+        "how",
+        "why",
+        "is",
+        "are",
+        "does",
+        "do",
+        "the",
+        "of",
+        "in",
+        "for",
+        "plan",
+        "plans",
+        "province",
+        "target",
+        "targets",
+        "deadline",
+        "responsible",
+        "lead",
+        "agency",
+        "administrative",
+        "reform",
+        "rate",
+        "percent",
+        "many",
+        "much",
+        "by",
+        "to",
+        "and",
+        "a",
+        "an",
+        "year",
+    ]
+)
+_VI_WORDS = frozenset(
+    [
+        "cua",
+        "va",
+        "la",
+        "cac",
+        "nhung",
+        "duoc",
+        "co",
+        "trong",
+        "cho",
+        "nao",
+        "gi",
+        "bao",
+        "nhieu",
+        "tinh",
+        "ke",
+        "hoach",
+        "so",
+        "uy",
+        "ban",
+    ]
+)
+
+
+def is_english(question: str) -> bool:
+    """A question written in English (ASCII, mostly English function words)."""
+    if not question.isascii():
+        return False
+    words = re.findall(r"[a-z]+", question.lower())
+    if len(words) < 3:
+        return False
+    en = sum(1 for w in words if w in _EN_WORDS)
+    vi = sum(1 for w in words if w in _VI_WORDS)
+    return en >= 2 and en > 2 * vi
+
+
+@dataclass
+class Analysis:
+    """What :func:`analyse` found in a question."""
+
+    question: str
+    folded: str
+    provinces: list[str] = field(default_factory=list)
+    focus: str | None = None
+    fields: list[str] = field(default_factory=list)
+    want_figure: bool = False
+    periods: set[str] = field(default_factory=set)
+    parts: list[str] = field(default_factory=list)
+    english: bool = False
+    plan_years: set[int] = field(default_factory=set)
+
+    @property
+    def is_list(self) -> bool:
+        return bool(
+            LIST_CUE.search(self.folded) or re.search(r"\bnhom\b.*\bbao nhieu\b", self.folded)
+        )
+
+    @property
+    def is_comparison(self) -> bool:
+        return len(self.provinces) >= 2 or bool(
+            COMPARE_CUE.search(self.folded) and "tinh nao" in self.folded
+        )
+
+
+def wants_figure(question: str, fq: str | None = None) -> bool:
+    """A question asking for a number. "mấy" and "máy" (a machine) fold alike: with
+    diacritics only "mấy" counts; without, "may" before a device word does not."""
+    fq = fq if fq is not None else fold(question)
+    without_may = NUMBER_CUE.sub(lambda m: "" if m.group(0) == "may" else m.group(0), fq)
+    if re.search(r"bao nhieu|phan tram|ty le (la|dat) bao", without_may):
+        return True
+    if has_diacritics(question):
+        return "mấy" in question.lower()
+    return bool(re.search(r"\bmay\b(?! (danh|tinh|chu|in|moc|lanh|bay|anh|quet|chieu))", fq))
+
+
+def analyse(question: str, provinces: list[str]) -> Analysis:
+    fq = fold(question)
+    return Analysis(
+        question=question,
+        folded=fq,
+        provinces=provinces,
+        focus=detect_field(fq),
+        fields=detect_fields(fq),
+        want_figure=wants_figure(question, fq),
+        periods=deadline_periods(question),
+        parts=question_parts(question),
+        english=is_english(question),
+        plan_years={int(m.group(4)) for m in PLAN_YEAR.finditer(fq)},
+    )

@@ -1,0 +1,664 @@
+"""The answerer: question → analysis → evidence → composition (or a refusal).
+
+``Answerer.ask(question, history=None, filters=None, audience=None) -> Answer``. The
+default is extractive (no LLM):
+
+* **list**: "Sở Nội vụ Phú Yên chủ trì những nhiệm vụ nào?", "việc nào phải xong trong
+  Quý I/2024?" (periods compared as time ranges) → every matching task row, counted;
+* **agency role**: "Sở Tài chính có trách nhiệm gì?" → the prose sections about the
+  agency (Tổ chức thực hiện) and the rows it leads, together;
+* **comparison**: evidence per province, side by side;
+* otherwise the best task row or the best sentences, one per part of a multi-part
+  question, verbatim with their section;
+* **refusal** when the plans do not support an answer, with a referral that fits the
+  topic (:mod:`troly.answerer.refusal`).
+
+The scope (provinces, years, kinds) comes from the index (:mod:`troly.answerer.scope`)
+and is refreshed by :meth:`Answerer.invalidate` after every ingest or upload. Every
+answer carries ``context["explain"]``: why each sentence was chosen, or why it refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+from troly.answerer.analysis import (
+    ALL_PROVINCES,
+    COMPARE_CUE,
+    NUMBER_CUE,
+    Analysis,
+    analyse,
+    period_label,
+)
+from troly.answerer.compose import Draft, Turn, explain_sentences, plain_lead, sentences_draft
+from troly.answerer.evidence import (
+    ROLE_CUE,
+    agencies_in,
+    agency_sections,
+    pick_sentences,
+    question_terms,
+    rows_by_agency,
+    rows_in_periods,
+)
+from troly.answerer.followup import history_questions, is_followup, swap_province
+from troly.answerer.ranker import load_ranker
+from troly.answerer.refusal import missing_plan_year, refusal_text, scope_refusal
+from troly.answerer.scope import CorpusScope
+from troly.composer import (
+    Evidence,
+    coverage,
+    describe_task,
+    describe_task_short,
+    figures,
+    plan_name,
+    quote,
+    specificity,
+)
+from troly.index_store import IndexStore
+from troly.retriever import ProvinceDetector, Retriever, validate_question
+from troly.schema import Answer, Chunk, Citation, SearchFilters, SearchResult
+from troly.text import fold
+
+log = logging.getLogger(__name__)
+
+# Share of a question's topic words the chosen evidence must contain (calibrated on the
+# answerable and unanswerable questions of the dev split; see eval/GOLD.md).
+SUPPORT_THRESHOLD = 0.35
+SECTION_LIST_CUE = re.compile(
+    r"nhung (nhiem vu|noi dung|viec|giai phap|hoat dong) (gi|nao)|gom nhung|co nhung (gi|nhiem vu)"
+    r"|nhiem vu gi|noi dung gi|giai phap gi"
+)
+ITEM_LINE = re.compile(r"^([a-zđ]\)|[-+•]\s)")
+
+
+class Answerer:
+    def __init__(
+        self,
+        retriever: Retriever,
+        store: IndexStore,
+        provinces: list[str],
+        plans: dict[str, list[int]],
+        llm: Any = None,
+        max_question_chars: int = 2000,
+    ) -> None:
+        self.retriever = retriever
+        self.store = store
+        self._fallback_scope = CorpusScope.from_manifest(plans)
+        self.llm = llm
+        self.max_question_chars = max_question_chars
+        self._tasks: list[Chunk] | None = None
+        self._scope: CorpusScope | None = None
+        self._scope_count: int | None = None
+        self._sections: list[Chunk] | None = None
+        self.threshold = SUPPORT_THRESHOLD
+        self.ranker = load_ranker()  # sentence relevance learned on the dev split
+
+    # -- scope -------------------------------------------------------------------------
+    def scope(self) -> CorpusScope:
+        """Provinces, plan years and kinds the index holds. Cached; rebuilt after
+        :meth:`invalidate` and whenever the index's point count changes (an upload or
+        ingest through any path, or another process)."""
+        try:
+            count: int | None = self.store.count()
+        except Exception:
+            count = None
+        if count != self._scope_count:
+            self._scope = None
+            self._tasks = None
+            self._sections = None
+            self._scope_count = count
+        if self._scope is None:
+            try:
+                scope = CorpusScope.from_chunks(self.store.chunks())
+            except Exception as exc:  # no index yet: what the manifest promises
+                log.info("scope from the manifest (%s)", type(exc).__name__)
+                scope = self._fallback_scope
+            if not scope.plans:
+                scope = self._fallback_scope
+            self._scope = scope
+            # a plan uploaded for a new province is recognised in questions from now on
+            self.retriever.provinces = ProvinceDetector(scope.provinces)
+        return self._scope
+
+    @property
+    def provinces(self) -> list[str]:
+        return self.scope().provinces
+
+    @property
+    def plans(self) -> dict[str, list[int]]:
+        return self.scope().by_province()
+
+    def invalidate(self) -> None:
+        """Forget cached task records and scope (call after an ingest or upload)."""
+        self._tasks = None
+        self._sections = None
+        self._scope = None
+        self._scope_count = None
+
+    # -- public ------------------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        history: list[Any] | None = None,
+        filters: SearchFilters | None = None,
+        audience: str | None = None,
+    ) -> Answer:
+        """An answer; ``audience="citizen"`` puts one plain sentence before the quote."""
+        t0 = time.perf_counter()
+        q = validate_question(question, self.max_question_chars)
+        self.scope()
+        draft = self._answer(q, history_questions(history), filters)
+        draft.lead = plain_lead(q, draft)
+        answer = self._finish(question, draft)
+        if self.llm is not None and not draft.refused and draft.evidence.chunks:
+            answer = self.llm.rewrite(answer, draft.evidence.chunks) or answer
+        if audience == "citizen" and draft.lead and not answer.refused:
+            answer.answer = f"{draft.lead}\n{answer.answer}"
+        answer.took_ms = (time.perf_counter() - t0) * 1000
+        return answer
+
+    def stream(
+        self,
+        question: str,
+        history: list[Any] | None = None,
+        filters: SearchFilters | None = None,
+        audience: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Events: delta (text pieces), citations, done (the full answer)."""
+        answer = self.ask(question, history, filters, audience)
+        for piece in re.split(r"(?<=[.\n])\s*(?=\S)", answer.answer):
+            if piece:
+                yield {"type": "delta", "text": piece + ("" if piece.endswith("\n") else " ")}
+        yield {"type": "citations", "citations": [c.to_dict() for c in answer.citations]}
+        yield {"type": "done", "answer": answer.to_dict()}
+
+    # -- plumbing ----------------------------------------------------------------------
+    def _finish(self, question: str, draft: Draft) -> Answer:
+        cites = [
+            Citation(
+                n=i,
+                doc_id=c.doc_id,
+                title=c.title,
+                location=c.location,
+                kind=c.kind,
+                text=c.text,
+                chunk_id=c.id,
+            )
+            for i, c in enumerate(draft.evidence.chunks, start=1)
+        ]
+        turn = draft.turn
+        context: dict[str, Any] = {"support": round(draft.support, 3)}
+        if turn is not None:
+            context |= {
+                "provinces": turn.provinces,
+                "task_chunk_id": turn.task_chunk.id if turn.task_chunk else None,
+            }
+        context["explain"] = [f"intent: {draft.intent}", *draft.explain]
+        if draft.lead:
+            context["lead"] = draft.lead
+        return Answer(
+            question=question,
+            answer=draft.text,
+            refused=draft.refused,
+            citations=cites,
+            id=uuid.uuid4().hex,
+            mode="extractive",
+            intent=draft.intent,
+            context=context,
+        )
+
+    def sections(self) -> list[Chunk]:
+        if self._sections is None:
+            self._sections = self.store.chunks(SearchFilters(kind="section"))
+        return self._sections
+
+    def tasks(self) -> list[Chunk]:
+        if self._tasks is None:
+            self._tasks = self.store.chunks(SearchFilters(kind="task"))
+        return self._tasks
+
+    def _search(
+        self, q: str, filters: SearchFilters | None, k: int = 8, province: str | None = None
+    ) -> list[SearchResult]:
+        flt = replace(filters) if filters else SearchFilters()
+        if province:
+            flt.province = province
+        return self.retriever.search(q, k=k, filters=flt)
+
+    def _refuse(self, reason: str, question: str, intent: str = "refusal") -> Draft:
+        return Draft(
+            text=refusal_text(reason, self.scope(), question),
+            evidence=Evidence(),
+            refused=True,
+            intent=intent,
+            explain=[f"refused ({intent}): {reason}"],
+        )
+
+    # -- routing -----------------------------------------------------------------------
+    def _answer(self, q: str, history: list[str], filters: SearchFilters | None) -> Draft:
+        named = self.retriever.provinces.detect(q)
+        if filters and filters.province:
+            named = named or [p for p in filters.province.split("|") if p]
+        a = analyse(q, named)
+
+        if history and is_followup(q, named, self.provinces):
+            resolved = self._resolve_followup(q, a, history, filters)
+            if resolved is not None:
+                return resolved
+
+        if a.english:
+            return self._english(q, filters)
+
+        corpus = {fold(p) for p in self.provinces}
+        others = [p for p in ALL_PROVINCES if fold(p) not in corpus]
+        decision = scope_refusal(a, self.scope(), others)
+        if decision is not None:
+            return self._refuse(decision.reason, q, decision.intent)
+
+        draft = self._route(q, a, filters)
+        return self._check_year(q, a, draft)
+
+    def _route(self, q: str, a: Analysis, filters: SearchFilters | None) -> Draft:
+        if a.is_list:
+            listed = self._list_answer(q, a, filters)
+            if listed is not None and not listed.refused:
+                return listed
+            if listed is not None:
+                # no task row matches: prose sections may still answer
+                single = self._single(q, a, filters)
+                return listed if single.refused else single
+        agencies = agencies_in(q)
+        if agencies and ROLE_CUE.search(a.folded) and not a.is_comparison:
+            role = self._agency_role(q, a, agencies[0], filters)
+            if role is not None:
+                return role
+        if a.is_comparison:
+            return self._comparison(q, a, filters)
+        return self._single(q, a, filters)
+
+    def _check_year(self, q: str, a: Analysis, draft: Draft) -> Draft:
+        """A plan year the index does not hold: answer only from evidence that names the
+        year, and say which plan answers; otherwise refuse (the same rule everywhere)."""
+        missing = missing_plan_year(a, self.scope())
+        if missing is None or draft.refused:
+            return draft
+        province, year = missing
+        # the evidence must name a plan of that year ("Kế hoạch CCHC năm 2025"), not
+        # merely mention the year ("so với năm 2024", a decree dated "27/9/2019")
+        plan_of_year = re.compile(
+            rf"(ke hoach|cchc|cai cach hanh chinh)[^.;\n]{{0,40}}nam\s+{year}(?!\d)"
+        )
+        if any(plan_of_year.search(fold(c.text)) for c in draft.evidence.chunks):
+            held = ", ".join(str(y) for y in self.scope().years_of(province))
+            draft.text = (
+                f"Hệ thống chưa có kế hoạch cải cách hành chính năm {year} của tỉnh "
+                f"{province}; nội dung dưới đây theo kế hoạch năm {held} của tỉnh, có nêu "
+                f"năm {year}.\n{draft.text}"
+            )
+            draft.explain.append(f"plan year {year} not held for {province}: evidence names it")
+            return draft
+        return self._refuse(
+            f"hệ thống không có kế hoạch cải cách hành chính năm {year} của tỉnh {province}.",
+            q,
+            "refusal_year",
+        )
+
+    # -- English -----------------------------------------------------------------------
+    def _english(self, q: str, filters: SearchFilters | None) -> Draft:
+        """An English question: the assistant works in Vietnamese; show the closest
+        passage (dense retrieval is multilingual) rather than claim the plans lack it."""
+        note = (
+            "Trợ lý làm việc bằng tiếng Việt; xin vui lòng đặt câu hỏi bằng tiếng Việt. "
+            "(The assistant works in Vietnamese; please ask in Vietnamese.)"
+        )
+        results = self.retriever.search(q, k=3, filters=filters, mode="dense")
+        if not results:
+            return Draft(note, Evidence(), refused=True, intent="english")
+        top = results[0].chunk
+        ev = Evidence()
+        n = ev.mark(top)
+        first = quote(top.text.split("\n")[0], 400)
+        text = (
+            f"{note}\nĐoạn gần nhất với câu hỏi trong {plan_name(top)} ({top.location}) / "
+            f"the closest passage: “{first}” [{n}]."
+        )
+        return Draft(
+            text,
+            ev,
+            intent="english",
+            turn=Turn(q, [top.province], topic_chunk=top),
+            explain=["English question: closest passage by dense (multilingual) similarity"],
+        )
+
+    # -- follow-ups --------------------------------------------------------------------
+    def _resolve_followup(
+        self, q: str, a: Analysis, history: list[str], filters: SearchFilters | None
+    ) -> Draft | None:
+        prev = self._answer(history[-1], history[:-1], filters)
+        turn = prev.turn
+        if turn is None:
+            return None
+        named = a.provinces
+        if named and set(named) != set(turn.provinces):
+            base = swap_province(
+                turn.question, turn.provinces, named[0], self.retriever.provinces.detect
+            )
+            draft = self._answer(base, [], filters)
+            draft.intent = f"followup:{draft.intent}"
+            return draft
+        if a.focus and turn.task_chunk is not None:
+            ev = Evidence()
+            n = ev.mark(turn.task_chunk)
+            text = describe_task(turn.task_chunk, n, focus=a.focus)
+            return Draft(text, ev, intent="followup:task", turn=turn, support=prev.support)
+        draft = self._answer(f"{turn.question} {q}", [], filters)
+        draft.intent = f"followup:{draft.intent}"
+        return draft
+
+    # -- lists -------------------------------------------------------------------------
+    def _list_answer(self, q: str, a: Analysis, filters: SearchFilters | None) -> Draft | None:
+        rows = self.tasks()
+        named = a.provinces
+        if named:
+            rows = [c for c in rows if c.province in named]
+        if filters and filters.doc_id:
+            rows = [c for c in rows if c.doc_id == filters.doc_id]
+        constraints: list[str] = []
+        agencies = agencies_in(q)
+        fq = a.folded
+        role = "partners" if "phoi hop" in fq and "chu tri" not in fq else "lead"
+        if agencies:
+            rows = rows_by_agency(rows, agencies[0], role)
+            constraints.append(f"{agencies[0]} {'phối hợp' if role == 'partners' else 'chủ trì'}")
+        if a.periods:
+            rows = rows_in_periods(rows, a.periods)
+            labels = ", ".join(period_label(p) for p in sorted(a.periods))
+            constraints.append(f"có thời gian thực hiện trong {labels}")
+        elif "thuong xuyen" in fq:
+            rows = [c for c in rows if "thuong xuyen" in fold(c.deadline)]
+            constraints.append("có thời gian thực hiện “Thường xuyên”")
+        group = self._match_group(fq, rows)
+        if group:
+            rows = [c for c in rows if c.fields.get("group") == group]
+            constraints.append(f"thuộc nhóm “{group}”")
+        if not constraints:
+            return None
+        if not rows:
+            scope = f" của tỉnh {', '.join(named)}" if named else ""
+            return Draft(
+                f"Trong các kế hoạch{scope} hiện có, không tìm thấy nhiệm vụ nào "
+                f"{' và '.join(constraints)}. {self.scope().coverage_text()}",
+                Evidence(),
+                refused=True,
+                intent="list_empty",
+                explain=[f"no task row matches: {'; '.join(constraints)}"],
+            )
+        return self._list_draft(q, named, rows, constraints)
+
+    def _list_draft(
+        self, q: str, named: list[str], rows: list[Chunk], constraints: list[str]
+    ) -> Draft:
+        ev = Evidence()
+        by_plan: dict[str, list[Chunk]] = {}
+        for c in rows:
+            by_plan.setdefault(c.doc_id, []).append(c)
+        parts: list[str] = []
+        for plan_rows in by_plan.values():
+            head = plan_rows[0]
+            parts.append(
+                f"Theo {plan_name(head)}, có {len(plan_rows)} nhiệm vụ {' và '.join(constraints)}:"
+            )
+            for i, c in enumerate(plan_rows, start=1):
+                n = ev.mark(c)
+                parts.append(f"{i}. {describe_task_short(c, n)} — {c.location}")
+        turn = Turn(q, named, rows[0] if len(rows) == 1 else None)
+        return Draft(
+            "\n".join(parts),
+            ev,
+            intent="list",
+            turn=turn,
+            support=1.0,
+            explain=[f"task rows filtered by: {'; '.join(constraints)} → {len(rows)} rows"],
+        )
+
+    def _groups(self, rows: list[Chunk]) -> list[str]:
+        return list(dict.fromkeys(c.fields.get("group", "") for c in rows if c.fields.get("group")))
+
+    def _match_group(self, fq: str, rows: list[Chunk]) -> str | None:
+        best: tuple[float, str] | None = None
+        for g in self._groups(rows or self.tasks()):
+            title = re.sub(r"^[ivx]+\.\s*", "", fold(g)).strip()
+            title = re.sub(r"^\d+\.\s*", "", title)
+            words = [w for w in re.findall(r"[0-9a-z]+", title) if w not in {"va", "cac"}]
+            if len(words) < 2:
+                continue
+            qwords = set(re.findall(r"[0-9a-z]+", fq))
+            share = sum(1 for w in words if w in qwords) / len(words)
+            if (title in fq or share >= 0.8) and (best is None or share * len(words) > best[0]):
+                best = (share * len(words), g)
+        return best[1] if best else None
+
+    # -- agency roles ------------------------------------------------------------------
+    def _agency_role(
+        self, q: str, a: Analysis, agency: str, filters: SearchFilters | None
+    ) -> Draft | None:
+        """Duties of an agency: the prose sections about it and the rows it leads."""
+        chunks = self.sections()
+        if a.provinces:
+            chunks = [c for c in chunks if c.province in a.provinces]
+        if filters and filters.doc_id:
+            chunks = [c for c in chunks if c.doc_id == filters.doc_id]
+        sections = agency_sections(chunks, agency)
+        if not sections:
+            return None
+        ev = Evidence()
+        lines: list[str] = []
+        for c in sections[:2]:
+            n = ev.mark(c)
+            body = quote(" ".join(s.strip() for s in c.text.split("\n") if s.strip()), 900)
+            lines.append(f"Theo {plan_name(c)} (mục {c.location}): “{body}” [{n}].")
+        rows = [r for r in self.tasks() if r.province in {c.province for c in sections}]
+        led = rows_by_agency(rows, agency, "lead")
+        if led:
+            lines.append(
+                f"Ngoài ra, phụ lục giao {agency} chủ trì {len(led)} nhiệm vụ "
+                f"(hỏi “{agency} chủ trì những nhiệm vụ nào?” để xem danh sách)."
+            )
+        return Draft(
+            "\n".join(lines),
+            ev,
+            intent="agency_role",
+            turn=Turn(q, [sections[0].province], topic_chunk=sections[0]),
+            support=1.0,
+            explain=[
+                f"agency-role question about {agency}: {len(sections)} prose section(s) "
+                f"name it ({', '.join(c.location for c in sections[:3])}); it leads {len(led)} rows"
+            ],
+        )
+
+    # -- single-province answers -------------------------------------------------------
+    def _single(self, q: str, a: Analysis, filters: SearchFilters | None) -> Draft:
+        results = self._search(q, filters)
+        draft = self._compose(q, a, results, a.focus, a.want_figure)
+        named = a.provinces
+        if draft is None:
+            where = f" của tỉnh {', '.join(named)}" if named else ""
+            d = self._refuse(
+                f"các kế hoạch{where} hiện có không nêu thông tin để trả lời câu hỏi này.",
+                q,
+                "refusal_unsupported",
+            )
+            d.explain.append(self._why_unsupported(q, results))
+            return d
+        draft.turn = draft.turn or Turn(q, named)
+        draft.turn.question = q
+        if not draft.turn.provinces:
+            draft.turn.provinces = named or ([results[0].chunk.province] if results else named)
+        return draft
+
+    def _why_unsupported(self, q: str, results: list[SearchResult]) -> str:
+        if not results:
+            return "no passage retrieved"
+        terms = question_terms(q, self.provinces)
+        best = max(coverage(terms, r.chunk.text) for r in results[:8])
+        return (
+            f"best passage covers {best:.2f} of the topic words {terms[:8]} "
+            f"(threshold {self.threshold:.2f})"
+        )
+
+    def _compose(
+        self,
+        q: str,
+        a: Analysis,
+        results: list[SearchResult],
+        focus: str | None,
+        want_figure: bool,
+        threshold: float | None = None,
+    ) -> Draft | None:
+        threshold = self.threshold if threshold is None else threshold
+        if not results:
+            return None
+        provinces = self.provinces
+        terms = question_terms(q, provinces)
+        chunks = [r.chunk for r in results]
+        parts = a.parts if len(a.parts) > 1 else [q]
+        picked = pick_sentences(chunks[:8], parts, provinces, want_figure, ranker=self.ranker)
+        if want_figure:
+            picked = [p for p in picked if p.has_figure] or picked
+        listed = self._section_items(q, a, chunks[:3], terms)
+        if listed is not None:
+            return listed
+        sentence_cov = picked[0].coverage if picked else 0.0
+        # A task record answers "who/when/what product" questions, and any question its
+        # row covers at least as well as the best prose sentence does.
+        tasks = [c for c in chunks[:3] if c.kind == "task"]
+        task = None
+        cov: dict[str, float] = {}
+        if tasks:
+            cov = {c.id: coverage(terms, c.fields.get("content", "") + " " + c.text) for c in tasks}
+            spec = {c.id: specificity(terms, c.fields.get("content", "")) for c in tasks}
+            best = max(tasks, key=lambda c: (cov[c.id] + 0.3 * spec[c.id], -chunks.index(c)))
+            margin = 0.15 if focus else 0.0
+            if cov[best.id] >= threshold and cov[best.id] + margin >= sentence_cov:
+                task = best
+        if task is not None and want_figure:
+            if focus == "budget" and not figures(task.fields.get("budget", "")):
+                return None  # "bao nhiêu tiền?" — the row gives no amount
+            if focus is None and not figures(task.fields.get("content", "")):
+                task = None  # a "how many" question: look for a sentence with the figure
+        if task is not None:
+            ev = Evidence()
+            n = ev.mark(task)
+            return Draft(
+                describe_task(task, n, focus=focus),
+                ev,
+                intent="task",
+                turn=Turn(q, [task.province], task_chunk=task),
+                support=cov[task.id],
+                explain=[
+                    f"task row {task.doc_id} › {task.location}: coverage {cov[task.id]:.2f} "
+                    f"≥ best sentence {sentence_cov:.2f}" + (f", asks for {focus}" if focus else "")
+                ],
+            )
+        if not picked or max(p.coverage for p in picked) < threshold:
+            return None
+        if want_figure and not any(p.has_figure for p in picked):
+            return None
+        draft = sentences_draft(picked)
+        draft.turn = Turn(q, [picked[0].chunk.province], topic_chunk=picked[0].chunk)
+        draft.explain = explain_sentences(picked)
+        if len(parts) > 1:
+            draft.explain.insert(0, f"multi-part question: {parts}")
+        return draft
+
+    def _section_items(
+        self, q: str, a: Analysis, chunks: list[Chunk], terms: list[str]
+    ) -> Draft | None:
+        """ "… có những nhiệm vụ gì về chuyển đổi số?" over a prose section whose heading
+        the question names: every item a), b), … (or "-" items) of it, not just one."""
+        if not SECTION_LIST_CUE.search(a.folded):
+            return None
+        for c in chunks:
+            if c.kind != "section" or not c.headings:
+                continue
+            head_cov = coverage(terms, " ".join(c.headings[-2:]))
+            items = [x.strip() for x in c.text.split("\n") if ITEM_LINE.match(x.strip())]
+            if head_cov < 0.6 or len(items) < 2:
+                continue
+            ev = Evidence()
+            n = ev.mark(c)
+            lines = [f"Theo {plan_name(c)} (mục {c.location}), gồm {len(items)} nội dung [{n}]:"]
+            lines += [f"- {quote(x, 400)}" for x in items[:12]]
+            return Draft(
+                "\n".join(lines),
+                ev,
+                intent="section_items",
+                turn=Turn(q, [c.province], topic_chunk=c),
+                support=head_cov,
+                explain=[
+                    f"list question over prose section {c.location}: heading covers "
+                    f"{head_cov:.2f} of the topic words; {len(items)} items quoted"
+                ],
+            )
+        return None
+
+    # -- comparisons -------------------------------------------------------------------
+    def _comparison(self, q: str, a: Analysis, filters: SearchFilters | None) -> Draft:
+        provinces = a.provinces or list(self.provinces)
+        fq = a.folded
+        base = q
+        for p in self.provinces:
+            base = re.sub(re.escape(p), " ", base, flags=re.IGNORECASE)
+        want_figure = (
+            bool(
+                NUMBER_CUE.search(fq) or re.search(r"cao hon|thap hon|muc tieu|chi tieu|ty le", fq)
+            )
+            and a.focus is None
+        )
+        ba = analyse(base, [])
+        ev = Evidence()
+        lines: list[str] = []
+        explain: list[str] = []
+        found = 0
+        supports: list[float] = []
+        first_chunk: Chunk | None = None
+        for p in provinces:
+            results = self._search(base, filters, k=6, province=p)
+            draft = self._compose(base, ba, results, a.focus, want_figure, threshold=0.45)
+            if draft is None:
+                lines.append(f"- Tỉnh {p}: kế hoạch hiện có không nêu nội dung này.")
+                explain.append(f"{p}: no passage reaches coverage 0.45")
+                continue
+            found += 1
+            supports.append(draft.support)
+            explain += [f"{p}: {x}" for x in draft.explain]
+            text = draft.text
+            for i, c in enumerate(draft.evidence.chunks, start=1):
+                n = ev.mark(c)
+                text = text.replace(f"[{i}]", f"[#{n}]")
+                first_chunk = first_chunk or c
+            lines.append(f"- Tỉnh {p}: {text.replace('[#', '[')}")
+        if not found:
+            return self._refuse(
+                "các kế hoạch hiện có không nêu thông tin để so sánh theo câu hỏi này.",
+                q,
+                "refusal_unsupported",
+            )
+        head = "So sánh theo các kế hoạch hiện có:"
+        return Draft(
+            "\n".join([head, *lines]),
+            ev,
+            intent="comparison",
+            turn=Turn(q, provinces, topic_chunk=first_chunk),
+            support=max(supports),
+            explain=explain,
+        )
+
+
+__all__ = ["COMPARE_CUE", "Answerer"]

@@ -1,0 +1,169 @@
+"""Evidence gathering: task rows that match a question's constraints, the prose
+sections about an agency, and the sentences that best answer each part of a question.
+
+Pure functions over chunks (the search itself happens in :mod:`troly.answerer.core`).
+Sentence choice uses :func:`troly.composer.coverage` of the question's topic words,
+with the paraphrase layer's canonical words added (:mod:`troly.paraphrase`), so a
+question saying "online" is covered by a sentence saying "trực tuyến".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from troly.answerer.analysis import deadline_periods, within
+from troly.answerer.ranker import SentenceRanker, candidates
+from troly.composer import Scored, best_sentences, content_terms, figures
+from troly.documents.agencies import AGENCY_ALIASES, agency_key, agency_matches
+from troly.paraphrase import canonical_terms
+from troly.schema import Chunk
+from troly.text import fold
+
+_AGENCY_ALIASES = sorted(
+    {fold(k): v for k, v in AGENCY_ALIASES.items()}.items(), key=lambda kv: -len(kv[0])
+)
+ROLE_CUE = re.compile(
+    r"trach nhiem|nhiem vu gi|vai tro|duoc giao|phai lam gi|lam gi|co nhiem vu|giao (nhung )?viec"
+    r"|nhung viec gi|chiu trach nhiem|tham muu|phu trach (gi|nhung)"
+)
+
+
+def agencies_in(q: str) -> list[str]:
+    """Canonical agency names a question mentions (longest alias first)."""
+    fq = f" {re.sub(r'[^0-9a-z&]+', ' ', fold(q))} "
+    found: list[str] = []
+    taken = fq
+    for alias, canonical in _AGENCY_ALIASES:
+        a = re.sub(r"[^0-9a-z&]+", " ", alias).strip()
+        if len(a) < 4:
+            continue
+        if f" {a} " in taken:
+            if canonical not in found:
+                found.append(canonical)
+            taken = taken.replace(f" {a} ", " # ")
+    return found
+
+
+def question_terms(q: str, provinces: list[str]) -> list[str]:
+    """Topic words of a question plus the canonical words of its paraphrases."""
+    terms = content_terms(q, provinces)
+    extra = [t for t in canonical_terms(q) if t not in terms and len(t) > 1]
+    return terms + extra
+
+
+def rows_by_agency(rows: list[Chunk], agency: str, role: str) -> list[Chunk]:
+    key = agency_key(agency)
+    return [
+        c
+        for c in rows
+        if any(agency_key(x) == key or agency_matches(agency, x) for x in getattr(c, role))
+    ]
+
+
+def rows_in_periods(rows: list[Chunk], periods: set[str]) -> list[Chunk]:
+    """Rows due within the asked periods, compared as time ranges."""
+    return [c for c in rows if within(deadline_periods(c.deadline), periods)]
+
+
+def _starts_with_agency(text: str, agency: str) -> bool:
+    head = re.sub(r"^[\s\d.)a-z]{0,6}[.)]\s*", "", fold(text.strip())[:120])
+    key = fold(agency)
+    return head.startswith(key) or agency_matches(agency, head[: len(key) + 12])
+
+
+def agency_sections(chunks: list[Chunk], agency: str) -> list[Chunk]:
+    """Prose sections about an agency's duties: their heading or first words name it
+    ("5. Sở Tài chính: Chủ trì …", a heading "9. Sở Y tế")."""
+    out = []
+    for c in chunks:
+        if c.kind != "section":
+            continue
+        heading = c.headings[-1] if c.headings else ""
+        if _starts_with_agency(heading, agency) or _starts_with_agency(c.text, agency):
+            out.append(c)
+    return out
+
+
+def _shape(text: str) -> str:
+    return re.sub(r"[^0-9a-z%]+", " ", fold(text)).strip()
+
+
+def near_duplicate(a: str, b: str) -> bool:
+    """Two sentences saying the same thing (the appendix repeating a target verbatim)."""
+    wa, wb = set(_shape(a).split()), set(_shape(b).split())
+    if not wa or not wb:
+        return False
+    overlap = len(wa & wb) / min(len(wa), len(wb))
+    same_figures = set(figures(a)) == set(figures(b))
+    return overlap >= 0.8 and same_figures
+
+
+@dataclass
+class Picked:
+    """Sentences chosen for one part of a question."""
+
+    part: str
+    sentences: list[Scored]
+
+
+def ranked_sentences(
+    chunks: list[Chunk], terms: list[str], want_figure: bool, ranker: SentenceRanker
+) -> list[Scored]:
+    """Every candidate sentence scored by the learned model, best first."""
+    out = [
+        Scored(s, ranker.prob(f), c, coverage=f[0], has_figure=bool(f[8]))
+        for s, c, f in candidates(chunks, terms, want_figure)
+    ]
+    out.sort(key=lambda x: -x.score)
+    return out
+
+
+def _best(
+    chunks: list[Chunk],
+    terms: list[str],
+    want_figure: bool,
+    limit: int,
+    ranker: SentenceRanker | None,
+) -> list[Scored]:
+    if ranker is None:
+        return best_sentences(chunks, terms, want_figure, limit)
+    ranked = ranked_sentences(chunks, terms, want_figure, ranker)
+    if not ranked:
+        return []
+    chosen = [ranked[0]]
+    for cand in ranked[1:]:
+        if len(chosen) >= limit:
+            break
+        if cand.score >= max(0.5, 0.85 * chosen[0].score):
+            chosen.append(cand)
+    return chosen
+
+
+def pick_sentences(
+    chunks: list[Chunk],
+    parts: list[str],
+    provinces: list[str],
+    want_figure: bool,
+    limit: int = 2,
+    ranker: SentenceRanker | None = None,
+) -> list[Scored]:
+    """The best sentences over all parts of a question: the best for the whole question,
+    then the best for each further part when it is a different sentence; near-duplicates
+    (a target the appendix repeats word for word) are dropped. With ``ranker`` the
+    sentences are ordered by the model learned on dev (:mod:`troly.answerer.ranker`)."""
+    whole = " ".join(parts)
+    chosen = list(_best(chunks, question_terms(whole, provinces), want_figure, limit, ranker))
+    if len(parts) > 1:
+        for part in parts:
+            terms = question_terms(part, provinces)
+            shared = [t for t in question_terms(whole, provinces) if t not in terms]
+            best = _best(chunks, terms + shared[:4], False, 1, ranker)
+            if best and best[0].coverage >= 0.3:
+                chosen.append(best[0])
+    out: list[Scored] = []
+    for s in chosen:
+        if any(s.text == o.text or near_duplicate(s.text, o.text) for o in out):
+            continue
+        out.append(s)
+    return out[: max(limit, len(parts) + 1)]

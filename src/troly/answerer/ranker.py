@@ -1,0 +1,117 @@
+"""Sentence relevance learned on the dev split: a small logistic regression.
+
+Each candidate sentence (from the top retrieved chunks) gets features the answerer
+already computes — topic-word coverage (unigrams, word pairs), specificity, the chunk's
+retrieval rank, section vs task row, heading match, figure match, length — and the
+model's probability that the sentence holds the answer. The weights live in
+``troly/data/sentence_ranker.json``, fitted by ``scripts/train_ranker.py`` on the dev
+split only (labels: the sentence contains a gold evidence snippet). The same
+probability is what the refusal check compares with its threshold, also chosen on dev.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from troly.composer import (
+    _folded_words,
+    bigrams,
+    coverage,
+    figures,
+    sentences,
+    specificity,
+)
+from troly.schema import Chunk
+
+FEATURES = (
+    "coverage",
+    "unigram",
+    "bigram",
+    "specificity",
+    "inv_rank",
+    "is_section",
+    "heading",
+    "figure_match",
+    "has_figure",
+    "log_len",
+)
+
+
+def features(
+    sentence: str, chunk: Chunk, rank: int, terms: list[str], want_figure: bool
+) -> list[float]:
+    words = _folded_words(sentence)
+    present = set(words)
+    uni = sum(1 for t in terms if t in present) / len(terms) if terms else 0.0
+    qb = bigrams(terms)
+    bi = len(qb & bigrams(words)) / len(qb) if qb else uni
+    has_fig = 1.0 if figures(sentence) else 0.0
+    return [
+        coverage(terms, sentence),
+        uni,
+        bi,
+        specificity(terms, sentence),
+        1.0 / (1 + rank),
+        1.0 if chunk.kind == "section" else 0.0,
+        coverage(terms, " ".join(chunk.headings)) if chunk.headings else 0.0,
+        has_fig if want_figure else 0.0,
+        has_fig,
+        math.log(1 + len(sentence)) / 6.0,
+    ]
+
+
+@dataclass
+class SentenceRanker:
+    weights: list[float]
+    bias: float
+    threshold: float = 0.5  # refusal: the best sentence's probability below this
+    meta: dict[str, object] | None = None
+
+    def prob(self, x: list[float]) -> float:
+        z = self.bias + sum(w * v for w, v in zip(self.weights, x, strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "features": list(FEATURES),
+                "weights": self.weights,
+                "bias": self.bias,
+                "threshold": self.threshold,
+                "meta": self.meta or {},
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
+
+
+@lru_cache(maxsize=1)
+def load_ranker() -> SentenceRanker | None:
+    """The fitted model, or None when the data file is missing or malformed."""
+    try:
+        raw = resources.files("troly").joinpath("data/sentence_ranker.json").read_text("utf-8")
+        d = json.loads(raw)
+    except (FileNotFoundError, ValueError):
+        return None
+    if list(d.get("features", [])) != list(FEATURES):
+        return None
+    return SentenceRanker(
+        [float(w) for w in d["weights"]], float(d["bias"]), float(d["threshold"]), d.get("meta")
+    )
+
+
+def candidates(
+    chunks: list[Chunk], terms: list[str], want_figure: bool
+) -> list[tuple[str, Chunk, list[float]]]:
+    """(sentence, chunk, features) for every sentence of the top chunks."""
+    out = []
+    for rank, chunk in enumerate(chunks):
+        for s in sentences(chunk.text):
+            if len(s) < 12:
+                continue
+            out.append((s, chunk, features(s, chunk, rank, terms, want_figure)))
+    return out

@@ -1,0 +1,91 @@
+"""A Vietnamese paraphrase layer: colloquial ↔ administrative wording.
+
+The lexicon (``troly/data/paraphrases.tsv``) maps what users type ("online", "app",
+"hạn chót", "làm hồ sơ qua mạng", "người lớn") to the plans' own wording ("trực tuyến",
+"ứng dụng", "trước ngày", "nộp hồ sơ trực tuyến", "người dân trưởng thành"). Matching
+is on diacritic-folded text, so "lam ho so qua mang" works as well. One function,
+:func:`expand`, is shared by retrieval (extra query words), sentence choice and the
+refusal check (a sentence using the canonical form covers the user's variant).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from troly.text import fold
+
+
+@dataclass(frozen=True)
+class Entry:
+    canonical: str
+    variants: tuple[str, ...]
+
+    @property
+    def folded_variants(self) -> tuple[str, ...]:
+        return tuple(
+            dict.fromkeys(fold(v) for v in self.variants if fold(v) != fold(self.canonical))
+        )
+
+
+def parse_lexicon(text: str) -> list[Entry]:
+    """Entries of a lexicon file; raises ValueError naming a malformed line."""
+    out: list[Entry] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+            raise ValueError(f"paraphrase lexicon line {n}: expected 'canonical<TAB>a | b'")
+        variants = tuple(v.strip() for v in parts[1].split("|") if v.strip())
+        out.append(Entry(parts[0].strip(), variants))
+    return out
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> tuple[Entry, ...]:
+    text = resources.files("troly").joinpath("data/paraphrases.tsv").read_text(encoding="utf-8")
+    return tuple(parse_lexicon(text))
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    pats: list[tuple[re.Pattern[str], str]] = []
+    for e in lexicon():
+        canon = fold(e.canonical)
+        for v in e.folded_variants:
+            pats.append((re.compile(rf"(?<![a-z0-9]){re.escape(v)}(?![a-z0-9])"), canon))
+    # longest variant first, so "nop ho so online" wins over "online"
+    pats.sort(key=lambda p: -len(p[0].pattern))
+    return tuple(pats)
+
+
+def matches(text: str) -> list[tuple[str, str]]:
+    """(variant found, canonical form) pairs in ``text`` (folded), longest first, without
+    overlaps."""
+    folded = fold(text)
+    found: list[tuple[str, str]] = []
+    for pat, canon in _patterns():
+        m = pat.search(folded)
+        if m and canon not in folded:
+            found.append((m.group(0), canon))
+            folded = folded[: m.start()] + " # " + folded[m.end() :]
+    return found
+
+
+def expand(text: str) -> str:
+    """``text`` (folded) with the canonical form of every paraphrase appended:
+    "nop ho so online o dau" → "nop ho so online o dau . nop ho so truc tuyen"."""
+    folded = fold(text)
+    extra = [canon for _, canon in matches(text)]
+    return folded if not extra else folded + " . " + " . ".join(dict.fromkeys(extra))
+
+
+def canonical_terms(text: str) -> list[str]:
+    """The folded words the paraphrases of ``text`` add (for coverage scoring)."""
+    words: list[str] = []
+    for _, canon in matches(text):
+        words.extend(re.findall(r"[0-9a-z]+", canon))
+    return list(dict.fromkeys(words))

@@ -1,0 +1,165 @@
+"""The answerer's parts on their own: question analysis, the referral table, the scope
+built from indexed chunks, cell cleaning and quoting, near-duplicates, the plain lead."""
+
+from __future__ import annotations
+
+import pytest
+
+from troly.answerer.analysis import (
+    analyse,
+    deadline_periods,
+    detect_fields,
+    is_english,
+    question_parts,
+    within,
+)
+from troly.answerer.compose import Draft, plain_lead
+from troly.answerer.evidence import agency_sections, near_duplicate
+from troly.answerer.refusal import DEFAULT_REFERRAL, REFERRALS, referral, refusal_text
+from troly.answerer.scope import CorpusScope
+from troly.composer import Evidence, clean_cell, quote
+from troly.schema import Chunk
+
+pytestmark = pytest.mark.unit
+
+
+def _chunk(
+    doc: str, province: str, year: int, text: str, kind: str = "section", **kw: object
+) -> Chunk:
+    return Chunk(
+        id=f"{doc}-{abs(hash(text)) % 10_000}",
+        doc_id=doc,
+        kind=kind,  # type: ignore[arg-type]
+        text=text,
+        embed_text=text,
+        path="1",
+        location=str(kw.get("location", "V.5")),
+        headings=list(kw.get("headings", [])),  # type: ignore[call-overload]
+        province=province,
+        year=year,
+        title=f"Kế hoạch {province} {year}",
+    )
+
+
+# -- analysis ---------------------------------------------------------------------------
+def test_periods_are_compared_as_time_ranges() -> None:
+    q1 = deadline_periods("Những việc nào phải xong trong Quý I/2024?")
+    assert q1 == {"Q1/2024"}
+    assert within(deadline_periods("Tháng 01/2024"), q1)
+    assert within(deadline_periods("Tháng 02/2024"), q1)
+    assert within(deadline_periods("Quý I/2024"), q1)
+    assert not within(deadline_periods("Tháng 04/2024"), q1)
+    assert not within(deadline_periods("Quý I/2025"), q1)
+    assert not within(deadline_periods("Năm 2024"), q1)
+
+
+@pytest.mark.parametrize(
+    ("question", "n"),
+    [
+        ("Báo cáo kết quả CCHC theo định kỳ nào và gửi về đâu?", 2),
+        ("Tỷ lệ hồ sơ bao nhiêu và mức độ hài lòng ở mức nào?", 2),
+        ("Sở Nội vụ có vai trò gì và báo cáo cho ai?", 2),
+        ("Mức độ hài lòng về lĩnh vực đất đai, xây dựng, đầu tư đạt tối thiểu bao nhiêu?", 1),
+        ("Ai chủ trì Cuộc thi tuyên truyền CCHC và cải cách thể chế?", 1),
+    ],
+)
+def test_question_parts(question: str, n: int) -> None:
+    assert len(question_parts(question)) == n
+
+
+def test_fields_english_and_analysis() -> None:
+    assert detect_fields("ai chu tri va bao gio xong") == ["lead", "deadline"]
+    assert is_english("Who leads the administrative procedure control plan in Phu Yen?")
+    assert not is_english("ai chu tri ke hoach kiem soat tthc o phu yen")
+    a = analyse("Kế hoạch CCHC năm 2025 của Phú Yên do ai chủ trì?", ["Phú Yên"])
+    assert a.plan_years == {2025} and a.focus == "lead" and not a.english
+
+
+# -- referrals --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "topic", "agency"),
+    [
+        ("Làm căn cước công dân ở đâu?", "identity", "Công an"),
+        ("lam cccd cho con o dau", "identity", "Công an"),
+        ("Đăng ký khai sinh cho con thế nào?", "civil_status", "cấp xã"),
+        ("Cấp sổ đỏ mất bao lâu?", "land", "đăng ký đất đai"),
+        ("Lương cơ sở năm nay bao nhiêu?", "social_insurance", "Bảo hiểm xã hội"),
+        ("Tôi muốn khiếu nại quyết định xử phạt", "complaint", "Thanh tra"),
+        ("Giá vàng hôm nay?", "finance_market", "Ngân hàng Nhà nước"),
+        ("Thời tiết Phú Yên ngày mai?", "weather", "Khí tượng"),
+        ("Đổi bằng lái xe ở đâu?", "driving_licence", "Công an"),
+        ("Mã số thuế cá nhân tra ở đâu?", "tax", "Thuế"),
+        ("Thành lập doanh nghiệp cần gì?", "business", "Kế hoạch và Đầu tư"),
+        ("Kế hoạch có gì hay?", "default", "Sở Nội vụ"),
+    ],
+)
+def test_referral_fits_the_topic(question: str, topic: str, agency: str) -> None:
+    got_topic, where = referral(question)
+    assert got_topic == topic
+    assert agency in where
+    if topic == "identity":
+        assert "Sở Nội vụ" not in where
+
+
+def test_every_referral_row_is_reachable_and_the_text_is_polite() -> None:
+    assert len({r.topic for r in REFERRALS}) == len(REFERRALS)
+    scope = CorpusScope.from_manifest({"Phú Yên": [2024]})
+    text = refusal_text("câu hỏi nằm ngoài kế hoạch.", scope, "làm căn cước ở đâu")
+    assert text.startswith("Xin lỗi,") and "Công an" in text and "Phú Yên năm 2024" in text
+    assert DEFAULT_REFERRAL in refusal_text("x.", scope, "điều gì đó")
+
+
+# -- scope ------------------------------------------------------------------------------
+def test_scope_comes_from_the_indexed_chunks() -> None:
+    chunks = [
+        _chunk("phu-yen-2024", "Phú Yên", 2024, "Kế hoạch CCHC năm 2025 sẽ xây dựng."),
+        _chunk("khanh-hoa-2025", "Khánh Hòa", 2025, "Nhiệm vụ", kind="task"),
+        _chunk("khanh-hoa-2025", "Khánh Hòa", 2025, "Mục tiêu"),
+    ]
+    scope = CorpusScope.from_chunks(chunks)
+    assert scope.provinces == ["Khánh Hòa", "Phú Yên"]
+    assert scope.years == [2024, 2025] and scope.years_of("Khánh Hòa") == [2025]
+    assert scope.kinds == ["section", "task"]
+    assert scope.doc_ids == ["khanh-hoa-2025", "phu-yen-2024"]
+    assert 2025 in scope.years_mentioned["Phú Yên"]
+    assert "tỉnh Khánh Hòa năm 2025" in scope.coverage_text()
+    d = scope.to_dict()
+    assert d["provinces"] == scope.provinces and d["documents"][0]["doc_id"] == "khanh-hoa-2025"
+
+
+# -- evidence and composition -----------------------------------------------------------
+def test_cells_lose_numbering_artefacts_and_quotes_lose_bullets() -> None:
+    assert (
+        clean_cell("5.1. Trung tâm Phục vụ hành chính công tỉnh\n5.2. Sở Tài chính")
+        == "Trung tâm Phục vụ hành chính công tỉnh; Sở Tài chính"
+    )
+    assert clean_cell("+ Các sở, ban ngành\n+ Sở Thông tin và Truyền thông") == (
+        "Các sở, ban ngành; Sở Thông tin và Truyền thông"
+    )
+    assert clean_cell("Sở Nội vụ") == "Sở Nội vụ"
+    assert quote("- Tỷ lệ nộp hồ sơ trực tuyến toàn trình đạt 90%.") == (
+        "Tỷ lệ nộp hồ sơ trực tuyến toàn trình đạt 90%."
+    )
+
+
+def test_near_duplicates_and_agency_sections() -> None:
+    a = "Tỷ lệ nộp hồ sơ trực tuyến toàn trình đạt 90%."
+    assert near_duplicate(a, "- Tỷ lệ nộp hồ sơ trực tuyến toàn trình đạt 90%")
+    assert not near_duplicate(a, "Tỷ lệ nộp hồ sơ trực tuyến toàn trình đạt 80%.")
+    prose = _chunk("py", "Phú Yên", 2024, "5. Sở Tài chính: Chủ trì tham mưu bố trí kinh phí.")
+    other = _chunk("py", "Phú Yên", 2024, "Sở Nội vụ phối hợp với Sở Tài chính.")
+    headed = _chunk("bp", "Bình Phước", 2024, "a) Chủ trì …", headings=["VII", "9. Sở Y tế"])
+    assert agency_sections([prose, other, headed], "Sở Tài chính") == [prose]
+    assert agency_sections([prose, other, headed], "Sở Y tế") == [headed]
+
+
+def test_plain_lead_sentence_first() -> None:
+    c = _chunk("py", "Phú Yên", 2024, "Mức độ hài lòng đạt 90%.")
+    ev = Evidence()
+    ev.mark(c)
+    d = Draft("Theo Kế hoạch …: “Mức độ hài lòng đạt 90%.” [1].", ev, intent="section")
+    assert plain_lead("Phú Yên đặt mục tiêu hài lòng bao nhiêu phần trăm?", d).endswith("90%.")
+    assert plain_lead("Phú Yên có tổ chức đối thoại với dân không?", d).startswith("Có, ")
+    d2 = Draft("Theo Kế hoạch …: “Tăng cường tuyên truyền.” [1].", ev, intent="section")
+    assert "không đặt con số cụ thể" in plain_lead("Tỷ lệ tuyên truyền là bao nhiêu?", d2)
+    assert plain_lead("x", Draft("Xin lỗi", Evidence(), refused=True)) == ""
