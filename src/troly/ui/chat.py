@@ -54,10 +54,11 @@ MSG_THANKS = "Cảm ơn bạn đã góp ý! Đánh giá đã được ghi nhận
 MSG_ASK_WHY = "Cảm ơn bạn! Xin cho biết câu trả lời chưa đúng ở điểm nào (không bắt buộc)."
 MSG_COMMENT_SAVED = "Cảm ơn bạn! Góp ý đã được ghi nhận cùng đánh giá."
 TITLE = "### Trợ lý CCHC — hỏi đáp về kế hoạch cải cách hành chính"
-HINT = (
-    "Đặt câu hỏi bằng tiếng Việt (có hoặc không dấu). Mỗi ý trong câu trả lời có dấu **[n]**; "
-    "nguồn nằm ngay dưới câu trả lời, bấm vào để xem nguyên văn. Câu hỏi tiếp nối "
-    '("Cơ quan nào phối hợp?", "Còn Hà Tĩnh thì sao?") được hiểu theo các lượt trước.'
+HINT = "Hỏi bằng tiếng Việt, có hoặc không dấu. Nguồn **[n]** nằm ngay dưới mỗi câu trả lời."
+FOLLOWUP_NOTE = (
+    'Câu hỏi tiếp nối ("Cơ quan nào phối hợp?", "Còn Hà Tĩnh thì sao?") được hiểu theo các '
+    "lượt trước. Câu trả lời chỉ dựa trên các kế hoạch trong kho; hãy kiểm tra nguồn trước "
+    "khi sử dụng."
 )
 
 UI_CSS = """
@@ -372,7 +373,7 @@ def build_ui(state: AppState) -> gr.Blocks:
                     )
                     with gr.Row(equal_height=True):
                         box = gr.Textbox(
-                            placeholder="Nhập câu hỏi rồi nhấn Enter…",
+                            placeholder="Nhập câu hỏi…",
                             show_label=False,
                             label="Câu hỏi",
                             scale=5,
@@ -412,11 +413,7 @@ def build_ui(state: AppState) -> gr.Blocks:
                         )
                         doc = gr.Dropdown(docs, value=ALL, label="Văn bản", elem_id="troly-doc")
                         year = gr.Dropdown(years, value=ALL, label="Năm", elem_id="troly-year")
-                    gr.Markdown(
-                        "Câu trả lời chỉ dựa trên các kế hoạch trong kho; hãy kiểm tra nguồn "
-                        "trước khi sử dụng.",
-                        elem_classes=["troly-note"],
-                    )
+                    gr.Markdown(FOLLOWUP_NOTE, elem_classes=["troly-note"])
             review = _review_tab()
             if review is not None:
                 with gr.Tab("Rà soát dự thảo", id="review"):
