@@ -279,4 +279,3 @@ def test_feedback_store_and_gold_candidates(tmp_path: Path) -> None:
     down = gold_candidate(rows[1])
     assert down["answerable"] is True and down["type"] is None  # a missed answerable question
     json.dumps(up, ensure_ascii=False)
-
