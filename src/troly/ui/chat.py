@@ -1,13 +1,19 @@
 """The Gradio chat for civil servants, mounted at ``/ui/`` by :func:`troly.api.create_app`.
 
-Streaming answers; each answer ends with its numbered citations (document, location);
-the side panel lists the citations of the selected answer and shows the cited source
-text verbatim when one is clicked. Filters for province, document and year, example
-questions, thumbs up/down into the shared feedback store, a new-conversation button,
-and follow-ups that carry the conversation history.
+Layout (checked in a real Chromium at 1366×768 and 360 px): the conversation, whose empty
+state shows what the index covers and clickable example questions, then the input right
+under it, so both are above the fold; filters (province, document, year — read from the
+index at every page load and when the filter panel opens) in a narrow side column.
 
-Everything shown that comes from a user or a document is HTML-escaped before it reaches
-the Chatbot's Markdown, and source text is shown in a read-only Textbox (plain text).
+Citations are shown once, under the answer they belong to: each is a collapsed
+``<details>`` whose summary is "[n] document — location" and whose body is the cited
+source text verbatim. 👎 opens a box to say what was wrong (stored with the rating). An
+empty question gets a polite message; "Cuộc trò chuyện mới" never touches what is being
+typed, and the chat is always rebuilt from the server-side turns, so a question asked
+right after it cannot vanish.
+
+Everything shown that comes from a user or a document is HTML-escaped (and Markdown
+punctuation entity-encoded) before it reaches the Chatbot's Markdown.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import html
 import importlib
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,39 +29,55 @@ import gradio as gr
 
 from troly.api.safety import MSG_RATE
 from troly.api.state import AppState
-from troly.documents import load_manifest
 from troly.index_store import IndexUnavailable
 from troly.retriever import QueryError
 from troly.schema import SearchFilters
-from troly.text import clean_ws
+from troly.text import clean_ws, fold
+from troly.ui.catalog import coverage_text, example_questions, indexed_documents
 
 log = logging.getLogger("troly.ui")
 
 ALL = ""
 MAX_HISTORY = 6
+MAX_COMMENT = 1000
 EXAMPLES = [
     "Ai chủ trì kế hoạch kiểm soát thủ tục hành chính năm 2024 ở Phú Yên?",
-    "Tỉnh Phú Yên đặt mục tiêu mức độ hài lòng của người dân bao nhiêu phần trăm năm 2024?",
     "Hà Tĩnh năm 2025 giao cơ quan nào chủ trì cải cách tài chính công?",
     "ai chu tri cong tac tuyen truyen cai cach hanh chinh o binh phuoc",
-    "Quảng Ngãi có những nhiệm vụ nào về chuyển đổi số năm 2024?",
 ]
 MSG_UNAVAILABLE = (
     "Hệ thống tìm kiếm (Qdrant) tạm thời không sẵn sàng. Xin vui lòng thử lại sau ít phút."
 )
 MSG_ERROR = "Đã có lỗi xảy ra khi soạn câu trả lời. Xin vui lòng thử lại."
-INTRO = (
-    "### Trợ lý CCHC — hỏi đáp về kế hoạch cải cách hành chính\n"
-    "Đặt câu hỏi bằng tiếng Việt (có hoặc không dấu). Mỗi ý trong câu trả lời có dấu **[n]** "
-    "trỏ tới nguồn; bấm vào một nguồn ở khung bên phải để xem nguyên văn đoạn trích. "
+MSG_EMPTY = "Xin vui lòng nhập câu hỏi trước khi gửi."
+MSG_THANKS = "Cảm ơn bạn đã góp ý! Đánh giá đã được ghi nhận."
+MSG_ASK_WHY = "Cảm ơn bạn! Xin cho biết câu trả lời chưa đúng ở điểm nào (không bắt buộc)."
+MSG_COMMENT_SAVED = "Cảm ơn bạn! Góp ý đã được ghi nhận cùng đánh giá."
+TITLE = "### Trợ lý CCHC — hỏi đáp về kế hoạch cải cách hành chính"
+HINT = "Hỏi bằng tiếng Việt, có hoặc không dấu. Nguồn **[n]** nằm ngay dưới mỗi câu trả lời."
+FOLLOWUP_NOTE = (
     'Câu hỏi tiếp nối ("Cơ quan nào phối hợp?", "Còn Hà Tĩnh thì sao?") được hiểu theo các '
-    "lượt trước."
+    "lượt trước. Câu trả lời chỉ dựa trên các kế hoạch trong kho; hãy kiểm tra nguồn trước "
+    "khi sử dụng."
 )
 
 UI_CSS = """
-#troly-chat { min-height: 420px; }
-#troly-source textarea { font-size: 14px; line-height: 1.5; }
+.gradio-container { padding-top: 8px !important; }
+#troly-title h3 { margin: 0 0 2px; }
+#troly-chat { height: clamp(300px, calc(100dvh - 250px), 640px) !important; }
+#troly-chat .troly-sources { margin-top: 10px; padding-top: 6px;
+  border-top: 1px solid var(--border-color-primary); font-size: 0.92em; }
+#troly-chat .troly-sources details { margin: 4px 0; border: 1px solid var(--border-color-primary);
+  border-radius: 6px; padding: 2px 8px; }
+#troly-chat .troly-sources summary { cursor: pointer; }
+#troly-chat .troly-quote { padding: 6px 0 4px; white-space: normal; max-height: 260px;
+  overflow-y: auto; }
+#troly-feedback { border: 1px solid var(--border-color-accent); }
 .troly-note { font-size: 12px; color: var(--body-text-color-subdued); }
+@media (max-width: 640px) {
+  .gradio-container { padding-left: 6px !important; padding-right: 6px !important; }
+  #troly-chat { height: clamp(280px, calc(100dvh - 230px), 560px) !important; }
+}
 """
 UI_HEAD = '<meta name="description" content="Trợ lý CCHC — hỏi đáp về kế hoạch CCHC">'
 
@@ -65,6 +88,8 @@ def ui_theme() -> Any:
 
 # -- pure helpers (unit-testable) ---------------------------------------------------------
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~$>-])")
+
 
 def esc(text: str) -> str:
     """Text for the Chatbot's Markdown: HTML escaped, so nothing a user or a document
@@ -72,22 +97,48 @@ def esc(text: str) -> str:
     return html.escape(text or "", quote=False)
 
 
+def esc_block(text: str) -> str:
+    """Text for inside an HTML block of the Markdown: escaped, Markdown punctuation as
+    character references, and newlines as ``<br>`` (a blank line would end the block)."""
+    escaped = html.escape(text or "", quote=False)
+    escaped = _MD_SPECIAL.sub(lambda m: f"&#{ord(m.group(1))};", escaped)
+    lines = [ln.strip() for ln in escaped.splitlines()]
+    return "<br>".join(ln for ln in lines if ln)
+
+
 def citation_label(c: dict[str, Any]) -> str:
     title = c.get("title") or c.get("doc_id") or ""
     return f"[{c.get('n')}] {title} — {c.get('location') or ''}"
 
 
+def sources_html(citations: list[dict[str, Any]]) -> str:
+    """The citations of one answer as collapsed ``<details>`` (one HTML block, no blank
+    lines): summary "[n] document — location", body the cited text verbatim."""
+    items = []
+    for c in citations:
+        summary = (
+            f"<b>[{esc_block(str(c.get('n')))}]</b> "
+            f"{esc_block(str(c.get('title') or c.get('doc_id') or ''))} — "
+            f"<i>{esc_block(str(c.get('location') or ''))}</i>"
+        )
+        items.append(
+            f'<details data-n="{esc_block(str(c.get("n")))}"><summary>{summary}</summary>'
+            f'<div class="troly-quote">{esc_block(str(c.get("text") or ""))}</div></details>'
+        )
+    return (
+        '<div class="troly-sources"><b>Nguồn trích dẫn</b> — bấm để xem nguyên văn'
+        + "".join(items)
+        + "</div>"
+    )
+
+
 def answer_markdown(answer: dict[str, Any]) -> str:
-    """The answer text followed by its numbered citations (document, location)."""
+    """The answer text followed by its citations (each expandable to the verbatim text)."""
     body = esc(answer.get("answer") or "")
     cits = answer.get("citations") or []
     if not cits:
         return body
-    lines = [body, "", "**Nguồn trích dẫn:**"]
-    for c in cits:
-        title = esc(str(c.get("title") or c.get("doc_id") or ""))
-        lines.append(f"{c.get('n')}. {title} — *{esc(str(c.get('location') or ''))}*")
-    return "\n".join(lines)
+    return body + "\n\n" + sources_html(cits)
 
 
 def history_of(turns: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -102,6 +153,23 @@ def history_of(turns: list[dict[str, Any]]) -> list[dict[str, str]]:
     return out
 
 
+def render_chat(
+    turns: list[dict[str, Any]], pending: str | None = None, partial: str = ""
+) -> list[dict[str, str]]:
+    """The Chatbot's messages, rebuilt from the turns (plus a question being answered)."""
+    chat: list[dict[str, str]] = []
+    for t in turns:
+        chat.append({"role": "user", "content": esc(str(t.get("question") or ""))})
+        if t.get("answer"):
+            chat.append({"role": "assistant", "content": answer_markdown(t["answer"])})
+        else:
+            chat.append({"role": "assistant", "content": esc(str(t.get("error") or MSG_ERROR))})
+    if pending is not None:
+        chat.append({"role": "user", "content": esc(pending)})
+        chat.append({"role": "assistant", "content": esc(partial) + " ▌"})
+    return chat
+
+
 def make_filters(
     province: str | None, doc_id: str | None, year: str | None
 ) -> SearchFilters | None:
@@ -110,23 +178,6 @@ def make_filters(
         y = int(year)
     f = SearchFilters(province=province or None, doc_id=doc_id or None, year=y)
     return None if f.is_empty() else f
-
-
-def citation_choices(answer: dict[str, Any] | None) -> list[tuple[str, str]]:
-    return [(citation_label(c), str(c.get("n"))) for c in (answer or {}).get("citations") or []]
-
-
-def source_view(answer: dict[str, Any] | None, n: str | None) -> tuple[str, str]:
-    """(title Markdown, verbatim text) of citation ``n`` of ``answer``."""
-    for c in (answer or {}).get("citations") or []:
-        if str(c.get("n")) == str(n):
-            title = (
-                f"**[{c.get('n')}] {esc(str(c.get('title') or ''))}**  \n"
-                f"Vị trí: *{esc(str(c.get('location') or ''))}* · "
-                f"văn bản `{esc(str(c.get('doc_id') or ''))}`"
-            )
-            return title, str(c.get("text") or "")
-    return "", ""
 
 
 def _client(request: gr.Request | None, trust_proxy: bool) -> str:
@@ -141,32 +192,60 @@ def _client(request: gr.Request | None, trust_proxy: bool) -> str:
     return str(getattr(client, "host", None) or "ui")
 
 
-# -- the Blocks ----------------------------------------------------------------------------
+# -- what the index holds ----------------------------------------------------------------
 
 
-def _filter_choices(
+def filter_choices(
     state: AppState,
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
-    entries = load_manifest(state.services.settings.corpus_dir)
-    provinces = sorted({str(e.fields.get("province")) for e in entries} - {"None", ""})
-    years = sorted({str(e.fields.get("year")) for e in entries} - {"None", ""}, reverse=True)
-    docs = [(str(e.fields.get("title") or e.id), e.id) for e in entries]
+    """(provinces, documents, years) dropdown choices from what the index holds now."""
+    try:
+        docs = indexed_documents(state.services)
+    except IndexUnavailable:
+        docs = []
+    provinces = sorted({d.province for d in docs if d.province})
+    years = sorted({str(d.year) for d in docs if d.year}, reverse=True)
     return (
         [("Tất cả các tỉnh", ALL), *[(p, p) for p in provinces]],
-        [("Tất cả văn bản", ALL), *docs],
+        [("Tất cả văn bản", ALL), *[(d.title, d.doc_id) for d in docs]],
         [("Tất cả các năm", ALL), *[(y, y) for y in years]],
     )
+
+
+def welcome(state: AppState) -> tuple[str, list[str]]:
+    """(placeholder Markdown saying what the index covers, example questions)."""
+    try:
+        docs = indexed_documents(state.services)
+    except IndexUnavailable:
+        return HINT + "\n\n" + MSG_UNAVAILABLE, []
+    if not docs:
+        return (
+            HINT + "\n\nKho văn bản đang trống: xin quản trị viên nạp kế hoạch "
+            "(`troly ingest`) trước khi đặt câu hỏi.",
+            [],
+        )
+    covered = coverage_text(docs)
+    provinces = {d.province for d in docs}
+    curated = [q for q in EXAMPLES if any(fold(p) in fold(q) for p in provinces if p)]
+    examples = curated if len(curated) >= 2 else example_questions(docs)
+    return (
+        f"**Kho hiện có kế hoạch CCHC của:** {esc(covered)}.\n\n{HINT}",
+        examples[:3],
+    )
+
+
+# -- the Blocks ----------------------------------------------------------------------------
 
 
 def build_ui(state: AppState) -> gr.Blocks:
     services = state.services
     settings = services.settings
     max_chars = settings.max_question_chars
-    provinces, docs, years = _filter_choices(state)
+    placeholder, examples = welcome(state)
+    provinces, docs, years = filter_choices(state)
 
     def respond(
         message: str,
-        chat: list[dict[str, Any]],
         turns: list[dict[str, Any]],
         province: str,
         doc_id: str,
@@ -174,19 +253,15 @@ def build_ui(state: AppState) -> gr.Blocks:
         request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
         question = clean_ws(message or "")
-        chat = list(chat or [])
         turns = list(turns or [])
         if not question:
-            yield gr.update(), chat, turns, gr.update(), gr.update(), gr.update()
+            gr.Warning(MSG_EMPTY, title="Chưa có câu hỏi")
+            yield gr.update(), gr.update(), gr.update()
             return
-        chat.append({"role": "user", "content": esc(question)})
-        chat.append({"role": "assistant", "content": ""})
-        empty_radio = gr.update(choices=[], value=None)
 
         def fail(text: str) -> tuple[Any, ...]:
-            chat[-1] = {"role": "assistant", "content": esc(text)}
             turns.append({"question": question, "answer": None, "error": text})
-            return "", chat, turns, empty_radio, "", ""
+            return "", render_chat(turns), turns
 
         if len(question) > max_chars:
             yield fail(
@@ -198,7 +273,7 @@ def build_ui(state: AppState) -> gr.Blocks:
         if not allowed:
             yield fail(MSG_RATE.format(seconds=wait))
             return
-        yield "", chat, turns, empty_radio, "", ""
+        yield "", render_chat(turns, question), turns
 
         history = [h for h in history_of(turns) if h.get("answer")]
         filters = make_filters(province, doc_id, year)
@@ -211,8 +286,7 @@ def build_ui(state: AppState) -> gr.Blocks:
                 kind = event.get("type")
                 if kind == "delta":
                     text += str(event.get("text") or "")
-                    chat[-1] = {"role": "assistant", "content": esc(text) + " ▌"}
-                    yield "", chat, turns, gr.update(), gr.update(), gr.update()
+                    yield "", render_chat(turns, question, text), turns
                 elif kind == "done":
                     answer = dict(event.get("answer") or {})
         except QueryError as exc:
@@ -230,66 +304,76 @@ def build_ui(state: AppState) -> gr.Blocks:
             return
         state.remember(answer, history)
         turns.append({"question": question, "answer": answer})
-        chat[-1] = {"role": "assistant", "content": answer_markdown(answer)}
-        radio = gr.update(choices=citation_choices(answer), value=None)
-        yield "", chat, turns, radio, "", ""
+        yield "", render_chat(turns), turns
 
-    def show_source(n: str | None, turns: list[dict[str, Any]], selected: int) -> tuple[str, str]:
-        if not n or not turns:
-            return "", ""
-        idx = selected if 0 <= selected < len(turns) else len(turns) - 1
-        return source_view(turns[idx].get("answer"), n)
-
-    def select_turn(turns: list[dict[str, Any]], evt: gr.SelectData) -> tuple[Any, ...]:
-        index = evt.index if isinstance(evt.index, int) else (evt.index or [0])[0]
-        t = int(index) // 2
-        if not turns or t >= len(turns):
-            return gr.update(), gr.update(), gr.update(), gr.update()
-        radio = gr.update(choices=citation_choices(turns[t].get("answer")), value=None)
-        return t, radio, "", ""
-
-    def latest(turns: list[dict[str, Any]]) -> int:
-        return len(turns or []) - 1
-
-    def like(turns: list[dict[str, Any]], data: gr.LikeData) -> str:
+    def like(turns: list[dict[str, Any]], data: gr.LikeData) -> tuple[Any, ...]:
         index = data.index if isinstance(data.index, int) else data.index[0]
         t = int(index) // 2
+        hidden = gr.update(visible=False)
         if not turns or t >= len(turns) or not (turns[t].get("answer") or {}).get("id"):
-            return ""
+            return "", hidden, None
         if data.liked is True:
             rating = "up"
         elif data.liked is False:
             rating = "down"
         else:
-            return ""
+            return "", hidden, None
         answer = turns[t]["answer"]
         row = state.record_feedback(str(answer["id"]), rating, source="ui", fallback=answer)
         log.info("ui feedback %s on %s (row %s)", rating, answer.get("id"), row)
-        return "Cảm ơn bạn đã góp ý! Đánh giá đã được ghi nhận."
+        if rating == "down" and row is not None:
+            return MSG_ASK_WHY, gr.update(visible=True), row
+        return MSG_THANKS, hidden, None
+
+    def save_comment(comment: str, row: int | None) -> tuple[Any, ...]:
+        text = clean_ws(comment or "")[:MAX_COMMENT]
+        if row is not None and text:
+            state.feedback.add_comment(int(row), text)
+            return MSG_COMMENT_SAVED, gr.update(visible=False), None, ""
+        return MSG_THANKS, gr.update(visible=False), None, ""
 
     def new_conversation() -> tuple[Any, ...]:
-        return [], [], -1, gr.update(choices=[], value=None), "", "", "", ""
+        return [], [], "", gr.update(visible=False), None
+
+    def refresh_filters(province: str, doc_id: str, year: str) -> tuple[Any, ...]:
+        p, d, y = filter_choices(state)
+
+        def keep(choices: list[tuple[str, str]], value: str) -> Any:
+            values = {v for _, v in choices}
+            return gr.update(choices=choices, value=value if value in values else ALL)
+
+        return keep(p, province), keep(d, doc_id), keep(y, year)
+
+    def refresh_welcome() -> Any:
+        text, qs = welcome(state)
+        return gr.update(placeholder=text, examples=[{"text": q} for q in qs])
+
+    def pick_example(evt: gr.SelectData) -> str:
+        value = evt.value if isinstance(evt.value, dict) else {}
+        return str(value.get("text") or "")
 
     with gr.Blocks(title="Trợ lý CCHC", analytics_enabled=False) as demo:
-        gr.Markdown(INTRO)
+        gr.Markdown(TITLE, elem_id="troly-title")
         turns_state = gr.State([])
-        selected_state = gr.State(-1)
+        feedback_row = gr.State(None)
         with gr.Tabs():
             with gr.Tab("Hỏi đáp", id="chat"), gr.Row(equal_height=False):
-                with gr.Column(scale=3):
+                with gr.Column(scale=4, min_width=300):
                     chatbot = gr.Chatbot(
                         label="Cuộc trò chuyện",
+                        show_label=False,
                         elem_id="troly-chat",
-                        height=540,
                         feedback_options=("Like", "Dislike"),
-                        placeholder="Hãy đặt câu hỏi về kế hoạch cải cách hành chính của tỉnh.",
+                        placeholder=placeholder,
+                        examples=[{"text": q} for q in examples],
                         buttons=["copy"],
                         sanitize_html=True,
                         latex_delimiters=[],
+                        autoscroll=True,
                     )
-                    with gr.Row():
+                    with gr.Row(equal_height=True):
                         box = gr.Textbox(
-                            placeholder="Nhập câu hỏi rồi nhấn Enter…",
+                            placeholder="Nhập câu hỏi…",
                             show_label=False,
                             label="Câu hỏi",
                             scale=5,
@@ -298,88 +382,76 @@ def build_ui(state: AppState) -> gr.Blocks:
                             max_length=max_chars,
                             elem_id="troly-question",
                             autofocus=True,
+                            container=False,
                         )
-                        send = gr.Button("Gửi", variant="primary", scale=1, elem_id="troly-send")
+                        send = gr.Button(
+                            "Gửi", variant="primary", scale=1, min_width=70, elem_id="troly-send"
+                        )
+                    with gr.Group(visible=False, elem_id="troly-feedback") as fb_group:
+                        fb_text = gr.Textbox(
+                            label="Câu trả lời chưa đúng ở điểm nào?",
+                            placeholder="Ví dụ: sai cơ quan chủ trì, thiếu thời hạn, "
+                            "trích nhầm kế hoạch…",
+                            lines=2,
+                            max_length=MAX_COMMENT,
+                            elem_id="troly-feedback-text",
+                        )
+                        fb_send = gr.Button(
+                            "Gửi góp ý", size="sm", variant="primary", elem_id="troly-feedback-send"
+                        )
                     with gr.Row():
                         new = gr.Button(
                             "Cuộc trò chuyện mới", size="sm", elem_id="troly-new", scale=0
                         )
                         status = gr.Markdown("", elem_id="troly-status")
-                    gr.Examples(
-                        examples=[[q] for q in EXAMPLES],
-                        inputs=[box],
-                        label="Câu hỏi mẫu",
-                        elem_id="troly-examples",
-                    )
-                with gr.Column(scale=2):
-                    with gr.Accordion("Bộ lọc: tỉnh, văn bản, năm", open=False):
+                with gr.Column(scale=2, min_width=260):
+                    with gr.Accordion(
+                        "Bộ lọc: tỉnh, văn bản, năm", open=False, elem_id="troly-filters"
+                    ) as filters_panel:
                         province = gr.Dropdown(
                             provinces, value=ALL, label="Tỉnh", elem_id="troly-province"
                         )
                         doc = gr.Dropdown(docs, value=ALL, label="Văn bản", elem_id="troly-doc")
                         year = gr.Dropdown(years, value=ALL, label="Năm", elem_id="troly-year")
-                    citations = gr.Radio(
-                        choices=[],
-                        label="Nguồn trích dẫn — bấm để xem nguyên văn",
-                        elem_id="troly-citations",
-                    )
-                    source_title = gr.Markdown("", elem_id="troly-source-title")
-                    source = gr.Textbox(
-                        label="Nguyên văn đoạn trích",
-                        lines=12,
-                        max_lines=30,
-                        interactive=False,
-                        elem_id="troly-source",
-                        buttons=["copy"],
-                    )
-                    gr.Markdown(
-                        "Câu trả lời chỉ dựa trên các kế hoạch trong kho; hãy kiểm tra nguồn "
-                        "trước khi sử dụng.",
-                        elem_classes=["troly-note"],
-                    )
+                    gr.Markdown(FOLLOWUP_NOTE, elem_classes=["troly-note"])
             review = _review_tab()
             if review is not None:
                 with gr.Tab("Rà soát dự thảo", id="review"):
                     review(services)
 
-        outputs = [box, chatbot, turns_state, citations, source_title, source]
-        inputs = [box, chatbot, turns_state, province, doc, year]
+        outputs = [box, chatbot, turns_state]
+        inputs = [box, turns_state, province, doc, year]
+        answer_opts: dict[str, Any] = {
+            "concurrency_limit": 4,
+            "concurrency_id": "troly-answer",
+            "show_progress": "hidden",
+            "api_visibility": "private",
+        }
         for trigger in (box.submit, send.click):
-            trigger(
-                respond,
-                inputs,
-                outputs,
-                concurrency_limit=4,
-                concurrency_id="troly-answer",
-                show_progress="hidden",
-                api_visibility="private",
-            ).then(latest, [turns_state], [selected_state], api_visibility="private")
-        citations.change(
-            show_source,
-            [citations, turns_state, selected_state],
-            [source_title, source],
-            api_visibility="private",
-            show_progress="hidden",
+            trigger(respond, inputs, outputs, **answer_opts)
+        chatbot.example_select(pick_example, None, [box], api_visibility="private").then(
+            respond, inputs, outputs, **answer_opts
         )
-        chatbot.select(
-            select_turn,
-            [turns_state],
-            [selected_state, citations, source_title, source],
+        chatbot.like(
+            like, [turns_state], [status, fb_group, feedback_row], api_visibility="private"
+        )
+        fb_send.click(
+            save_comment,
+            [fb_text, feedback_row],
+            [status, fb_group, feedback_row, fb_text],
             api_visibility="private",
         )
-        chatbot.like(like, [turns_state], [status], api_visibility="private")
-        reset_outputs = [
-            chatbot,
-            turns_state,
-            selected_state,
-            citations,
-            source_title,
-            source,
-            status,
-            box,
-        ]
-        new.click(new_conversation, None, reset_outputs, api_visibility="private")
-        chatbot.clear(new_conversation, None, reset_outputs, api_visibility="private")
+        # Never touches the question box (a late reply must not wipe what is being typed),
+        # and bypasses the queue so it is not held behind answers under load.
+        reset_outputs = [chatbot, turns_state, status, fb_group, feedback_row]
+        new.click(new_conversation, None, reset_outputs, api_visibility="private", queue=False)
+        chatbot.clear(new_conversation, None, reset_outputs, api_visibility="private", queue=False)
+        filter_inputs = [province, doc, year]
+        demo.load(refresh_filters, filter_inputs, filter_inputs, api_visibility="private")
+        demo.load(refresh_welcome, None, [chatbot], api_visibility="private")
+        filters_panel.expand(
+            refresh_filters, filter_inputs, filter_inputs, api_visibility="private"
+        )
     return demo
 
 

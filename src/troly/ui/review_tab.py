@@ -35,6 +35,9 @@ HEADERS = [
     "Giải thích",
 ]
 SEVERITY_VI = {"contradiction": "Mâu thuẫn", "duplicate": "Trùng lặp", "note": "Lưu ý"}
+# Share of the table's width per column (the table wraps text and never scrolls sideways
+# on a 1366 px screen; checked in a real browser).
+COLUMN_WIDTHS: list[str | int] = ["7%", "9%", "8%", "15%", "10%", "15%", "13%", "6%", "17%"]
 INTRO = (
     "Dán nội dung dự thảo kế hoạch (hoặc tải tệp Word, PDF, HTML, .txt). "
     "Hệ thống đối chiếu từng mục, "
@@ -42,6 +45,35 @@ INTRO = (
     "quan chủ trì, thời gian hoặc số liệu cho cùng một nhiệm vụ/chỉ tiêu) và các lỗi trong "
     "chính dự thảo (trùng số thứ tự, cùng chỉ tiêu ghi hai giá trị)."
 )
+
+
+def accepted_suffixes() -> list[str]:
+    """File suffixes the installed server can read as a draft: plain text and every format
+    troly.documents has a reader for (the content is sniffed again when it is read)."""
+    from troly.documents import supported_suffixes
+    from troly.review.draft import TEXT_SUFFIXES
+
+    return sorted({*TEXT_SUFFIXES, *supported_suffixes()})
+
+
+def vi(message: str) -> str:
+    """The Vietnamese half of a bilingual "vi / en" error message."""
+    return message.split(" / ")[0].strip()
+
+
+def check_upload(path: str | None) -> str | None:
+    """The Vietnamese reason an uploaded file cannot be reviewed, or None when it can."""
+    if not path:
+        return None
+    suffix = Path(str(path)).suffix.lower()
+    accepted = accepted_suffixes()
+    if suffix not in accepted:
+        shown = suffix or "(không có phần mở rộng)"
+        return (
+            f"Không đọc được tệp định dạng {shown}. Xin vui lòng tải tệp "
+            f"{', '.join(accepted)} hoặc dán nội dung dự thảo vào ô bên trái."
+        )
+    return None
 
 
 def _clip(text: str, width: int = 220) -> str:
@@ -118,7 +150,7 @@ def make_review_handler(get_reviewer: Callable[[], Reviewer]) -> Handler:
                 against=list(against) if against else None,
             )
         except ReviewError as exc:
-            return f"⚠ {exc}", [], {}
+            return f"⚠ {vi(str(exc))}", [], {}
         return summary_markdown(report), report_rows(report), report.to_dict()
 
     return handler
@@ -153,11 +185,13 @@ def build_review_tab(services: Services) -> None:
             "- Cơ quan chủ trì: Sở Nội vụ\n- Thời gian thực hiện: Tháng 12/2024",
             scale=3,
         )
+        # No ``file_types``: Gradio's own check answers a wrong type with an English
+        # toast; ``reject_unreadable`` below says it in Vietnamese and clears the file.
         upload = gr.File(
-            label="Hoặc tải tệp dự thảo (.docx, .doc, .pdf, .html, .txt)",
-            file_types=[".txt", ".docx", ".doc", ".rtf", ".pdf", ".html", ".htm"],
+            label=f"Hoặc tải tệp dự thảo ({', '.join(accepted_suffixes())})",
             type="filepath",
             scale=1,
+            elem_id="troly-review-file",
         )
     with gr.Row():
         province = gr.Dropdown(
@@ -181,11 +215,35 @@ def build_review_tab(services: Services) -> None:
         label="Kết quả rà soát",
         interactive=False,
         wrap=True,
+        column_widths=COLUMN_WIDTHS,
+        elem_id="troly-review-table",
     )
     with gr.Accordion("Báo cáo đầy đủ (JSON)", open=False):
         raw = gr.JSON(label="Báo cáo")
+    handler = make_review_handler(get_reviewer)
+
+    def reject_unreadable(path: str | None) -> Any:
+        reason = check_upload(path)
+        if reason:
+            gr.Warning(reason, title="Tệp không hợp lệ")
+            return None
+        return gr.update()
+
+    def review(
+        text: str, file: Any, province: str | None, against: list[str] | None
+    ) -> tuple[str, list[list[Any]], dict[str, Any]]:
+        reason = check_upload(getattr(file, "name", file))
+        if reason:
+            gr.Warning(reason, title="Tệp không hợp lệ")
+            return f"⚠ {reason}", [], {}
+        out = handler(text, file, province, against)
+        if out[0].startswith("⚠"):
+            gr.Warning(out[0].lstrip("⚠ "), title="Chưa rà soát được")
+        return out
+
+    upload.upload(reject_unreadable, [upload], [upload], api_visibility="private")
     button.click(
-        make_review_handler(get_reviewer),
+        review,
         inputs=[text, upload, province, against],
         outputs=[summary, table, raw],
     )

@@ -4,6 +4,8 @@
  * Options (data-*): title, province (restrict answers to one province), api (base URL of
  * the troly server; default: where this script came from), greeting, position (right|left),
  * open ("true" to start open).
+ * The greeting says which provinces and years the server's index covers and offers a few
+ * example questions (GET {api}/widget/scope), so it is never out of date.
  * Plain JavaScript, no dependencies, no build step. Everything lives in a Shadow DOM, and
  * every piece of text is inserted with textContent (never as HTML).
  */
@@ -23,9 +25,7 @@
     title: (data.title || "Trợ lý CCHC").slice(0, 80),
     province: (data.province || "").slice(0, 100),
     api: (data.api || scriptUrl.origin).replace(/\/+$/, ""),
-    greeting:
-      data.greeting ||
-      "Xin chào! Tôi trả lời các câu hỏi về kế hoạch cải cách hành chính của tỉnh, kèm nguồn trích dẫn.",
+    greeting: data.greeting || "",
     position: data.position === "left" ? "left" : "right",
     open: data.open === "true"
   };
@@ -62,6 +62,11 @@
     ".bot.error{background:#fef2f2;border-color:#fca5a5;color:#991b1b;}",
     ".pending .text::after{content:'▍';animation:blink 1s steps(2) infinite;}",
     "@keyframes blink{50%{opacity:0;}}",
+    ".chip{white-space:nowrap;}",
+    ".examples{display:flex;flex-direction:column;gap:6px;margin-top:8px;white-space:normal;}",
+    ".example{text-align:left;border:1px solid #fca5a5;background:#fff;color:#991b1b;border-radius:10px;",
+    "  padding:6px 10px;font:inherit;font-size:14px;cursor:pointer;min-height:36px;}",
+    ".example:hover{background:#fee2e2;}",
     ".cite{border:0;background:#fee2e2;color:#991b1b;border-radius:4px;padding:0 3px;margin:0 1px;",
     "  font:inherit;font-size:12px;cursor:pointer;vertical-align:baseline;}",
     ".sources{margin-top:8px;border-top:1px solid #e5e7eb;padding-top:6px;white-space:normal;}",
@@ -240,7 +245,9 @@
     while ((m = re.exec(text)) !== null) {
       if (m.index > last) node.appendChild(document.createTextNode(text.slice(last, m.index)));
       var n = m[1];
+      var chip = el("span", { class: "chip" });
       var b = el("button", { type: "button", class: "cite", "aria-label": "Xem nguồn " + n }, "[" + n + "]");
+      chip.appendChild(b);
       b.addEventListener(
         "click",
         (function (num) {
@@ -254,8 +261,15 @@
           };
         })(n)
       );
-      node.appendChild(b);
+      // Punctuation right after a marker stays on its line ("…[1]." never wraps the ".").
       last = re.lastIndex;
+      var punct = /^[.,;:!?…)\]»”"']+/.exec(text.slice(last));
+      if (punct) {
+        chip.appendChild(document.createTextNode(punct[0]));
+        last += punct[0].length;
+        re.lastIndex = last;
+      }
+      node.appendChild(chip);
     }
     if (last < text.length) node.appendChild(document.createTextNode(text.slice(last)));
   }
@@ -331,9 +345,63 @@
     renderSources(msg, a.citations);
     renderRating(msg, turn);
   }
+  // -- greeting: coverage and example questions from the server --------------------------------
+  var scope = null;
+  var greetingMsg = null;
+  function joinVi(items) {
+    if (items.length < 2) return items.join("");
+    return items.slice(0, -1).join(", ") + " và " + items[items.length - 1];
+  }
+  function greetingText() {
+    if (cfg.greeting) return cfg.greeting;
+    var base = "Xin chào! Tôi trả lời câu hỏi về kế hoạch cải cách hành chính";
+    if (!scope || !scope.available) {
+      return base + (cfg.province ? " của tỉnh " + cfg.province : "") + ", kèm nguồn trích dẫn.";
+    }
+    var covered = (scope.provinces || []).map(function (p) {
+      return p.province + (p.years && p.years.length ? " (năm " + p.years.join(", ") + ")" : "");
+    });
+    if (!covered.length) {
+      return cfg.province
+        ? "Xin chào! Hiện kho văn bản chưa có kế hoạch cải cách hành chính của tỉnh " + cfg.province + "."
+        : "Xin chào! Hiện kho văn bản chưa có kế hoạch nào.";
+    }
+    return base + (covered.length === 1 ? " của tỉnh " : " của các tỉnh ") + joinVi(covered) +
+      ", kèm nguồn trích dẫn.";
+  }
+  function renderGreeting(msg) {
+    msg.querySelector(".text").textContent = greetingText();
+    var old = msg.querySelector(".examples");
+    if (old) old.remove();
+    var qs = (scope && scope.examples) || [];
+    if (!qs.length) return;
+    var box = el("div", { class: "examples", role: "group", "aria-label": "Câu hỏi mẫu" });
+    box.appendChild(el("span", null, "Bạn có thể hỏi, ví dụ:"));
+    qs.slice(0, 3).forEach(function (q) {
+      var b = el("button", { type: "button", class: "example" }, q);
+      b.addEventListener("click", function () {
+        if (!busy) ask(q);
+      });
+      box.appendChild(b);
+    });
+    msg.appendChild(box);
+  }
+  function loadScope() {
+    var url = cfg.api + "/widget/scope" + (cfg.province ? "?province=" + encodeURIComponent(cfg.province) : "");
+    fetch(url, { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (s) {
+        if (!s) return;
+        scope = s;
+        if (greetingMsg) renderGreeting(greetingMsg);
+      })
+      .catch(function () { /* keep the plain greeting */ });
+  }
+
   function renderAll() {
     log.textContent = "";
-    addBot(cfg.greeting);
+    greetingMsg = addBot("", "greeting");
+    renderGreeting(greetingMsg);
     state.turns.forEach(function (turn) {
       addUser(turn.question);
       if (turn.answer) renderFinished(addBot(""), turn);
@@ -558,6 +626,7 @@
   function mount() {
     document.body.appendChild(host);
     renderAll();
+    loadScope();
     if (state.open || cfg.open) open(true);
   }
   if (document.body) mount();

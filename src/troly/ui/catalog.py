@@ -1,0 +1,93 @@
+"""What the index holds, for the chat's filters, coverage line and example questions.
+
+Read from the index itself (the chunks' payloads), not from the bundled manifest, so a
+plan uploaded through ``POST /api/v1/admin/ingest`` shows up at the next page load or
+filter refresh, and a bundled plan that was never ingested does not.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from troly.services import Services
+
+
+@dataclass(frozen=True)
+class IndexedDocument:
+    doc_id: str
+    title: str
+    province: str
+    year: int | None
+
+
+_lock = threading.Lock()
+_cache: dict[int, tuple[int, list[IndexedDocument]]] = {}
+
+
+def indexed_documents(services: Services) -> list[IndexedDocument]:
+    """One entry per document in the index, sorted by province, then newest year first.
+
+    Cached per store while the number of indexed points is unchanged (a count is one cheap
+    query; the full scan runs again after an ingest or upload). Raises
+    :class:`troly.index_store.IndexUnavailable` when Qdrant cannot be reached.
+    """
+    store = services.store
+    count = store.count()
+    key = id(store)
+    with _lock:
+        hit = _cache.get(key)
+        if hit is not None and hit[0] == count:
+            return hit[1]
+    docs: dict[str, IndexedDocument] = {}
+    for c in store.chunks():
+        if c.doc_id not in docs:
+            docs[c.doc_id] = IndexedDocument(
+                c.doc_id, c.title or c.doc_id, c.province or "", c.year
+            )
+    out = sorted(docs.values(), key=lambda d: (d.province, -(d.year or 0), d.doc_id))
+    with _lock:
+        _cache[key] = (count, out)
+    return out
+
+
+def coverage(docs: list[IndexedDocument]) -> dict[str, list[int]]:
+    """Province → years (ascending) of the indexed plans; provinces without a year keep []."""
+    out: dict[str, set[int]] = {}
+    for d in docs:
+        if d.province:
+            out.setdefault(d.province, set())
+            if d.year:
+                out[d.province].add(d.year)
+    return {p: sorted(out[p]) for p in sorted(out)}
+
+
+def coverage_text(docs: list[IndexedDocument]) -> str:
+    """'Bình Phước (2024), Hà Tĩnh (2025), …' — what the assistant can answer about."""
+    parts = []
+    for province, years in coverage(docs).items():
+        parts.append(f"{province} ({', '.join(map(str, years))})" if years else province)
+    return ", ".join(parts)
+
+
+# Question shapes that the extractive answerer handles for any plan (lead agency of a
+# standard task, the satisfaction target, the digital-transformation task list).
+EXAMPLE_TEMPLATES = (
+    "Ai chủ trì kế hoạch kiểm soát thủ tục hành chính năm {year} ở {province}?",
+    "{province} đặt mục tiêu mức độ hài lòng của người dân bao nhiêu phần trăm năm {year}?",
+    "{province} có những nhiệm vụ nào về chuyển đổi số năm {year}?",
+)
+
+
+def example_questions(docs: list[IndexedDocument], limit: int = 3) -> list[str]:
+    """``limit`` example questions about the indexed plans, one province after another."""
+    plans = [(p, ys[-1]) for p, ys in coverage(docs).items() if ys]
+    out: list[str] = []
+    for i, template in enumerate(EXAMPLE_TEMPLATES[:limit]):
+        if not plans:
+            break
+        province, year = plans[i % len(plans)]
+        out.append(template.format(province=province, year=year))
+    return out

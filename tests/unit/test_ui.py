@@ -1,0 +1,90 @@
+"""The chat UI's and review tab's own logic (no browser): escaping, citations shown once,
+the chat rebuilt from the turns, coverage and example questions, upload checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from troly.ui.catalog import IndexedDocument, coverage, coverage_text, example_questions
+
+pytestmark = pytest.mark.unit
+
+ANSWER = {
+    "answer": "Sở <b>Nội vụ</b> chủ trì [1].",
+    "citations": [
+        {
+            "n": 1,
+            "title": "KH <script>",
+            "location": "II.1",
+            "doc_id": "d",
+            "text": "<img src=x>\n\n# Tiêu đề *đậm* [link](x)\n1. mục",
+        }
+    ],
+}
+
+
+def test_answer_escapes_markup_and_lists_each_citation_once_with_its_text() -> None:
+    from troly.ui.chat import answer_markdown
+
+    md = answer_markdown(ANSWER)
+    assert "<b>Nội" not in md and "&lt;b&gt;" in md and "<script>" not in md
+    assert "<img" not in md and "&lt;img src=x&gt;" in md
+    assert md.count("<details") == 1 and "KH &lt;script&gt;" in md and "<i>II.1</i>" in md
+    sources = md[md.index('<div class="troly-sources">') :]
+    # one HTML block: a blank line would let Markdown parse the quote (headings, links)
+    assert "\n" not in sources
+    assert "&#35; Tiêu đề &#42;đậm&#42; &#91;link&#93;&#40;x&#41;" in sources
+    assert answer_markdown({"answer": "Không có nguồn."}) == "Không có nguồn."
+
+
+def test_chat_is_rebuilt_from_the_turns() -> None:
+    from troly.ui.chat import MSG_ERROR, render_chat
+
+    turns = [
+        {"question": "q1 <i>", "answer": ANSWER},
+        {"question": "q2", "answer": None, "error": "Câu hỏi quá dài."},
+    ]
+    chat = render_chat(turns, "q3", "đang trả")
+    assert [m["role"] for m in chat] == ["user", "assistant"] * 3
+    assert chat[0]["content"] == "q1 &lt;i&gt;" and "<details" in chat[1]["content"]
+    assert chat[3]["content"] == "Câu hỏi quá dài." and chat[-1]["content"] == "đang trả ▌"
+    assert render_chat([{"question": "q", "answer": None}])[1]["content"] == MSG_ERROR
+    assert render_chat([]) == []
+
+
+def test_filters() -> None:
+    from troly.ui.chat import make_filters
+
+    assert make_filters("", "", "") is None
+    f = make_filters("Phú Yên", "", "2024")
+    assert f is not None and f.province == "Phú Yên" and f.year == 2024 and f.doc_id is None
+
+
+def test_coverage_and_examples_come_from_the_indexed_documents() -> None:
+    docs = [
+        IndexedDocument("kh-2025", "KH Khánh Hòa", "Khánh Hòa", 2025),
+        IndexedDocument("py-2023", "KH Phú Yên 2023", "Phú Yên", 2023),
+        IndexedDocument("py-2024", "KH Phú Yên 2024", "Phú Yên", 2024),
+        IndexedDocument("law", "Luật", "", None),
+    ]
+    assert coverage(docs) == {"Khánh Hòa": [2025], "Phú Yên": [2023, 2024]}
+    assert coverage_text(docs) == "Khánh Hòa (2025), Phú Yên (2023, 2024)"
+    qs = example_questions(docs)
+    assert len(qs) == 3 and "Khánh Hòa" in qs[0] and "2025" in qs[0]
+    assert "Phú Yên" in qs[1] and "2024" in qs[1]
+    assert example_questions([]) == []
+
+
+def test_review_upload_accepts_what_the_server_reads_and_says_so_in_vietnamese() -> None:
+    from troly.ui.review_tab import accepted_suffixes, check_upload, vi
+
+    accepted = accepted_suffixes()
+    assert {".txt", ".docx", ".doc", ".pdf", ".html"} <= set(accepted)
+    assert check_upload(None) is None and check_upload("/tmp/du-thao.TXT") is None
+    assert check_upload("/tmp/du-thao.pdf") is None and check_upload("/tmp/du-thao.docx") is None
+    reason = check_upload("/tmp/du-thao.xlsx")
+    assert reason and reason.startswith("Không đọc được tệp định dạng .xlsx")
+    assert ".txt" in reason and "Unsupported" not in reason
+    assert vi("Định dạng '.pdf' chưa được hỗ trợ. / Unsupported format") == (
+        "Định dạng '.pdf' chưa được hỗ trợ."
+    )
