@@ -290,6 +290,16 @@ def _register_feature_commands() -> None:
 _register_feature_commands()
 
 
+def _register_legal_commands() -> None:
+    """`troly eval-legal` (the ALQAC legal suite)."""
+    from troly.evaluation.legal_cli import register as register_legal
+
+    register_legal(app)
+
+
+_register_legal_commands()
+
+
 def main() -> None:
     app()
 

@@ -84,7 +84,9 @@ class Services:
     def ingest(self, force: bool = False, progress: Progress | None = None) -> IngestSummary:
         if "answerer" in self.__dict__:
             self.answerer.invalidate()
-        return ingest_corpus(
+        if self.settings.library == "laws":
+            return self.ingest_laws(force=force, progress=progress)
+        summary = ingest_corpus(
             self.settings.corpus_dir,
             self.store,
             self.embedder,
@@ -92,6 +94,30 @@ class Services:
             self.settings.embedding.batch_size,
             force=force,
             progress=progress,
+        )
+        if self.settings.library == "both":
+            self.ingest_laws(force=force, progress=progress, summary=summary)
+        return summary
+
+    def ingest_laws(
+        self,
+        force: bool = False,
+        progress: Progress | None = None,
+        summary: IngestSummary | None = None,
+    ) -> IngestSummary:
+        """Index the bundled legal library (settings.legal_dir) as article chunks."""
+        from troly.documents.legal import load_library
+        from troly.ingestion import ingest_trees
+
+        return ingest_trees(
+            load_library(self.settings.legal_dir),
+            self.store,
+            self.embedder,
+            self.settings.retrieval.max_chunk_chars,
+            self.settings.embedding.batch_size,
+            force=force,
+            progress=progress,
+            summary=summary,
         )
 
     def close(self) -> None:
