@@ -63,6 +63,11 @@ eval: setup ## Ingest, then evaluate on eval/gold.jsonl vs baselines → eval/re
 
 .PHONY: eval test-llm
 
+eval-legal: setup ## Legal suite on ALQAC (../shared/legal): BM25 / dense / fusion, dev and test → eval/reports/legal/
+	$(BIN)/troly eval-legal
+
+.PHONY: eval-legal
+
 clean: ## Remove the local index and caches (keeps .venv)
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache
 

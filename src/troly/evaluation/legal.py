@@ -324,8 +324,17 @@ class SuiteIndex:
         k1: float = 1.2,
         b: float = 0.75,
         bigrams: bool = True,
+        title_repeat: int = 0,
     ) -> SuiteIndex:
-        docs = [lexical_terms(f"{a.law_label}\n{a.text}", bigrams) for a in suite.articles]
+        """``title_repeat`` adds the article's heading line that many times more (an
+        article's title names its subject; BM25 then weighs it like a field boost)."""
+        docs = [
+            lexical_terms(
+                "\n".join([a.law_label, *[a.text.split("\n", 1)[0]] * title_repeat, a.text]),
+                bigrams,
+            )
+            for a in suite.articles
+        ]
         return cls(suite, article_vecs, query_vecs, BM25(docs, k1, b), bigrams)
 
     def __post_init__(self) -> None:
@@ -475,29 +484,36 @@ def evaluate_answers(
 
 
 # -- the whole run ---------------------------------------------------------------------
-LEXICAL_GRID = ((1.2, 0.75), (1.5, 0.5), (0.9, 0.4))
+LEXICAL_GRID = ((1.2, 0.75, 0), (0.9, 0.4, 0), (1.2, 0.75, 2), (0.9, 0.4, 2))
 
 
 def run_suite(
-    suite: Suite, article_vecs: np.ndarray, query_vecs: np.ndarray, log: Callable[[str], None]
+    suite: Suite,
+    article_vecs: np.ndarray,
+    query_vecs: np.ndarray,
+    log: Callable[[str], None],
+    splits: Sequence[str] = ("dev", "test"),
 ) -> dict[str, Any]:
     """Baselines, dev tuning and the dev/test figures of one suite."""
     t0 = time.perf_counter()
     empty = np.zeros((0, 0), dtype=np.float32)
     base = SuiteIndex.build(suite, empty, empty, 1.2, 0.75, bigrams=False)
     # lexical variant tuned on dev (syllable bigrams, k1/b)
-    best_lex: tuple[float, tuple[float, float]] | None = None
+    best_lex: tuple[float, tuple[float, float, int]] | None = None
     lex_trials = []
-    for k1, b in LEXICAL_GRID:
-        idx = SuiteIndex.build(suite, empty, empty, k1, b, bigrams=True)
+    for k1, b, rep in LEXICAL_GRID:
+        idx = SuiteIndex.build(suite, empty, empty, k1, b, bigrams=True, title_repeat=rep)
         s, _ = evaluate(idx, "bm25", FusionParams(), "dev")
-        lex_trials.append({"k1": k1, "b": b, "bigrams": True, "mrr@10": s["mrr@10"]})
+        lex_trials.append(
+            {"k1": k1, "b": b, "bigrams": True, "title_repeat": rep, "mrr@10": s["mrr@10"]}
+        )
+        log(f"{suite.name}: dev bm25 k1={k1} b={b} title×{rep}: MRR@10 {s['mrr@10']:.3f}")
         if best_lex is None or s["mrr@10"] > best_lex[0]:
-            best_lex = (s["mrr@10"], (k1, b))
+            best_lex = (s["mrr@10"], (k1, b, rep))
     assert best_lex is not None
-    k1, b = best_lex[1]
-    tuned = SuiteIndex.build(suite, article_vecs, query_vecs, k1, b, bigrams=True)
-    log(f"{suite.name}: lexical tuned on dev k1={k1} b={b} ({time.perf_counter() - t0:.0f}s)")
+    k1, b, rep = best_lex[1]
+    tuned = SuiteIndex.build(suite, article_vecs, query_vecs, k1, b, True, rep)
+    log(f"{suite.name}: lexical tuned on dev k1={k1} b={b} title×{rep}")
     methods: dict[str, tuple[SuiteIndex, str, FusionParams]] = {
         "bm25": (base, "bm25", FusionParams()),
         "bm25+bigrams (tuned)": (tuned, "bm25", FusionParams()),
@@ -510,7 +526,7 @@ def run_suite(
         methods["fusion (tuned)"] = (tuned, "fusion", params)
         log(f"{suite.name}: fusion tuned on dev {params.label()}")
     results: dict[str, Any] = {}
-    for split in ("dev", "test"):
+    for split in splits:
         results[split] = {}
         for name, (idx, method, p) in methods.items():
             summary, rows = evaluate(idx, method, p, split)
@@ -521,14 +537,14 @@ def run_suite(
     idx, method, p = methods[final]
     answers = {}
     answer_rows = {}
-    for split in ("dev", "test"):
+    for split in splits:
         answers[split], answer_rows[split] = evaluate_answers(idx, method, p, split)
     return {
         "suite": suite.name,
         "articles": len(suite.articles),
         "questions": {s: sum(q.split == s for q in suite.questions) for s in ("dev", "test")},
         "dense": tuned.has_dense,
-        "lexical": {"k1": k1, "b": b, "bigrams": True, "trials": lex_trials},
+        "lexical": {"k1": k1, "b": b, "bigrams": True, "title_repeat": rep, "trials": lex_trials},
         "fusion": {"params": p.label(), "trials": fusion_trials},
         "final_method": final,
         "results": {k: v for k, v in results.items() if k != "test_rows"},
@@ -566,11 +582,12 @@ def write_report(run: dict[str, Any], out: Path) -> Path:
             f"{sr['questions']['dev']} dev / {sr['questions']['test']} test questions",
             "",
             f"Lexical (tuned on dev): k1={sr['lexical']['k1']}, b={sr['lexical']['b']}, "
-            f"syllable bigrams. Fusion: {sr['fusion']['params']}. "
+            f"title ×{sr['lexical']['title_repeat']}, syllable bigrams. "
+            f"Fusion: {sr['fusion']['params']}. "
             f"Dense available: {sr['dense']}. Time: {sr['seconds']} s.",
             "",
         ]
-        for split in ("dev", "test"):
+        for split in sr["results"]:
             lines += [
                 f"### {split}",
                 "",
@@ -582,8 +599,9 @@ def write_report(run: dict[str, Any], out: Path) -> Path:
                 lines.append(f"| {name} | {cells} |")
             lines.append("")
         final = sr["final_method"]
-        lines += [f"### {final}, test split: per question type and per law", ""]
-        test = sr["results"]["test"][final]
+        last = list(sr["results"])[-1]
+        lines += [f"### {final}, {last} split: per question type and per law", ""]
+        test = sr["results"][last][final]
         lines += ["| group | n | hit@1 | hit@5 | MRR@10 |", "|---|---|---|---|---|"]
         for group in ("by_type", "by_law"):
             for k, s in test[group].items():
@@ -618,17 +636,18 @@ def _plot(run: dict[str, Any], path: Path) -> None:
     suites = run["suites"]
     fig, axes = plt.subplots(1, len(suites), figsize=(6 * len(suites), 4), squeeze=False)
     for ax, sr in zip(axes[0], suites, strict=True):
-        names = list(sr["results"]["test"])
+        last = list(sr["results"])[-1]
+        names = list(sr["results"][last])
         x = np.arange(len(METRICS) - 1)
         w = 0.8 / max(len(names), 1)
         for i, name in enumerate(names):
-            s = sr["results"]["test"][name]
+            s = sr["results"][last][name]
             vals = [s[m] for m in METRICS[:-1]]
             err = np.array([[s[m] - s[f"{m}_ci"][0], s[f"{m}_ci"][1] - s[m]] for m in METRICS[:-1]])
             ax.bar(x + i * w, vals, w, label=name, yerr=err.T, capsize=2)
         ax.set_xticks(x + w * (len(names) - 1) / 2, [m.upper() for m in METRICS[:-1]])
         ax.set_ylim(0.5, 1.0)
-        ax.set_title(f"{sr['suite']} — test split (n={sr['questions']['test']})")
+        ax.set_title(f"{sr['suite']} — {last} split (n={sr['questions'][last]})")
         ax.axhline(0.85, ls=":", c="grey")
         ax.axhline(0.97, ls=":", c="grey")
         ax.legend(fontsize=7, loc="lower right")
@@ -646,6 +665,7 @@ def run_legal_eval(
     suites_wanted: Sequence[str] = ("alqac2022", "alqac2024"),
     cached_only: bool = False,
     log: Callable[[str], None] = print,
+    splits: Sequence[str] = ("dev", "test"),
 ) -> dict[str, Any]:
     """Load, embed (through the cache), tune on dev, score dev and test, write the report.
 
@@ -678,7 +698,7 @@ def run_legal_eval(
             else:
                 missing = sum(text_key(k, t) not in cache.vectors for k, t in texts)
                 log(f"{suite.name}: {missing} vectors not cached, dense skipped (--cached-only)")
-        results.append(run_suite(suite, av, qv, log))
+        results.append(run_suite(suite, av, qv, log, splits))
     load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
     run = {
         "started": started,

@@ -27,6 +27,10 @@ def register(app: typer.Typer) -> None:
         cached_only: Annotated[
             bool, typer.Option(help="Use dense only where all vectors are already cached.")
         ] = False,
+        dev_only: Annotated[
+            bool,
+            typer.Option(help="Score the dev split only (while developing: keep test unseen)."),
+        ] = False,
     ) -> None:
         """Article retrieval on ALQAC: hit@k, MRR@10, macro-F2, BM25/dense/fusion, dev/test."""
         from troly.evaluation.legal import run_legal_eval
@@ -51,5 +55,6 @@ def register(app: typer.Typer) -> None:
             suites_wanted=tuple(suite or ("alqac2022", "alqac2024")),
             cached_only=cached_only,
             log=typer.echo,
+            splits=("dev",) if dev_only else ("dev", "test"),
         )
         typer.echo(f"report: {out / 'report.md'}")
