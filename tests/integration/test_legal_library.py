@@ -73,3 +73,27 @@ def test_small_law_ingested_searched_and_answered(tmp_path: Path, embedder: Any)
         assert "cha, mẹ có nơi cư trú khác nhau" in ans.citations[0].text
     finally:
         svc.close()
+
+
+def test_inspect_law_shows_units_and_resolved_references() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from troly.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["inspect-law", "luat-cu-tru-2020", "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["number"] == "68/2020/QH14"
+    refs = [r for v in data["references"].values() for r in v]
+    assert any(r["target"] == "this" and r["doc_id"] == "luat-cu-tru-2020" for r in refs)
+    # a law named by number that is not in the library is said to be missing
+    outside = [r for r in refs if r["target"] != "this" and not r["in_library"]]
+    assert "Luật Căn cước công dân" in {r["target"] for r in outside}
+    assert all(r["doc_id"] == "" for r in outside)
+    text = runner.invoke(app, ["inspect-law", "luat-cu-tru-2020"]).output
+    assert "Điều 1. Phạm vi điều chỉnh" in text and "(không có trong thư viện)" in text
+    bad = runner.invoke(app, ["inspect-law", "khong-co"])
+    assert bad.exit_code == 1 and "luat-cu-tru-2020" in bad.output

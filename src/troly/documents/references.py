@@ -177,6 +177,8 @@ def parse_references(text: str, current_article: str = "") -> list[Reference]:
                 doc_type, number = n["type"], ""
                 name = _doc_name(n["type"], n["name"] or "")
                 target = name
+                if name == doc_type and doc_type != "Hiến pháp":
+                    continue  # "Điều 5 của Luật" cut by a line break: ambiguous, not linked
             else:
                 target, doc_type, number, name = "this", "", "", ""
         out.append(

@@ -58,3 +58,79 @@ def register(app: typer.Typer) -> None:
             splits=("dev",) if dev_only else ("dev", "test"),
         )
         typer.echo(f"report: {out / 'report.md'}")
+
+
+def law_outline(tree: object, references: dict[str, list[object]]) -> str:
+    """Readable outline of a law: metadata, units (to khoản), references and their links."""
+    from troly.documents.legal import unit_kind
+    from troly.schema import DocumentTree, Section
+
+    assert isinstance(tree, DocumentTree)
+    m = tree.meta
+    lines = [
+        m.title,
+        f"  doc_id={m.doc_id} số={m.number} năm={m.year} hiệu lực={m.extra.get('effective', '—')}",
+        "",
+    ]
+
+    def walk(s: Section, depth: int) -> None:
+        if unit_kind(s) == "diem":
+            return
+        kids = [c for c in s.children if unit_kind(c) in ("khoan", "diem")]
+        title = s.title if len(s.title) <= 80 else s.title[:77] + "…"
+        extra = f"  ({len(kids)} khoản/điểm)" if unit_kind(s) == "dieu" and kids else ""
+        if unit_kind(s) != "khoan":
+            lines.append(f"{'  ' * depth}{s.path}. {title}{extra}".replace(". .", "."))
+        for c in s.children:
+            walk(c, depth + 1)
+
+    for root in tree.sections:
+        walk(root, 0)
+    if references:
+        lines += ["", "Dẫn chiếu / references:"]
+        for where, refs in references.items():
+            for r in refs:
+                target = getattr(r, "target", "")
+                loc = getattr(r, "location", "")
+                doc = getattr(r, "doc_id", "")
+                status = (
+                    f"→ {doc}" if getattr(r, "in_library", False) else "(không có trong thư viện)"
+                )
+                shown = "văn bản này" if target == "this" else target
+                lines.append(f"  {where}: {loc + ' ' if loc else ''}{shown} {status}")
+    if tree.warnings:
+        lines += ["", "Cảnh báo / warnings:", *[f"  - {w}" for w in tree.warnings]]
+    return "\n".join(lines)
+
+
+def register_inspect(app: typer.Typer) -> None:
+    @app.command("inspect-law")
+    def inspect_law(
+        doc_id: Annotated[str, typer.Argument(help="Law id, e.g. luat-cu-tru-2020.")],
+        as_json: Annotated[
+            bool, typer.Option("--json", help="Tree and references as JSON.")
+        ] = False,
+    ) -> None:
+        """Show how a law of the legal library was parsed, with its references resolved."""
+        import json
+
+        from troly.documents.legal import LibraryError, load_library
+        from troly.documents.references import library_entries, mapping_of, references_of
+        from troly.settings import get_settings
+
+        try:
+            trees = load_library(get_settings().legal_dir)
+        except LibraryError as exc:
+            typer.echo(f"Lỗi / error: {exc}", err=True)
+            raise typer.Exit(1) from exc
+        tree = next((t for t in trees if t.doc_id == doc_id), None)
+        if tree is None:
+            known = ", ".join(t.doc_id for t in trees)
+            typer.echo(f"Lỗi / error: không có văn bản '{doc_id}'; known: {known}", err=True)
+            raise typer.Exit(1)
+        refs = references_of(tree, library_entries(trees))
+        if as_json:
+            out = tree.to_dict() | {"references": mapping_of(refs)}
+            typer.echo(json.dumps(out, ensure_ascii=False, indent=1))
+        else:
+            typer.echo(law_outline(tree, refs))  # type: ignore[arg-type]
