@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from troly.documents.references import Reference
+from troly.schema import DocumentTree, Section
 from troly.settings import PROJECT_ROOT
 
 DEFAULT_SHARED = PROJECT_ROOT.parent / "shared" / "legal"
@@ -60,12 +63,10 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"report: {out / 'report.md'}")
 
 
-def law_outline(tree: object, references: dict[str, list[object]]) -> str:
+def law_outline(tree: DocumentTree, references: Mapping[str, list[Reference]]) -> str:
     """Readable outline of a law: metadata, units (to khoản), references and their links."""
     from troly.documents.legal import unit_kind
-    from troly.schema import DocumentTree, Section
 
-    assert isinstance(tree, DocumentTree)
     m = tree.meta
     lines = [
         m.title,
@@ -90,14 +91,10 @@ def law_outline(tree: object, references: dict[str, list[object]]) -> str:
         lines += ["", "Dẫn chiếu / references:"]
         for where, refs in references.items():
             for r in refs:
-                target = getattr(r, "target", "")
-                loc = getattr(r, "location", "")
-                doc = getattr(r, "doc_id", "")
-                status = (
-                    f"→ {doc}" if getattr(r, "in_library", False) else "(không có trong thư viện)"
-                )
-                shown = "văn bản này" if target == "this" else target
-                lines.append(f"  {where}: {loc + ' ' if loc else ''}{shown} {status}")
+                status = f"→ {r.doc_id}" if r.in_library else "(không có trong thư viện)"
+                shown = "văn bản này" if r.target == "this" else r.target
+                loc = f"{r.location} " if r.location else ""
+                lines.append(f"  {where}: {loc}{shown} {status}")
     if tree.warnings:
         lines += ["", "Cảnh báo / warnings:", *[f"  - {w}" for w in tree.warnings]]
     return "\n".join(lines)
@@ -133,4 +130,4 @@ def register_inspect(app: typer.Typer) -> None:
             out = tree.to_dict() | {"references": mapping_of(refs)}
             typer.echo(json.dumps(out, ensure_ascii=False, indent=1))
         else:
-            typer.echo(law_outline(tree, refs))  # type: ignore[arg-type]
+            typer.echo(law_outline(tree, refs))
