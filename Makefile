@@ -83,6 +83,11 @@ reliability-quick: setup-dev ## The short form of `make reliability` (a few minu
 
 .PHONY: reliability reliability-quick
 
+eval-legal: setup ## Legal suite on ALQAC (../shared/legal): BM25 / dense / fusion, dev and test → eval/reports/legal/
+	$(BIN)/troly eval-legal
+
+.PHONY: eval-legal
+
 clean: ## Remove the local index and caches (keeps .venv)
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache
 

@@ -435,6 +435,18 @@ def _register_feature_commands() -> None:
 _register_feature_commands()
 
 
+def _register_legal_commands() -> None:
+    """`troly eval-legal` (the ALQAC legal suite) and `troly inspect-law`."""
+    from troly.evaluation.legal_cli import register as register_legal
+    from troly.evaluation.legal_cli import register_inspect as register_inspect_law
+
+    register_legal(app)
+    register_inspect_law(app)
+
+
+_register_legal_commands()
+
+
 def main() -> None:
     app()
 

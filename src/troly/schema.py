@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-ChunkKind = Literal["section", "task"]
+ChunkKind = Literal["section", "task", "article"]
 TaskLayout = Literal["tab_table", "flat_table", "pipe_table", "field_list", "table"]
 
 

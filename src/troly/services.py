@@ -113,17 +113,21 @@ class Services:
             self.answerer.invalidate()
         cache = self.embedding_cache()
         try:
-            summary = ingest_paths(
-                load_manifest(self.settings.corpus_dir) if entries is None else entries,
-                self.store,
-                self.embedder,
-                self.settings.retrieval.max_chunk_chars,
-                self.settings.embedding.batch_size,
-                force=force,
-                progress=progress,
-                detail=detail,
-                cache=cache,
-            )
+            summary = IngestSummary()
+            if self.settings.library != "laws":
+                summary = ingest_paths(
+                    load_manifest(self.settings.corpus_dir) if entries is None else entries,
+                    self.store,
+                    self.embedder,
+                    self.settings.retrieval.max_chunk_chars,
+                    self.settings.embedding.batch_size,
+                    force=force,
+                    progress=progress,
+                    detail=detail,
+                    cache=cache,
+                )
+            if entries is None and self.settings.library in ("laws", "both"):
+                self.ingest_laws(force, progress, detail, summary, cache)
         finally:
             if cache is not None:
                 cache.close()
@@ -132,6 +136,33 @@ class Services:
         if "answerer" in self.__dict__:
             self.answerer.invalidate()  # the scope now includes what was just indexed
         return summary
+
+    def ingest_laws(
+        self,
+        force: bool = False,
+        progress: Progress | None = None,
+        detail: Detail | None = None,
+        summary: IngestSummary | None = None,
+        cache: EmbeddingCache | None = None,
+    ) -> IngestSummary:
+        """Index the bundled legal library (settings.legal_dir) as article chunks."""
+        from troly.documents.legal import load_library
+        from troly.ingestion import ingest_trees
+
+        trees = load_library(self.settings.legal_dir)
+        return ingest_trees(
+            trees,
+            self.store,
+            self.embedder,
+            self.settings.retrieval.max_chunk_chars,
+            self.settings.embedding.batch_size,
+            force=force,
+            progress=progress,
+            summary=summary,
+            detail=detail,
+            total=len(trees),
+            cache=cache,
+        )
 
     def embedding_cache(self) -> EmbeddingCache | None:
         """The passage-vector cache in the data folder (``embedding.cache``), or None."""

@@ -206,6 +206,16 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     max_question_chars: int = Field(2000, description="Longest question accepted.")
+    legal_dir: Path = Field(
+        PROJECT_ROOT / "ingest" / "legal",
+        description="Folder of the bundled legal library (laws as text + manifest.yaml).",
+    )
+    library: Literal["plans", "laws", "both"] = Field(
+        "plans",
+        description="Which bundled corpus `troly ingest` indexes: the plans only, the laws only "
+        "(ingest/legal, ~2,400 article chunks: tens of minutes on 2 cores), or both. Laws are "
+        "chunks of kind 'article': filter kind=article to search only them.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

@@ -52,8 +52,10 @@ class FiltersIn(BaseModel):
         None, description="Mã văn bản, ví dụ 'phu-yen-2024'.", max_length=100
     )
     year: int | None = Field(None, description="Năm của kế hoạch.", ge=1990, le=2100)
-    kind: Literal["section", "task"] | None = Field(
-        None, description="'task' = chỉ các nhiệm vụ; 'section' = chỉ các mục văn bản."
+    kind: Literal["section", "task", "article"] | None = Field(
+        None,
+        description="'task' = chỉ các nhiệm vụ; 'section' = chỉ các mục văn bản; "
+        "'article' = chỉ các điều của văn bản pháp luật.",
     )
 
     model_config = ConfigDict(
@@ -115,7 +117,7 @@ class CitationOut(BaseModel):
     doc_id: str
     title: str
     location: str = Field(description="Vị trí trong văn bản, ví dụ 'II.1.d'.")
-    kind: Literal["section", "task"]
+    kind: Literal["section", "task", "article"]
     text: str = Field(description="Nguyên văn đoạn được trích dẫn.")
     score: float = 0.0
 
@@ -167,7 +169,7 @@ class SearchHit(BaseModel):
     rank: int
     doc_id: str
     location: str
-    kind: Literal["section", "task"]
+    kind: Literal["section", "task", "article"]
     text: str
     score: float
 

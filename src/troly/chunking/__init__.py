@@ -29,7 +29,15 @@ def plan_label(tree: DocumentTree) -> str:
 
 
 def chunk_document(tree: DocumentTree, max_chars: int = 1200) -> list[Chunk]:
-    """All chunks of a document, in document order (sections first, then tasks)."""
+    """All chunks of a document, in document order (sections first, then tasks).
+
+    A law of the legal library (``meta.extra["kind"] == "law"``) gets one chunk per Điều
+    instead (:func:`troly.chunking.articles.article_chunks`).
+    """
+    if tree.meta.extra.get("kind") == "law":
+        from troly.chunking.articles import article_chunks
+
+        return article_chunks(tree, max(2 * max_chars, 2400))
     chunks = section_chunks(tree, max_chars) + task_chunks(tree)
     for i, c in enumerate(chunks):
         c.ordinal = i

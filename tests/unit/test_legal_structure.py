@@ -1,0 +1,175 @@
+"""Normative structure parser, references and the article chunker on inline fixtures."""
+
+from __future__ import annotations
+
+import pytest
+
+from troly.chunking.articles import article_chunks, law_label
+from troly.documents.legal import (
+    article_paragraphs,
+    citation_form,
+    normalize_legal_text,
+    parse_legal,
+    tree_from_paragraphs,
+    unit_kind,
+    unit_number,
+)
+from troly.documents.references import (
+    LibraryEntry,
+    parse_basis,
+    parse_references,
+    references_of,
+    resolve,
+)
+from troly.schema import DocumentMeta
+
+pytestmark = pytest.mark.unit
+
+DECREE = [
+    "CHÍNH PHỦ",
+    "Số: 12/2024/NĐ-CP",
+    "NGHỊ ĐỊNH",
+    "Căn cứ Luật Tổ chức Chính phủ ngày 19 tháng 6 năm 2015;",
+    "Căn cứ Luật Cư trú ngày 13 tháng 11 năm 2020;",
+    "Căn cứ Nghị định số 82/2018/NĐ-CP ngày 22 tháng 5 năm 2018 của Chính phủ;",
+    "Chính phủ ban hành Nghị định quy định chi tiết.",
+    "Phần thứ nhất",
+    "QUY ĐỊNH CHUNG",
+    "Chương I",
+    "NHỮNG QUY ĐỊNH CHUNG",
+    "Mục 1. PHẠM VI",
+    "Điều 1. Phạm vi điều chỉnh",
+    "Nghị định này quy định chi tiết Điều 12 Luật Cư trú.",
+    "Điều 2. Nơi cư trú",
+    "Các trường hợp sau đây:",
+    "1. Người chưa thành niên:",
+    "a) Ở với cha, mẹ;",
+    "b) Theo quy định tại khoản 1 Điều này và Điều 5 của Nghị định này.",
+    "- ý phụ của điểm b",
+    "2. Người được giám hộ.",
+    "Chương II",
+    "ĐIỀU KHOẢN THI HÀNH",
+    "Tiểu mục 1. Hiệu lực",
+    "Điều 3",
+    "Nghị định này có hiệu lực từ ngày ký.",
+]
+
+
+def test_units_and_hierarchy() -> None:
+    s = parse_legal(DECREE)
+    assert [r.path for r in s.sections] == ["Mở đầu", "Căn cứ", "Phần thứ nhất"]
+    assert len(s.basis) == 3 and s.basis[0].startswith("Căn cứ Luật Tổ chức")
+    phan = s.sections[2]
+    assert phan.title == "QUY ĐỊNH CHUNG"
+    chuong1, chuong2 = phan.children
+    assert (chuong1.path, chuong1.title) == ("Chương I", "NHỮNG QUY ĐỊNH CHUNG")
+    muc = chuong1.children[0]
+    assert (unit_kind(muc), muc.title) == ("muc", "PHẠM VI")
+    d1, d2 = muc.children
+    assert (d1.path, d1.title, d1.key) == ("Điều 1", "Phạm vi điều chỉnh", "dieu:1")
+    assert d2.text == "Các trường hợp sau đây:"
+    k1, k2 = d2.children
+    assert (k1.path, k1.key) == ("khoản 1", "dieu:2/khoan:1")
+    a, b = k1.children
+    assert (a.path, a.key, unit_number(a)) == ("điểm a", "dieu:2/khoan:1/diem:a", "a")
+    assert b.text == "- ý phụ của điểm b"  # dash items stay in the điểm
+    assert k2.title == "Người được giám hộ."
+    tieumuc = chuong2.children[0]
+    assert unit_kind(tieumuc) == "tieumuc"
+    d3 = tieumuc.children[0]
+    assert (d3.path, d3.title, d3.text) == ("Điều 3", "", "Nghị định này có hiệu lực từ ngày ký.")
+    assert [a.path for a in s.articles()] == ["Điều 1", "Điều 2", "Điều 3"]
+    assert citation_form([d2, k1, a], "Luật Cư trú năm 2020") == (
+        "điểm a khoản 1 Điều 2 Luật Cư trú năm 2020"
+    )
+    # the preamble keeps the issuer, number and title; nothing is dropped
+    assert "Số: 12/2024/NĐ-CP" in s.sections[0].text
+
+
+def test_normalisation_and_alqac_articles() -> None:
+    decomposed = "Ðie\u0302\u0300u 5. Nơi cư tru\u0301"  # U+00D0 and combining marks
+    assert normalize_legal_text(decomposed) == "Điều 5. Nơi cư trú"
+    s = parse_legal([decomposed, "1. Một"])
+    assert s.articles()[0].title == "Nơi cư trú"
+    # a titled ALQAC article and an untitled one (the Hiến pháp's)
+    assert article_paragraphs("12", "Nơi cư trú\n\n1. Một.\n\n2. Hai.")[0] == "Điều 12. Nơi cư trú"
+    assert article_paragraphs("1", "Nước Cộng hòa là một nước độc lập.")[0] == "Điều 1"
+
+
+def test_duplicate_numbers_are_kept_with_a_warning() -> None:
+    s = parse_legal(["Điều 1. A", "1. x", "1. y"])
+    keys = [c.key for c in s.articles()[0].children]
+    assert keys == ["dieu:1/khoan:1", "dieu:1/khoan:1#2"]
+    assert s.warnings
+
+
+def test_basis_and_in_text_references_resolve_against_the_library() -> None:
+    basis = parse_basis(DECREE[3:6])
+    assert [r.target for r in basis] == [
+        "Luật Tổ chức Chính phủ",
+        "Luật Cư trú",
+        "Nghị định 82/2018/NĐ-CP",
+    ]
+    lib = [LibraryEntry("luat-cu-tru-2020", "Luật Cư trú", "68/2020/QH14")]
+    resolve(basis, lib, "decree")
+    assert [r.in_library for r in basis] == [False, True, False]
+    text = (
+        "theo quy định tại Điều 5 Luật này, điểm a khoản 2 Điều 12 của Luật Cư trú năm 2020, "
+        "khoản 1 Điều này và Nghị định số 82/2018/NĐ-CP"
+    )
+    refs = resolve(parse_references(text, current_article="9"), lib, "decree")
+    got = [(r.kind, r.location, r.doc_id, r.in_library) for r in refs]
+    assert got == [
+        ("article", "Điều 5", "decree", True),
+        ("article", "điểm a khoản 2 Điều 12", "luat-cu-tru-2020", True),
+        ("article", "khoản 1 Điều 9", "decree", True),
+        ("document", "", "", False),
+    ]
+    assert refs[-1].target == "Nghị định 82/2018/NĐ-CP"
+
+
+def _tree():
+    meta = DocumentMeta(doc_id="luat-x-2020", title="Luật Cư trú", year=2020, number="68/2020/QH14")
+    long_clause = "Nội dung dài của khoản. " * 30
+    paras = [
+        "Căn cứ Hiến pháp nước Cộng hòa xã hội chủ nghĩa Việt Nam;",
+        "Chương II",
+        "QUYỀN, NGHĨA VỤ",
+        "Điều 11. Ngắn",
+        "1. Một khoản ngắn theo Điều 12 Luật này.",
+        "Điều 12. Dài",
+        f"1. {long_clause}",
+        "2. Khoản hai:",
+        "a) điểm a;",
+        f"3. {long_clause}",
+    ]
+    return tree_from_paragraphs(meta, paras)
+
+
+def test_article_chunks_one_per_article_long_ones_split_by_khoan() -> None:
+    tree = _tree()
+    assert law_label(tree) == "Luật Cư trú 2020"
+    chunks = article_chunks(tree, max_chars=1000)
+    assert chunks[0].path == "Điều 11"
+    short = chunks[0]
+    assert short.kind == "article"
+    assert short.location == "Luật Cư trú 2020 › Chương II › Điều 11"
+    assert short.text.startswith("Điều 11. Ngắn\n1. Một khoản ngắn")
+    assert short.fields["citation"] == "Điều 11 Luật Cư trú năm 2020"
+    pieces = chunks[1:]
+    assert len(pieces) >= 2
+    assert all(p.text.startswith("Điều 12. Dài\n") for p in pieces)
+    assert pieces[0].path.startswith("Điều 12, khoản 1")
+    assert pieces[-1].location.endswith("› Điều 12 › khoản 3")
+    assert "điểm a" not in pieces[-1].text
+    # all of the article is in some piece, exactly once
+    joined = "".join(p.text for p in pieces)
+    assert joined.count("a) điểm a;") == 1 and joined.count("3. Nội dung") == 1
+    assert len({c.id for c in chunks}) == len(chunks)
+    assert "Chương II. QUYỀN, NGHĨA VỤ" in short.embed_text
+
+
+def test_references_of_a_tree() -> None:
+    refs = references_of(_tree(), [LibraryEntry("luat-x-2020", "Luật Cư trú", "68/2020/QH14")])
+    assert refs["basis"][0].target == "Hiến pháp" and refs["basis"][0].in_library is False
+    assert refs["Điều 11"][0].location == "Điều 12" and refs["Điều 11"][0].doc_id == "luat-x-2020"
