@@ -71,6 +71,11 @@ def test_small_law_ingested_searched_and_answered(tmp_path: Path, embedder: Any)
         assert ans.answer.startswith("Theo quy định tại khoản 1 Điều 12 Luật Cư trú năm 2020:")
         assert ans.citations[0].location == "Luật Cư trú 2020 › Điều 12 › khoản 1"
         assert "cha, mẹ có nơi cư trú khác nhau" in ans.citations[0].text
+        # the answerer routes a legal question to the article (no province, laws indexed)
+        via = svc.answerer.ask(q)
+        assert not via.refused and via.intent == "legal", via.context
+        assert via.citations[0].location == "Luật Cư trú 2020 › Điều 12 › khoản 1"
+        assert "[1]" in via.answer
     finally:
         svc.close()
 

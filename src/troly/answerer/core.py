@@ -119,8 +119,8 @@ class Answerer:
             except Exception as exc:  # no index yet: what the manifest promises
                 log.info("scope from the manifest (%s)", type(exc).__name__)
                 scope = self._fallback_scope
-            if not scope.plans:
-                scope = self._fallback_scope
+            if not scope.plans:  # no plan indexed (e.g. laws only): keep the kinds held
+                scope = replace(self._fallback_scope, kinds=scope.kinds)
             self._scope = scope
             # a plan uploaded for a new province is recognised in questions from now on
             self.retriever.provinces = ProvinceDetector(scope.provinces)
@@ -153,6 +153,10 @@ class Answerer:
         t0 = time.perf_counter()
         q = validate_question(question, self.max_question_chars)
         self.scope()
+        legal = self._legal(q, history, filters)
+        if legal is not None:
+            legal.took_ms = (time.perf_counter() - t0) * 1000
+            return legal
         draft = self._answer(q, history_questions(history), filters)
         draft.lead = plain_lead(q, draft)
         answer = self._finish(question, draft)
@@ -177,6 +181,27 @@ class Answerer:
                 yield {"type": "delta", "text": piece + ("" if piece.endswith("\n") else " ")}
         yield {"type": "citations", "citations": [c.to_dict() for c in answer.citations]}
         yield {"type": "done", "answer": answer.to_dict()}
+
+    def _legal(
+        self, q: str, history: list[Any] | None, filters: SearchFilters | None
+    ) -> Answer | None:
+        """A legal question when the index holds laws: the retrieval ranks an article
+        first (or the caller asked for articles) and no province is named. The answer
+        quotes the governing khoản/điểm (:func:`troly.legal_answer.answer_legal`)."""
+        if "article" not in self.scope().kinds or history:
+            return None
+        if filters and filters.kind not in (None, "article"):
+            return None
+        if self.retriever.provinces.detect(q):
+            return None  # a province's plan is asked about
+        results = self._search(q, filters, k=8)
+        if not results or results[0].chunk.kind != "article":
+            return None
+        from troly.legal_answer import answer_legal
+
+        answer = answer_legal(q, results)
+        answer.context.setdefault("explain", ["intent: legal", "top result is an article"])
+        return answer
 
     # -- plumbing ----------------------------------------------------------------------
     def _finish(self, question: str, draft: Draft) -> Answer:

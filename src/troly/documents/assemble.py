@@ -25,14 +25,14 @@ from typing import Any
 
 from troly.documents.blocks import BlockDocument, Paragraph, Table
 from troly.documents.docmeta import document_fields
+from troly.documents.legal import legal_structure
 from troly.documents.plaintext import StructureFn, tree_from_lines
 from troly.documents.structure import StructureResult, build_sections
 from troly.schema import DocumentTree
 
-# Structure parsers by document kind, over the same paragraph lines. "legal"
-# (Phần/Chương/Mục/Điều/khoản/điểm) is registered by the legal-structure module when
-# present; until then legal documents use the plan parser.
-STRUCTURES: dict[str, StructureFn] = {"plan": build_sections}
+# Structure parsers by document kind, over the same paragraph lines: a plan's headings
+# (I. → 1. → a)) or a normative document's Phần/Chương/Mục/Điều/khoản/điểm.
+STRUCTURES: dict[str, StructureFn] = {"plan": build_sections, "legal": legal_structure}
 _DIEU = re.compile(r"^Điều\s+\d+[a-zđ]?\s*[.:]", re.IGNORECASE)
 _ROMAN_HEAD = re.compile(r"^[IVX]{1,5}\.\s+\S")
 _CHUONG = re.compile(r"^(?:Chương|CHƯƠNG)\s+[IVXLC\d]+\b")
@@ -155,6 +155,8 @@ def _fill_meta(
         meta.year = int(found["year"])
     meta.extra["format"] = doc.format
     meta.extra["structure"] = kind
+    if kind == "legal":
+        meta.extra.setdefault("kind", "law")  # chunked per Điều (troly.chunking.articles)
     if doc.pages:
         meta.extra["pages"] = str(doc.pages)
     if doc.ocr_pages:

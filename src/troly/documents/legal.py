@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from troly.documents.structure import StructureResult
 from troly.schema import DocumentMeta, DocumentTree, Section
 
 UNIT_ORDER = ("phan", "chuong", "muc", "tieumuc", "dieu", "khoan", "diem")
@@ -241,6 +242,16 @@ class LibraryError(ValueError):
     """The legal library folder or its manifest is unusable; the message says why."""
 
 
+def legal_structure(lines: list[tuple[int, str]]) -> StructureResult:
+    """The legal parser as a structure stage of :mod:`troly.documents.assemble`: any
+    format's paragraphs (``(line, text)`` pairs) → the Phần/Chương/Điều/khoản/điểm tree."""
+    parsed = parse_legal(text for _, text in lines)
+    warnings = list(parsed.warnings)
+    if parsed.basis:
+        warnings.append(f"{len(parsed.basis)} dòng căn cứ / 'Căn cứ' lines in the preamble")
+    return StructureResult(sections=parsed.sections, warnings=warnings)
+
+
 def tree_from_paragraphs(meta: DocumentMeta, paragraphs: Iterable[str]) -> DocumentTree:
     """A DocumentTree of a legal document (kind "law" in ``meta.extra``)."""
     parsed = parse_legal(paragraphs)
@@ -296,6 +307,7 @@ __all__ = [
     "LibraryError",
     "article_paragraphs",
     "citation_form",
+    "legal_structure",
     "load_library",
     "normalize_legal_text",
     "parse_legal",
