@@ -88,3 +88,15 @@ def test_review_upload_accepts_what_the_server_reads_and_says_so_in_vietnamese()
     assert vi("Định dạng '.pdf' chưa được hỗ trợ. / Unsupported format") == (
         "Định dạng '.pdf' chưa được hỗ trợ."
     )
+
+
+def test_chat_text_cannot_become_an_image_and_questions_are_nfc() -> None:
+    import unicodedata
+
+    from troly.text import normalize_user_text
+    from troly.ui.chat import esc
+
+    shown = esc('![x](https://attacker.example/p.png) <img src=x onerror="alert(1)">')
+    assert "![" not in shown and "<img" not in shown and "&#33;[x]" in shown
+    nfd = unicodedata.normalize("NFD", "Ai chủ trì kế hoạch?")
+    assert normalize_user_text(nfd + "\u200b") == "Ai chủ trì kế hoạch?"

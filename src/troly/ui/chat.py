@@ -32,7 +32,7 @@ from troly.api.state import AppState
 from troly.index_store import IndexUnavailable
 from troly.retriever import QueryError
 from troly.schema import SearchFilters
-from troly.text import clean_ws, fold
+from troly.text import clean_ws, fold, normalize_user_text
 from troly.ui.catalog import coverage_text, example_questions, indexed_documents
 
 log = logging.getLogger("troly.ui")
@@ -94,7 +94,9 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~$>-])")
 def esc(text: str) -> str:
     """Text for the Chatbot's Markdown: HTML escaped, so nothing a user or a document
     contains becomes markup."""
-    return html.escape(text or "", quote=False)
+    escaped = html.escape(text or "", quote=False)
+    # "![x](url)" would become an <img> the browser fetches: show it as text
+    return escaped.replace("![", "&#33;[")
 
 
 def esc_block(text: str) -> str:
@@ -252,7 +254,7 @@ def build_ui(state: AppState) -> gr.Blocks:
         year: str,
         request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
-        question = clean_ws(message or "")
+        question = normalize_user_text(message or "")
         turns = list(turns or [])
         if not question:
             gr.Warning(MSG_EMPTY, title="Chưa có câu hỏi")
