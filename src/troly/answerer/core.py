@@ -311,7 +311,7 @@ class Answerer:
         """A plan year the index does not hold: answer only from evidence that names the
         year, and say which plan answers; otherwise refuse (the same rule everywhere)."""
         missing = missing_plan_year(a, self.scope())
-        if missing is None or draft.refused:
+        if missing is None or (draft.refused and draft.intent != "refusal_unsupported"):
             return draft
         province, year = missing
         # the evidence must name a plan of that year ("Kế hoạch CCHC năm 2025"), not
@@ -319,7 +319,9 @@ class Answerer:
         plan_of_year = re.compile(
             rf"(ke hoach|cchc|cai cach hanh chinh)[^.;\n]{{0,40}}nam\s+{year}(?!\d)"
         )
-        if any(plan_of_year.search(fold(c.text)) for c in draft.evidence.chunks):
+        if not draft.refused and any(
+            plan_of_year.search(fold(c.text)) for c in draft.evidence.chunks
+        ):
             held = ", ".join(str(y) for y in self.scope().years_of(province))
             draft.text = (
                 f"Hệ thống chưa có kế hoạch cải cách hành chính năm {year} của tỉnh "
