@@ -31,6 +31,7 @@ class Services:
     # and the first request would otherwise both build them (two embedded Qdrant clients
     # on one folder → "already accessed", a 503 on the first question).
     _init_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    store_open: bool = field(default=False, repr=False)  # set once open_store() succeeded
 
     @property
     def embedder(self) -> Embedder:
@@ -43,7 +44,8 @@ class Services:
     def open_store(self) -> None:
         """Open the store's client once, under the init lock (raises IndexUnavailable)."""
         with self._init_lock:
-            self.store.client()
+            self.store.exists()  # opens the engine (edge reader, or qdrant-client)
+            self.store_open = True
 
     @cached_property
     def provinces(self) -> list[str]:

@@ -74,7 +74,7 @@ def ensure_store(services: ServicesDep) -> None:
     store. A store that is still unavailable is left for the route to report (503)."""
     from troly.index_store import IndexUnavailable
 
-    if getattr(services.store, "_client", None) is None:
+    if not services.store_open:
         with contextlib.suppress(IndexUnavailable):
             services.open_store()
 
