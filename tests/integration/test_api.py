@@ -136,6 +136,18 @@ def test_ask_returns_the_answer_contract(client: TestClient) -> None:
     assert c["text"] and c["location"]
 
 
+def test_citizen_audience_gets_a_plain_sentence_first(client: TestClient) -> None:
+    q = "Phú Yên đặt mục tiêu người dân hài lòng bao nhiêu phần trăm?"
+    plain = client.post("/api/v1/ask", json={"question": q}).json()
+    citizen = client.post("/api/v1/ask", json={"question": q, "audience": "citizen"}).json()
+    assert not citizen["refused"] and citizen["citations"] == plain["citations"]
+    first, _, rest = citizen["answer"].partition("\n")
+    assert "[" not in first and rest == plain["answer"], citizen["answer"]
+    assert first.startswith("Theo ") and "%" in first
+    bad = client.post("/api/v1/ask", json={"question": q, "audience": "robot"})
+    assert bad.status_code == 422
+
+
 def test_ask_unaccented_and_filters(client: TestClient) -> None:
     r = client.post(
         "/api/v1/ask",

@@ -96,6 +96,11 @@ class AskRequest(BaseModel):
         max_length=20,
     )
     filters: FiltersIn | None = None
+    audience: Literal["civil_servant", "citizen"] | None = Field(
+        None,
+        description="Người hỏi: 'citizen' (người dân) nhận một câu trả lời ngắn, dễ hiểu trước "
+        "đoạn trích dẫn; mặc định dành cho cán bộ, công chức.",
+    )
 
     model_config = ConfigDict(
         json_schema_extra={

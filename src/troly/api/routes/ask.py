@@ -184,7 +184,9 @@ def ask(body: AskRequest, state: StateDep, request: Request) -> AnswerOut:
     _log_question(state, question, cid)
     filters = body.filters.to_filters() if body.filters else None
     with heavy_slot(state, cost):
-        answer = state.services.answerer.ask(question, history=history or None, filters=filters)
+        answer = state.services.answerer.ask(
+            question, history=history or None, filters=filters, audience=body.audience
+        )
     out = answer.to_dict()
     _finish(state, out, history, cid)
     return AnswerOut.model_validate({**out, "conversation_id": cid})
@@ -238,7 +240,9 @@ async def ask_stream(body: AskRequest, state: StateDep, request: Request) -> Str
     history, cid = _history(body, state)
     _log_question(state, question, cid)
     filters = body.filters.to_filters() if body.filters else None
-    it = state.services.answerer.stream(question, history=history or None, filters=filters)
+    it = state.services.answerer.stream(
+        question, history=history or None, filters=filters, audience=body.audience
+    )
     # Take the first event before answering 200, so an invalid question (422) or a Qdrant
     # that is down (503) still gets a proper status code instead of a broken stream.
     first = await run_in_threadpool(_first_in_slot, state, cost, it)

@@ -468,7 +468,8 @@
     var citations = null;
     setBusy(true);
     controller = typeof AbortController !== "undefined" ? new AbortController() : null;
-    var body = { question: question, history: hist };
+    // citizens get one plain sentence first, then the cited quote
+    var body = { question: question, history: hist, audience: "citizen" };
     if (cfg.province) body.filters = { province: cfg.province };
 
     function finish(answer) {
