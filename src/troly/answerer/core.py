@@ -176,9 +176,10 @@ class Answerer:
     ) -> Iterator[dict[str, Any]]:
         """Events: delta (text pieces), citations, done (the full answer)."""
         answer = self.ask(question, history, filters, audience)
-        for piece in re.split(r"(?<=[.\n])\s*(?=\S)", answer.answer):
-            if piece:
-                yield {"type": "delta", "text": piece + ("" if piece.endswith("\n") else " ")}
+        # pieces end after a sentence or a line; joined, they are the answer exactly
+        for m in re.finditer(r".+?(?:[.\n]\s*|$)", answer.answer, re.S):
+            if m.group():
+                yield {"type": "delta", "text": m.group()}
         yield {"type": "citations", "citations": [c.to_dict() for c in answer.citations]}
         yield {"type": "done", "answer": answer.to_dict()}
 
