@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import io
 import re
 import tempfile
 from pathlib import Path
@@ -54,49 +53,6 @@ class ReviewError(ValueError):
 def docx_available() -> bool:
     """Whether python-docx is installed (it is an optional dependency)."""
     return importlib.util.find_spec("docx") is not None
-
-
-def docx_to_text(data: bytes) -> str:
-    """Paragraphs and tables of a .docx (tables as tab-separated rows), via python-docx."""
-    if not docx_available():
-        raise ReviewError(
-            "Tệp .docx chưa được hỗ trợ trên máy chủ này (thiếu python-docx); xin vui lòng "
-            "lưu dự thảo dưới dạng .txt. / .docx needs python-docx, which is not installed: "
-            "save the draft as .txt.",
-            status=415,
-        )
-    docx: Any = importlib.import_module("docx")
-    try:
-        document: Any = docx.Document(io.BytesIO(data))
-    except Exception as exc:
-        raise ReviewError(
-            f"Không đọc được tệp .docx / cannot read the .docx file: {type(exc).__name__}",
-            status=422,
-        ) from exc
-    lines: list[str] = []
-    body = document.element.body
-    for child in body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            text = "".join(t.text or "" for t in child.iter() if t.tag.endswith("}t"))
-            lines.append(text)
-        elif tag == "tbl":
-            for row in child.iter():
-                if not row.tag.endswith("}tr"):
-                    continue
-                cells = []
-                for cell in row.iterchildren():
-                    if not cell.tag.endswith("}tc"):
-                        continue
-                    paras = [
-                        "".join(t.text or "" for t in p.iter() if t.tag.endswith("}t"))
-                        for p in cell.iter()
-                        if p.tag.endswith("}p")
-                    ]
-                    cells.append(" ".join(p.strip() for p in paras if p.strip()))
-                lines.append("\t".join(cells))
-            lines.append("")
-    return "\n".join(lines)
 
 
 def read_draft_bytes(name: str, data: bytes) -> str:
