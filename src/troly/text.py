@@ -25,35 +25,46 @@ _INNER_PUNCT = re.compile(r"[/.,-]")
 STOPWORDS = frozenset(["va", "cua", "cac", "la", "duoc", "nhung", "mot", "voi", "trong"])
 
 
-# Abbreviations used throughout the plans (folded) and their spelled-out forms. Lexical
-# terms of either form are indexed under both, so "TTHC" matches "thủ tục hành chính".
-ABBREVIATIONS = {
-    "tthc": "thu tuc hanh chinh",
-    "cchc": "cai cach hanh chinh",
-    "ubnd": "uy ban nhan dan",
-    "hdnd": "hoi dong nhan dan",
-    "qppl": "quy pham phap luat",
-    "vbqppl": "van ban quy pham phap luat",
-    "csdl": "co so du lieu",
-    "cntt": "cong nghe thong tin",
-    "dvc": "dich vu cong",
-    "dvctt": "dich vu cong truc tuyen",
-    "cbccvc": "can bo cong chuc vien chuc",
-    "pbgdpl": "pho bien giao duc phap luat",
-    "tdthpl": "theo doi thi hanh phap luat",
-    "attt": "an toan thong tin",
-    "snv": "so noi vu",
-    "stttt": "so thong tin va truyen thong",
-    "tt&tt": "thong tin va truyen thong",
-    "khdt": "ke hoach va dau tu",
-    "kh&dt": "ke hoach va dau tu",
-    "khcn": "khoa hoc va cong nghe",
-    "kh&cn": "khoa hoc va cong nghe",
-    "dtsn": "don vi su nghiep",
-    "htqlcl": "he thong quan ly chat luong",
-    "par": "chi so cai cach hanh chinh",
-    "sipas": "chi so hai long",
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Lower-case, strip diacritics, map đ→d. ``fold("Đắk Lắk") == "dak lak"``."""
+    text = unicodedata.normalize("NFD", text.lower())
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    return text.replace("đ", "d")
+
+
+# Abbreviations used throughout the plans and their spelled-out forms, as printed. Lexical
+# terms of either form are indexed under both (folded), so "TTHC" matches "thủ tục hành
+# chính"; the dense query gets the spelled-out form too (:func:`spell_out`), because the
+# embedding model does not know that "TTHC" means "thủ tục hành chính".
+SPELLED_OUT = {
+    "tthc": "thủ tục hành chính",
+    "cchc": "cải cách hành chính",
+    "ubnd": "Ủy ban nhân dân",
+    "hdnd": "Hội đồng nhân dân",
+    "qppl": "quy phạm pháp luật",
+    "vbqppl": "văn bản quy phạm pháp luật",
+    "csdl": "cơ sở dữ liệu",
+    "cntt": "công nghệ thông tin",
+    "dvc": "dịch vụ công",
+    "dvctt": "dịch vụ công trực tuyến",
+    "cbccvc": "cán bộ công chức viên chức",
+    "pbgdpl": "phổ biến giáo dục pháp luật",
+    "tdthpl": "theo dõi thi hành pháp luật",
+    "attt": "an toàn thông tin",
+    "snv": "Sở Nội vụ",
+    "stttt": "Sở Thông tin và Truyền thông",
+    "tt&tt": "Thông tin và Truyền thông",
+    "khdt": "Kế hoạch và Đầu tư",
+    "kh&dt": "Kế hoạch và Đầu tư",
+    "khcn": "Khoa học và Công nghệ",
+    "kh&cn": "Khoa học và Công nghệ",
+    "dtsn": "đơn vị sự nghiệp",
+    "htqlcl": "hệ thống quản lý chất lượng",
+    "par": "chỉ số cải cách hành chính",
+    "sipas": "chỉ số hài lòng",
 }
+ABBREVIATIONS = {abbr: fold(full) for abbr, full in SPELLED_OUT.items()}
 _EXPANSION_PATTERNS = [
     (abbr, re.compile(r"(?<![a-z0-9])" + re.escape(full) + r"(?![a-z0-9])"))
     for abbr, full in ABBREVIATIONS.items()
@@ -72,6 +83,21 @@ def expand_abbreviations(folded: str) -> str:
     return folded if not extra else folded + " . " + " . ".join(extra)
 
 
+_ABBR_TOKEN = re.compile(
+    r"(?<![\w&])("
+    + "|".join(re.escape(a) for a in sorted(SPELLED_OUT, key=len, reverse=True))
+    + r")(?![\w&])",
+    re.IGNORECASE,
+)
+
+
+def spell_out(text: str) -> str:
+    """``text`` with each abbreviation replaced by its spelled-out form: "kiểm soát TTHC" →
+    "kiểm soát thủ tục hành chính", so both spellings of a question embed alike. For the
+    dense query only (the lexical terms already carry both forms)."""
+    return _ABBR_TOKEN.sub(lambda m: SPELLED_OUT[m.group(0).lower()], text)
+
+
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
@@ -79,14 +105,6 @@ def nfc(text: str) -> str:
 def clean_ws(text: str) -> str:
     """Collapse runs of spaces (including no-break spaces) and strip."""
     return _WS.sub(" ", text).strip()
-
-
-@lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """Lower-case, strip diacritics, map đ→d. ``fold("Đắk Lắk") == "dak lak"``."""
-    text = unicodedata.normalize("NFD", text.lower())
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
-    return text.replace("đ", "d")
 
 
 def has_diacritics(text: str) -> bool:

@@ -219,10 +219,6 @@ def test_scope_comes_from_the_index(services: Any) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known after the issue-11 merge: the support check refuses a question whose only topic word is the year (see the session note)",  # noqa: E501
-)
 def test_a_plan_indexed_later_is_in_scope_by_its_province(
     services: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -280,10 +276,6 @@ def test_english_question_is_never_told_the_plans_lack_it(services: Any) -> None
     assert ans.intent == "english"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: TTHC vs thủ tục hành chính still pick different rows (issue 11 open)",
-)
 def test_lead_cells_and_abbreviations(services: Any) -> None:
     short = services.answerer.ask("Ai chủ trì kế hoạch kiểm soát TTHC năm 2024 ở Phú Yên?")
     full = services.answerer.ask(

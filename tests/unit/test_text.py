@@ -4,7 +4,15 @@ import pytest
 
 from troly.index_store import sparse_from_terms
 from troly.retriever import ProvinceDetector, QueryError, validate_question
-from troly.text import document_terms, fold, has_diacritics, query_terms
+from troly.text import (
+    ABBREVIATIONS,
+    SPELLED_OUT,
+    document_terms,
+    fold,
+    has_diacritics,
+    query_terms,
+    spell_out,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -47,3 +55,16 @@ def test_bad_questions_rejected_with_vietnamese_message(bad: str) -> None:
     with pytest.raises(QueryError) as exc:
         validate_question(bad, 2000)
     assert "Câu hỏi" in str(exc.value)
+
+
+def test_spell_out_gives_the_dense_query_the_full_form() -> None:
+    assert spell_out("Ai chủ trì kiểm soát TTHC ở Phú Yên?") == (
+        "Ai chủ trì kiểm soát thủ tục hành chính ở Phú Yên?"
+    )
+    assert spell_out("sở tt&tt và UBND tỉnh") == (
+        "sở Thông tin và Truyền thông và Ủy ban nhân dân tỉnh"
+    )
+    # whole tokens only: "parity", "ubnds" and words containing an abbreviation stay
+    assert spell_out("parity ubnds tthcx") == "parity ubnds tthcx"
+    # the folded table the lexical side uses is the same table
+    assert all(ABBREVIATIONS[a] == fold(full) for a, full in SPELLED_OUT.items())

@@ -42,6 +42,7 @@ from troly.answerer.evidence import (
     agencies_in,
     agency_sections,
     pick_sentences,
+    plan_level_sentences,
     question_terms,
     rows_by_agency,
     rows_in_periods,
@@ -555,6 +556,19 @@ class Answerer:
         provinces = self.provinces
         terms = question_terms(q, provinces)
         chunks = [r.chunk for r in results]
+        plan_years = {str(c.year) for c in chunks[:8] if c.year}
+        if terms and set(terms) <= plan_years:
+            # The only topic word is the plan's year, which is the document's metadata, not
+            # its text: the question is about the plan as a whole (the scope check has
+            # already made sure the index holds that province and year).
+            plan_level = plan_level_sentences(chunks, q, provinces, self.ranker)
+            if plan_level:
+                draft = sentences_draft(plan_level)
+                draft.support = 1.0
+                draft.explain.insert(
+                    0, f"topic words {terms} name only the plan's year: its best passage"
+                )
+                return draft
         parts = a.parts if len(a.parts) > 1 else [q]
         picked = pick_sentences(chunks[:8], parts, provinces, want_figure, ranker=self.ranker)
         if want_figure:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from troly.answerer.analysis import deadline_periods, within
 from troly.answerer.ranker import SentenceRanker, candidates
-from troly.composer import Scored, best_sentences, content_terms, figures
+from troly.composer import YEAR, Scored, best_sentences, content_terms, figures
 from troly.documents.agencies import AGENCY_ALIASES, agency_key, agency_matches
 from troly.paraphrase import canonical_terms
 from troly.schema import Chunk
@@ -167,3 +167,21 @@ def pick_sentences(
             continue
         out.append(s)
     return out[: max(limit, len(parts) + 1)]
+
+
+def plan_level_sentences(
+    chunks: list[Chunk], q: str, provinces: list[str], ranker: SentenceRanker | None
+) -> list[Scored]:
+    """For a question that names only a plan (its province and year: "Kế hoạch năm 2025
+    của tỉnh X có mục tiêu gì?"): the best sentences of the best-ranked passage, scored
+    on all the question's words, generic ones included, since no topic word is left."""
+    if not chunks:
+        return []
+    folded = fold(q)
+    for p in provinces:
+        folded = folded.replace(fold(p), " ")
+    words = [w for w in re.findall(r"[0-9a-z]+", folded) if not YEAR.match(w) and len(w) > 1]
+    top = chunks[:1]
+    if ranker is None:
+        return best_sentences(top, words, False, 2)
+    return ranked_sentences(top, words, False, ranker)[:2]

@@ -1,0 +1,119 @@
+"""Diacritic restoration for questions typed without accents, learned from the index.
+
+The embedding model (multilingual-e5) does not match "ke hoach cai cach hanh chinh" with
+"kế hoạch cải cách hành chính", so an unaccented question gets little from the dense half
+of the search. The folded lexical terms still match; this module gives the dense half an
+accented reading of the question as well. It is a syllable bigram model counted over the
+indexed texts themselves (the words and names of the documents being asked about), decoded
+with Viterbi: each unaccented syllable may become any accented form seen for it in the
+index, and the sequence the bigram counts make most likely wins. Syllables the index never
+holds ("online", typos) are left as typed. The lexical search keeps the question as typed
+(folded), so a wrong restoration costs only part of the dense half.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from importlib import resources
+
+from troly.text import fold, has_diacritics
+
+_SYLLABLE = re.compile(r"[^\W\d_]+", re.UNICODE)
+_LAMBDA = 0.7  # weight of the bigram estimate against the unigram one
+_MAX_FORMS = 6  # accented forms kept per folded syllable
+
+
+def seed_text() -> list[str]:
+    """Question words and province names (``data/restore_seed.txt``), which the documents
+    themselves rarely hold: "bao nhiêu", "gì", "có … không", "Khánh Hòa"."""
+    raw = resources.files("troly").joinpath("data/restore_seed.txt").read_text("utf-8")
+    return [ln for ln in raw.splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+class DiacriticRestorer:
+    """Restores accents of unaccented Vietnamese text from counts over a corpus (plus
+    :func:`seed_text`)."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        unigrams: Counter[str] = Counter()
+        bigrams: Counter[tuple[str, str]] = Counter()
+        for text in [*seed_text(), *texts]:
+            for run in _runs(text.lower()):
+                unigrams.update(run)
+                bigrams.update(itertools.pairwise(run))
+        forms: dict[str, Counter[str]] = defaultdict(Counter)
+        for word, n in unigrams.items():
+            forms[fold(word)][word] += n
+        self.forms = {f: [w for w, _ in c.most_common(_MAX_FORMS)] for f, c in forms.items()}
+        self.unigrams = unigrams
+        self.bigrams = bigrams
+        self.total = max(1, sum(unigrams.values()))
+
+    def __len__(self) -> int:
+        return len(self.forms)
+
+    def _logp(self, prev: str | None, word: str) -> float:
+        uni = (self.unigrams[word] + 0.1) / (self.total + 0.1 * len(self.unigrams))
+        if prev is None or not self.unigrams[prev]:
+            return math.log(uni)
+        bi = self.bigrams[(prev, word)] / self.unigrams[prev]
+        return math.log(_LAMBDA * bi + (1 - _LAMBDA) * uni)
+
+    def _decode(self, folded: list[str]) -> list[str]:
+        """Most likely accented forms of a run of known folded syllables (Viterbi)."""
+        beams: dict[str, tuple[float, list[str]]] = {}
+        for i, f in enumerate(folded):
+            new: dict[str, tuple[float, list[str]]] = {}
+            for w in self.forms[f]:
+                if i == 0:
+                    new[w] = (self._logp(None, w), [w])
+                    continue
+                best = max(
+                    ((s + self._logp(p, w), path) for p, (s, path) in beams.items()),
+                    key=lambda x: x[0],
+                )
+                new[w] = (best[0], [*best[1], w])
+            beams = new
+        return max(beams.values(), key=lambda x: x[0])[1]
+
+    def restore(self, text: str) -> str:
+        """``text`` with accents restored where the whole text is typed without them;
+        text that has any diacritics is returned unchanged (the user chose its accents)."""
+        if has_diacritics(text) or not self.forms:
+            return text
+        tokens = list(_SYLLABLE.finditer(text))
+        out: list[str] = []
+        last = 0
+        i = 0
+        while i < len(tokens):
+            j = i
+            while j < len(tokens) and fold(tokens[j].group(0)) in self.forms:
+                # a run continues only across plain spaces between syllables
+                if j > i and text[tokens[j - 1].end() : tokens[j].start()].strip():
+                    break
+                j += 1
+            if j == i:
+                i += 1
+                continue
+            run = tokens[i:j]
+            restored = self._decode([fold(m.group(0)) for m in run])
+            for m, w in zip(run, restored, strict=True):
+                out.append(text[last : m.start()])
+                typed = m.group(0)
+                out.append(w[:1].upper() + w[1:] if typed[:1].isupper() else w)
+                last = m.end()
+            i = j
+        out.append(text[last:])
+        return "".join(out)
+
+
+def _runs(text: str) -> Iterable[list[str]]:
+    """Syllable runs of ``text`` split at punctuation (bigrams do not cross a comma)."""
+    for piece in re.split(r"[^\w\s]|\d|_|\n", text):
+        words = _SYLLABLE.findall(piece)
+        if words:
+            yield words
