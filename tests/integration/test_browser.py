@@ -598,6 +598,119 @@ def test_ui_question_right_after_new_conversation_under_load(
             stop.set()
 
 
+class SlowAnswerer:
+    """The real answerer with its answer held back ``delay`` seconds: what a busy server
+    looks like from the browser (the answers themselves are the real ones)."""
+
+    def __init__(self, inner: Any, delay: float) -> None:
+        self.inner = inner
+        self.delay = delay
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def stream(self, *args: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        time.sleep(self.delay)
+        yield from self.inner.stream(*args, **kwargs)
+
+
+ROUNDS = [
+    (Q_LEAD, "Hà Tĩnh năm 2025 giao cơ quan nào chủ trì cải cách tài chính công?"),
+    (
+        "Sở Tư pháp Phú Yên chủ trì những nhiệm vụ nào?",
+        "Ai chủ trì công tác tuyên truyền cải cách hành chính ở Bình Phước?",
+    ),
+    (
+        "Quảng Ngãi có những nhiệm vụ nào về chuyển đổi số năm 2024?",
+        "Hà Tĩnh đặt mục tiêu mức độ hài lòng của người dân bao nhiêu phần trăm năm 2025?",
+    ),
+]
+
+
+def _answered(chat: Any, question: str) -> bool:
+    """``question`` is in the chat (an element or its text) with an answer after it (cited,
+    or an error message), nothing still streaming."""
+    text = chat if isinstance(chat, str) else chat.text
+    if question not in text or "▌" in text:
+        return False
+    after = text.split(question)[-1]
+    return bool(after.strip())
+
+
+def test_ui_question_right_after_new_conversation_with_a_slow_answer(
+    driver: Any, services: Services, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Ask, click "Cuộc trò chuyện mới" while the answer is still coming, ask again at once
+    (three times): each new question is answered and the abandoned one does not come back.
+    Before the fix the second question vanished (its Enter was ignored while the first
+    answer was pending, then the first answer's stream wiped the box)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    slow = variant(services, tmp_path_factory.mktemp("slow-ui"), rate_limit_per_minute=0)
+    slow.answerer = SlowAnswerer(services.answerer, 3.0)  # type: ignore[misc]
+    with _serve(slow) as url:
+        d = driver
+        _viewport(d, 1366, 768)
+        d.get(f"{url}/ui/")
+        box = wait_for(
+            lambda: d.find_element(By.CSS_SELECTOR, "#troly-question textarea"), 60, "the box"
+        )
+        chat = d.find_element(By.CSS_SELECTOR, "#troly-chat")
+        for first, second in ROUNDS:
+            box.send_keys(first)
+            box.send_keys(Keys.ENTER)
+            wait_for(lambda q=first: q in chat.text, 20, "the first question shown")
+            d.find_element(By.CSS_SELECTOR, "#troly-new").click()
+            box.send_keys(second)
+            box.send_keys(Keys.ENTER)
+            wait_for(
+                lambda q=second: _answered(chat, q),
+                120,
+                f"an answer (or an error) to {second!r}",
+            )
+            time.sleep(4)  # the abandoned answer arrives: it must not come back
+            assert first not in chat.text, chat.text[:300]
+            assert _answered(chat, second)
+            assert box.get_attribute("value") == ""
+        d.save_screenshot(str(ARTIFACTS / "ui-new-conversation-slow.png"))
+
+
+def test_ui_question_asked_while_another_is_pending_is_answered_too(
+    driver: Any, services: Services, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Two questions in a row, the second sent before the first is answered (one by the
+    button, one by Enter): both are answered, in the order they were asked."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    slow = variant(services, tmp_path_factory.mktemp("slow-ui2"), rate_limit_per_minute=0)
+    slow.answerer = SlowAnswerer(services.answerer, 3.0)  # type: ignore[misc]
+    first, second = ROUNDS[1]
+    with _serve(slow) as url:
+        d = driver
+        _viewport(d, 1366, 768)
+        d.get(f"{url}/ui/")
+        box = wait_for(
+            lambda: d.find_element(By.CSS_SELECTOR, "#troly-question textarea"), 60, "the box"
+        )
+        chat = d.find_element(By.CSS_SELECTOR, "#troly-chat")
+        box.send_keys(first)
+        d.find_element(By.CSS_SELECTOR, "#troly-send").click()
+        wait_for(lambda: first in chat.text, 20, "the first question shown")
+        box.send_keys(second)
+        box.send_keys(Keys.ENTER)
+        wait_for(
+            lambda: _answered(chat, second) and _answered(chat.text.split(second)[0], first),
+            120,
+            "both answers",
+        )
+        time.sleep(4)
+        text = chat.text
+        assert first in text and second in text and text.index(first) < text.index(second)
+        assert len(chat.find_elements(By.CSS_SELECTOR, ".troly-sources")) >= 2
+
+
 def test_ui_filters_list_a_plan_uploaded_after_the_page_loaded(
     driver: Any, services: Services, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
