@@ -86,6 +86,12 @@ UI_CSS = """
 @media (max-width: 640px) {
   .gradio-container { padding-left: 6px !important; padding-right: 6px !important; }
   #troly-chat { height: clamp(280px, calc(100dvh - 230px), 560px) !important; }
+  /* The review findings keep readable columns on a phone and scroll sideways inside
+     their own box (never the page), so "Khác biệt" and "Giải thích" can be reached. */
+  #troly-review-table table { min-width: 980px; }
+  #troly-review-table .table-wrap, #troly-review-table .virtual-table-viewport {
+    overflow-x: auto !important; -webkit-overflow-scrolling: touch; }
+  #troly-review-table .table-wrap > * { max-width: 100%; }
 }
 """
 UI_HEAD = '<meta name="description" content="Trợ lý CCHC — hỏi đáp về kế hoạch CCHC">'

@@ -1,9 +1,10 @@
 /*!
  * Trợ lý CCHC — chat widget. One tag embeds it:
  *   <script src="https://HOST/widget.js" data-title="Trợ lý CCHC" data-province="Phú Yên" defer></script>
- * Options (data-*): title, province (restrict answers to one province), api (base URL of
- * the troly server; default: where this script came from), greeting, position (right|left),
- * open ("true" to start open).
+ * Options (data-*): title, province (restrict answers to one province), library ("plans" =
+ * only the reform plans, "laws" = only the legal documents, "both" = default), api (base
+ * URL of the troly server; default: where this script came from), greeting, position
+ * (right|left), open ("true" to start open).
  * The greeting says which provinces and years the server's index covers and offers a few
  * example questions (GET {api}/widget/scope), so it is never out of date.
  * Plain JavaScript, no dependencies, no build step. Everything lives in a Shadow DOM, and
@@ -20,16 +21,19 @@
     script = all[all.length - 1];
   }
   var data = (script && script.dataset) || {};
+  // data-library → the API's kind filter ("plan" = plans' sections and tasks, "article" = laws)
+  var LIBRARY_KIND = { plans: "plan", laws: "article", both: null };
   var scriptUrl = script && script.src ? new URL(script.src, location.href) : new URL(location.href);
   var cfg = {
     title: (data.title || "Trợ lý CCHC").slice(0, 80),
     province: (data.province || "").slice(0, 100),
+    library: LIBRARY_KIND.hasOwnProperty(data.library) ? data.library : "both",
     api: (data.api || scriptUrl.origin).replace(/\/+$/, ""),
     greeting: data.greeting || "",
     position: data.position === "left" ? "left" : "right",
     open: data.open === "true"
   };
-  var STORE_KEY = "troly-widget:" + cfg.api + ":" + cfg.province;
+  var STORE_KEY = "troly-widget:" + cfg.api + ":" + cfg.province + ":" + cfg.library;
   var MAX_HISTORY = 4;
   var MAX_QUESTION = 2000;
   var MAX_COMMENT = 1000;
@@ -554,7 +558,10 @@
     controller = typeof AbortController !== "undefined" ? new AbortController() : null;
     // citizens get one plain sentence first, then the cited quote
     var body = { question: question, history: hist, audience: "citizen" };
-    if (cfg.province) body.filters = { province: cfg.province };
+    var filters = {};
+    if (cfg.province) filters.province = cfg.province;
+    if (LIBRARY_KIND[cfg.library]) filters.kind = LIBRARY_KIND[cfg.library];
+    if (filters.province || filters.kind) body.filters = filters;
 
     function finish(answer) {
       msg.classList.remove("pending");
