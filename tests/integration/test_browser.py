@@ -37,6 +37,8 @@ pytestmark = [
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
+# The layout screenshots a person looks at (1366×768 laptop, 360 px phone), kept in the repo.
+SCREENSHOTS = ROOT / "eval" / "reports" / "screenshots"
 CHROMIUM_FLAGS = [
     "--headless=new",
     "--no-sandbox",
@@ -166,7 +168,7 @@ def _ask_widget(d: Any, question: str) -> Any:
 
     root = _shadow(d)
     before = len(root.find_elements(By.CSS_SELECTOR, ".msg.bot"))
-    box = root.find_element(By.CSS_SELECTOR, "textarea")
+    box = root.find_element(By.CSS_SELECTOR, "#troly-input")
     box.send_keys(question)
     box.send_keys(Keys.ENTER)
 
@@ -269,6 +271,63 @@ def test_widget_answers_with_citations(driver: Any, live: dict[str, Any]) -> Non
 
     rows = FeedbackStore(live["services"].settings.server.feedback_db).rows()
     assert any(r["question"] == Q_LEAD and r["rating"] == "up" for r in rows)
+
+
+def test_widget_dislike_opens_a_box_and_stores_the_comment(
+    driver: Any, live: dict[str, Any]
+) -> None:
+    """👎 in the widget asks what was wrong; the comment lands with the rating."""
+    from selenium.webdriver.common.by import By
+
+    from troly.api.state import FeedbackStore
+
+    d = driver
+    _viewport(d, 360, 740)
+    d.get(f"{live['url']}/demo")
+    root = _shadow(d)
+    root.find_element(By.CSS_SELECTOR, ".launcher").click()
+    question = "Sở Tư pháp Phú Yên chủ trì những nhiệm vụ nào?"
+    msg = _ask_widget(d, question)
+    assert msg.find_elements(By.CSS_SELECTOR, ".comment") == []
+    msg.find_element(By.CSS_SELECTOR, ".rate button[aria-label='Chưa đúng']").click()
+    area = wait_for(
+        lambda: msg.find_element(By.CSS_SELECTOR, ".comment textarea"), 20, "the comment box"
+    )
+    label = msg.find_element(By.CSS_SELECTOR, ".comment label")
+    assert "chưa đúng ở điểm nào" in label.text
+    # the box fits the 360 px panel and has the focus
+    r = _rect(d, area)
+    assert r["left"] >= 0 and r["right"] <= 360, r
+    host = d.find_element(By.CSS_SELECTOR, "troly-widget")
+    wait_for(
+        lambda: d.execute_script("return arguments[0].shadowRoot.activeElement", host) == area,
+        5,
+        "focus in the comment box",
+    )
+    # an empty comment is not sent: a Vietnamese hint instead
+    msg.find_element(By.CSS_SELECTOR, ".comment-send").click()
+    status = msg.find_element(By.CSS_SELECTOR, ".comment-status")
+    wait_for(lambda: "nhập nội dung góp ý" in status.text, 5, "the empty-comment hint")
+    comment = "Thiếu thời hạn của nhiệm vụ thứ hai."
+    area.send_keys(comment)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    d.save_screenshot(str(SCREENSHOTS / "widget-360px-dislike-comment.png"))
+    msg.find_element(By.CSS_SELECTOR, ".comment-send").click()
+    wait_for(
+        lambda: (
+            "Góp ý đã được ghi nhận" in msg.find_element(By.CSS_SELECTOR, ".comment-thanks").text
+        ),
+        20,
+        "the thank-you note",
+    )
+    assert msg.find_elements(By.CSS_SELECTOR, ".comment textarea") == []
+    rows = FeedbackStore(live["services"].settings.server.feedback_db).rows("down")
+    assert any(r["question"] == question and r["comment"] == comment for r in rows), rows
+    # after a reload the answered box does not come back
+    d.refresh()
+    root = _shadow(d)
+    wait_for(lambda: root.find_elements(By.CSS_SELECTOR, ".msg.user"), 10, "restored turns")
+    assert root.find_elements(By.CSS_SELECTOR, ".comment") == []
 
 
 def test_widget_shows_markup_as_text(driver: Any, live: dict[str, Any]) -> None:
@@ -465,6 +524,8 @@ def test_ui_layout_laptop_1366x768(driver: Any, live: dict[str, Any]) -> None:
     r = _rect(d, d.find_element(By.CSS_SELECTOR, "#troly-question textarea"))
     assert r["bottom"] <= 768
     d.save_screenshot(str(ARTIFACTS / "ui-1366x768-answer.png"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    d.save_screenshot(str(SCREENSHOTS / "ui-1366x768-answer.png"))
 
 
 def test_ui_layout_phone_360px(driver: Any, live: dict[str, Any]) -> None:
@@ -492,8 +553,11 @@ def test_ui_layout_phone_360px(driver: Any, live: dict[str, Any]) -> None:
     assert -5 <= gap <= 120, gap
     assert bots or sources
     assert d.execute_script("return document.documentElement.scrollWidth") <= 360
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    d.save_screenshot(str(SCREENSHOTS / "ui-360px-answer-top.png"))
     d.execute_script("arguments[0].scrollIntoView({block: 'center'})", sources[-1])
     d.save_screenshot(str(ARTIFACTS / "ui-360px-answer.png"))
+    d.save_screenshot(str(SCREENSHOTS / "ui-360px-answer-sources.png"))
 
 
 def test_ui_dislike_opens_a_box_and_stores_the_comment(driver: Any, live: dict[str, Any]) -> None:
@@ -598,6 +662,119 @@ def test_ui_question_right_after_new_conversation_under_load(
             stop.set()
 
 
+class SlowAnswerer:
+    """The real answerer with its answer held back ``delay`` seconds: what a busy server
+    looks like from the browser (the answers themselves are the real ones)."""
+
+    def __init__(self, inner: Any, delay: float) -> None:
+        self.inner = inner
+        self.delay = delay
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def stream(self, *args: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        time.sleep(self.delay)
+        yield from self.inner.stream(*args, **kwargs)
+
+
+ROUNDS = [
+    (Q_LEAD, "Hà Tĩnh năm 2025 giao cơ quan nào chủ trì cải cách tài chính công?"),
+    (
+        "Sở Tư pháp Phú Yên chủ trì những nhiệm vụ nào?",
+        "Ai chủ trì công tác tuyên truyền cải cách hành chính ở Bình Phước?",
+    ),
+    (
+        "Quảng Ngãi có những nhiệm vụ nào về chuyển đổi số năm 2024?",
+        "Hà Tĩnh đặt mục tiêu mức độ hài lòng của người dân bao nhiêu phần trăm năm 2025?",
+    ),
+]
+
+
+def _answered(chat: Any, question: str) -> bool:
+    """``question`` is in the chat (an element or its text) with an answer after it (cited,
+    or an error message), nothing still streaming."""
+    text = chat if isinstance(chat, str) else chat.text
+    if question not in text or "▌" in text:
+        return False
+    after = text.split(question)[-1]
+    return bool(after.strip())
+
+
+def test_ui_question_right_after_new_conversation_with_a_slow_answer(
+    driver: Any, services: Services, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Ask, click "Cuộc trò chuyện mới" while the answer is still coming, ask again at once
+    (three times): each new question is answered and the abandoned one does not come back.
+    Before the fix the second question vanished (its Enter was ignored while the first
+    answer was pending, then the first answer's stream wiped the box)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    slow = variant(services, tmp_path_factory.mktemp("slow-ui"), rate_limit_per_minute=0)
+    slow.answerer = SlowAnswerer(services.answerer, 3.0)  # type: ignore[misc]
+    with _serve(slow) as url:
+        d = driver
+        _viewport(d, 1366, 768)
+        d.get(f"{url}/ui/")
+        box = wait_for(
+            lambda: d.find_element(By.CSS_SELECTOR, "#troly-question textarea"), 60, "the box"
+        )
+        chat = d.find_element(By.CSS_SELECTOR, "#troly-chat")
+        for first, second in ROUNDS:
+            box.send_keys(first)
+            box.send_keys(Keys.ENTER)
+            wait_for(lambda q=first: q in chat.text, 20, "the first question shown")
+            d.find_element(By.CSS_SELECTOR, "#troly-new").click()
+            box.send_keys(second)
+            box.send_keys(Keys.ENTER)
+            wait_for(
+                lambda q=second: _answered(chat, q),
+                120,
+                f"an answer (or an error) to {second!r}",
+            )
+            time.sleep(4)  # the abandoned answer arrives: it must not come back
+            assert first not in chat.text, chat.text[:300]
+            assert _answered(chat, second)
+            assert box.get_attribute("value") == ""
+        d.save_screenshot(str(ARTIFACTS / "ui-new-conversation-slow.png"))
+
+
+def test_ui_question_asked_while_another_is_pending_is_answered_too(
+    driver: Any, services: Services, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Two questions in a row, the second sent before the first is answered (one by the
+    button, one by Enter): both are answered, in the order they were asked."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    slow = variant(services, tmp_path_factory.mktemp("slow-ui2"), rate_limit_per_minute=0)
+    slow.answerer = SlowAnswerer(services.answerer, 3.0)  # type: ignore[misc]
+    first, second = ROUNDS[1]
+    with _serve(slow) as url:
+        d = driver
+        _viewport(d, 1366, 768)
+        d.get(f"{url}/ui/")
+        box = wait_for(
+            lambda: d.find_element(By.CSS_SELECTOR, "#troly-question textarea"), 60, "the box"
+        )
+        chat = d.find_element(By.CSS_SELECTOR, "#troly-chat")
+        box.send_keys(first)
+        d.find_element(By.CSS_SELECTOR, "#troly-send").click()
+        wait_for(lambda: first in chat.text, 20, "the first question shown")
+        box.send_keys(second)
+        box.send_keys(Keys.ENTER)
+        wait_for(
+            lambda: _answered(chat, second) and _answered(chat.text.split(second)[0], first),
+            120,
+            "both answers",
+        )
+        time.sleep(4)
+        text = chat.text
+        assert first in text and second in text and text.index(first) < text.index(second)
+        assert len(chat.find_elements(By.CSS_SELECTOR, ".troly-sources")) >= 2
+
+
 def test_ui_filters_list_a_plan_uploaded_after_the_page_loaded(
     driver: Any, services: Services, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -697,6 +874,41 @@ def test_review_table_fits_and_bad_uploads_get_vietnamese_messages(
         assert _rect(d, header)["right"] <= 1366, name
     d.execute_script("arguments[0].scrollIntoView()", table)
     d.save_screenshot(str(ARTIFACTS / "review-1366x768.png"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    d.save_screenshot(str(SCREENSHOTS / "review-1366x768.png"))
+
+    # On a 360 px phone the columns stay readable and scroll inside the table's own box:
+    # the page never scrolls sideways and "Khác biệt" / "Giải thích" can be reached.
+    _viewport(d, 360, 740)
+    wait_for(lambda: d.execute_script("return window.innerWidth") == 360, 10, "360 px")
+    d.execute_script("arguments[0].scrollIntoView()", table)
+    time.sleep(0.5)
+    assert d.execute_script("return document.documentElement.scrollWidth") <= 360
+    d.save_screenshot(str(SCREENSHOTS / "review-360px.png"))
+    for name in ("Khác biệt", "Giải thích"):
+        header = next(h for h in table.find_elements(By.CSS_SELECTOR, "th") if name in h.text)
+        box = d.execute_script(
+            "let p = arguments[0].parentElement;"
+            "while (p && !(['auto', 'scroll'].includes(getComputedStyle(p).overflowX)"
+            " && p.scrollWidth > p.clientWidth + 1)) p = p.parentElement;"
+            "return p;",
+            header,
+        )
+        assert box is not None, f"no scrolling box holds {name}"
+        assert _rect(d, box)["right"] <= 361, "the table's box is wider than the screen"
+        d.execute_script(
+            "const b = arguments[0], h = arguments[1];"
+            "b.scrollLeft += h.getBoundingClientRect().left"
+            " - b.getBoundingClientRect().left - 8;",
+            box,
+            header,
+        )
+        time.sleep(0.3)
+        r = _rect(d, header)
+        assert r["left"] >= -1 and r["right"] <= 361, (name, r)
+        assert r["width"] >= 60, (name, r)  # a readable column, not a 30 px sliver
+    d.save_screenshot(str(SCREENSHOTS / "review-360px-scrolled.png"))
+    _viewport(d, 1366, 768)
 
     # A type no reader takes is refused in Vietnamese (it used to get Gradio's English
     # "Invalid file type").
@@ -715,6 +927,48 @@ def test_review_table_fits_and_bad_uploads_get_vietnamese_messages(
     )
     assert "Không đọc được tệp định dạng .xlsx" in toast[0].text
     assert "Invalid" not in d.find_element(By.TAG_NAME, "body").text
+
+
+def test_review_tab_reads_an_uploaded_word_draft(driver: Any, live: dict[str, Any]) -> None:
+    """A .docx draft uploaded in the tab is read by the server and reviewed end to end."""
+    import docx
+    from selenium.webdriver.common.by import By
+
+    d = driver
+    _viewport(d, 1366, 768)
+    _ui(d, live)
+    next(
+        t for t in d.find_elements(By.CSS_SELECTOR, "button[role=tab]") if "Rà soát" in t.text
+    ).click()
+    draft = (ROOT / "tests" / "data" / "review_draft_ha_tinh_2026.txt").read_text(encoding="utf-8")
+    word = docx.Document()
+    for line in draft.splitlines():
+        word.add_paragraph(line)
+    path = ARTIFACTS / "du-thao-ha-tinh.docx"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    word.save(str(path))
+    upload = wait_for(
+        lambda: d.find_element(By.CSS_SELECTOR, "#troly-review-file input[type=file]"),
+        20,
+        "the upload",
+    )
+    upload.send_keys(str(path))
+    wait_for(
+        lambda: (
+            "du-thao-ha-tinh.docx" in d.find_element(By.CSS_SELECTOR, "#troly-review-file").text
+        ),
+        30,
+        "the uploaded file",
+    )
+    time.sleep(1.0)
+    assert not [
+        e for e in d.find_elements(By.CSS_SELECTOR, "[data-testid=toast-text]") if e.is_displayed()
+    ], "no warning for a .docx"
+    next(b for b in d.find_elements(By.TAG_NAME, "button") if b.text.strip() == "Rà soát").click()
+    table = d.find_element(By.CSS_SELECTOR, "#troly-review-table")
+    wait_for(lambda: "Mâu thuẫn" in table.text, 180, "the findings of the .docx draft")
+    body = d.find_element(By.TAG_NAME, "body").text
+    assert "Đã kiểm tra" in body and "Invalid" not in body
 
 
 # -- the widget's scope, examples and demo page ----------------------------------------------

@@ -173,10 +173,6 @@ def test_widget_cross_site_with_hostile_document_text(
     d.save_screenshot(str(ARTIFACTS / "security-widget-cross-site.png"))
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="written against the old /ui/ layout; citations moved under the answer in issue 14 (selector to update)",  # noqa: E501
-)
 def test_ui_under_csp_shows_hostile_text_and_fetches_no_outside_image(
     driver: Any, hostile_live: dict[str, Any], other_site: dict[str, Any]
 ) -> None:
@@ -191,15 +187,26 @@ def test_ui_under_csp_shows_hostile_text_and_fetches_no_outside_image(
     # The chat works under its CSP: a question about the hostile plan is answered and cited.
     box.send_keys(Q_PLAN)
     d.find_element(By.CSS_SELECTOR, "#troly-send").click()
-    labels = wait_for(
-        lambda: d.find_elements(By.CSS_SELECTOR, "#troly-citations label"), 90, "citations"
-    )
     chat = d.find_element(By.CSS_SELECTOR, "#troly-chat")
-    wait_for(lambda: "▌" not in chat.text and "[1]" in chat.text, 60, "the finished answer")
-    source = d.find_element(By.CSS_SELECTOR, "#troly-source textarea")
-    for label in labels:
-        label.click()
-        wait_for(lambda: len(source.get_attribute("value") or "") > 10, 20, "the source text")
+    # Citations are under the answer: each a <details> whose body is the cited text.
+    details = wait_for(
+        lambda: (
+            "▌" not in chat.text
+            and "[1]" in chat.text
+            and chat.find_elements(By.CSS_SELECTOR, ".troly-sources details")
+        ),
+        90,
+        "the finished answer and its citations",
+    )
+    shown = []
+    for det in details:
+        det.find_element(By.CSS_SELECTOR, "summary").click()
+        quote = det.find_element(By.CSS_SELECTOR, ".troly-quote")
+        wait_for(lambda q=quote: q.is_displayed() and len(q.text) > 10, 20, "the source text")
+        shown.append(quote.text)
+    # the hostile markup of the cited plan is shown as text, and nothing of it ran
+    assert any("<script>" in t or "<img" in t for t in shown), shown
+    assert chat.find_elements(By.CSS_SELECTOR, "script, img[src=x]") == []
     _no_xss(d)
     # A Markdown image and raw HTML in a question: whatever the chat's Markdown makes of
     # them, the browser fetches nothing from another origin (CSP img-src) and runs nothing.

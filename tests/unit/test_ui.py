@@ -100,3 +100,50 @@ def test_chat_text_cannot_become_an_image_and_questions_are_nfc() -> None:
     assert "![" not in shown and "<img" not in shown and "&#33;[x]" in shown
     nfd = unicodedata.normalize("NFD", "Ai chủ trì kế hoạch?")
     assert normalize_user_text(nfd + "\u200b") == "Ai chủ trì kế hoạch?"
+
+
+def test_library_choice_maps_to_the_search_kind_filter() -> None:
+    from troly.index_store import _conditions
+    from troly.ui.catalog import LIBRARIES, holds_laws, library_kind
+    from troly.ui.chat import make_filters
+
+    assert [v for _, v in LIBRARIES] == ["both", "plans", "laws"]
+    assert [label for label, _ in LIBRARIES] == ["Cả hai", "Kế hoạch", "Văn bản pháp luật"]
+    assert library_kind("laws") == "article" and library_kind("plans") == "plan"
+    assert library_kind("both") is None and library_kind("") is None
+    assert library_kind(None) is None and library_kind("sách") is None
+    assert make_filters("", "", "", "both") is None
+    laws = make_filters("", "", "", "laws")
+    assert laws is not None and laws.kind == "article"
+    plans = make_filters("Phú Yên", "", "", "plans")
+    assert plans is not None and plans.kind == "plan" and plans.province == "Phú Yên"
+    # "plan" reaches the store as "any of the plans' chunk kinds"
+    assert ("kind", ["section", "task"]) in _conditions(plans)
+    assert ("kind", "article") in _conditions(laws)
+    plan = IndexedDocument("py", "KH Phú Yên", "Phú Yên", 2024)
+    law = IndexedDocument("luat-cu-tru", "Luật Cư trú", "", 2020, law=True)
+    assert not holds_laws([plan]) and holds_laws([plan, law])
+    assert coverage([plan, law]) == {"Phú Yên": [2024]}
+
+
+def test_chat_session_keeps_every_question_and_drops_answers_after_a_reset() -> None:
+    from troly.ui.chat import ChatSession, render_chat
+
+    s = ChatSession()
+    first = s.start("q1")
+    second = s.start("q2")  # sent before q1 is answered
+    assert [m["content"] for m in render_chat(s.snapshot())][1::2] == [" ▌", " ▌"]
+    s.finish(second, {"answer": "a2", "id": "2"})
+    s.finish(first, {"answer": "a1", "id": "1"})
+    assert [m["content"] for m in render_chat(s.snapshot())] == ["q1", "a1", "q2", "a2"]
+    assert s.history(s.start("q3")) == [
+        {"question": "q1", "answer": "a1"},
+        {"question": "q2", "answer": "a2"},
+    ]
+    s.reset()
+    late = first  # an abandoned answer finishing after the reset is not shown
+    fresh = s.start("q4")
+    s.finish(late, {"answer": "late", "id": "x"})
+    s.finish(fresh, None, "Hệ thống bận.")
+    assert [m["content"] for m in render_chat(s.snapshot())] == ["q4", "Hệ thống bận."]
+    assert s.turn_at(0) is fresh and s.turn_at(1) is None

@@ -52,10 +52,11 @@ class FiltersIn(BaseModel):
         None, description="Mã văn bản, ví dụ 'phu-yen-2024'.", max_length=100
     )
     year: int | None = Field(None, description="Năm của kế hoạch.", ge=1990, le=2100)
-    kind: Literal["section", "task", "article"] | None = Field(
+    kind: Literal["section", "task", "article", "plan"] | None = Field(
         None,
         description="'task' = chỉ các nhiệm vụ; 'section' = chỉ các mục văn bản; "
-        "'article' = chỉ các điều của văn bản pháp luật.",
+        "'article' = chỉ các điều của văn bản pháp luật; 'plan' = chỉ các kế hoạch "
+        "(mục và nhiệm vụ, không gồm văn bản pháp luật).",
     )
 
     model_config = ConfigDict(
@@ -308,6 +309,25 @@ class FeedbackOut(BaseModel):
     id: int
     status: Literal["ok"] = "ok"
     message: str = "Cảm ơn bạn đã góp ý!"
+
+
+class FeedbackCommentIn(BaseModel):
+    """What was wrong with an answer rated 👎, added to the stored rating afterwards."""
+
+    answer_id: str = Field(
+        min_length=1,
+        max_length=64,
+        description="`id` của câu trả lời đã đánh giá (phải khớp với lượt đánh giá).",
+    )
+    comment: str = Field(min_length=1, max_length=2000, description="Câu trả lời sai ở đâu.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"answer_id": "a3f0c1d2e4b5", "comment": "Sai cơ quan chủ trì: là Sở Nội vụ."}
+            ]
+        }
+    )
 
 
 # -- health --------------------------------------------------------------------------------

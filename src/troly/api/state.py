@@ -186,10 +186,16 @@ class FeedbackStore:
         with self._connect() as conn:
             return int(conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0])
 
-    def add_comment(self, row_id: int, comment: str) -> bool:
-        """Attach what the user said was wrong to a stored rating (the UI's 👎 box)."""
+    def add_comment(self, row_id: int, comment: str, answer_id: str | None = None) -> bool:
+        """Attach what the user said was wrong to a stored rating (the 👎 box of the UI and
+        the widget). With ``answer_id``, only the row that rated that answer is changed (a
+        client can only comment on its own rating: answer ids are random)."""
+        sql, args = "UPDATE feedback SET comment = ? WHERE id = ?", [comment, row_id]
+        if answer_id is not None:
+            sql += " AND answer_id = ?"
+            args.append(answer_id)
         with self._connect() as conn:
-            cur = conn.execute("UPDATE feedback SET comment = ? WHERE id = ?", (comment, row_id))
+            cur = conn.execute(sql, args)
             return cur.rowcount > 0
 
 

@@ -11,6 +11,8 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from troly.schema import FilterKind
+
 if TYPE_CHECKING:
     from troly.services import Services
 
@@ -21,6 +23,7 @@ class IndexedDocument:
     title: str
     province: str
     year: int | None
+    law: bool = False  # a legal document (its chunks are articles), not a plan
 
 
 _lock = threading.Lock()
@@ -45,7 +48,7 @@ def indexed_documents(services: Services) -> list[IndexedDocument]:
     for c in store.chunks():
         if c.doc_id not in docs:
             docs[c.doc_id] = IndexedDocument(
-                c.doc_id, c.title or c.doc_id, c.province or "", c.year
+                c.doc_id, c.title or c.doc_id, c.province or "", c.year, c.kind == "article"
             )
     out = sorted(docs.values(), key=lambda d: (d.province, -(d.year or 0), d.doc_id))
     with _lock:
@@ -57,7 +60,7 @@ def coverage(docs: list[IndexedDocument]) -> dict[str, list[int]]:
     """Province → years (ascending) of the indexed plans; provinces without a year keep []."""
     out: dict[str, set[int]] = {}
     for d in docs:
-        if d.province:
+        if d.province and not d.law:
             out.setdefault(d.province, set())
             if d.year:
                 out[d.province].add(d.year)
@@ -91,3 +94,25 @@ def example_questions(docs: list[IndexedDocument], limit: int = 3) -> list[str]:
         province, year = plans[i % len(plans)]
         out.append(template.format(province=province, year=year))
     return out
+
+
+# -- the library filter ("Thư viện"): plans, legal documents or both ----------------------
+
+#: (label shown, value) for the /ui/ dropdown; the widget's ``data-library`` takes the values.
+LIBRARIES: tuple[tuple[str, str], ...] = (
+    ("Cả hai", "both"),
+    ("Kế hoạch", "plans"),
+    ("Văn bản pháp luật", "laws"),
+)
+_LIBRARY_KIND: dict[str, FilterKind | None] = {"plans": "plan", "laws": "article", "both": None}
+
+
+def library_kind(library: str | None) -> FilterKind | None:
+    """The search ``kind`` filter for a library choice: "plans" → ``plan`` (the plans'
+    sections and task rows), "laws" → ``article``; "both", empty or unknown → no filter."""
+    return _LIBRARY_KIND.get((library or "").strip().lower())
+
+
+def holds_laws(docs: list[IndexedDocument]) -> bool:
+    """Whether the index holds legal documents (then the library filter is offered)."""
+    return any(d.law for d in docs)

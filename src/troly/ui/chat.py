@@ -22,18 +22,27 @@ import html
 import importlib
 import logging
 import re
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
 
 from troly.api.safety import MSG_RATE
-from troly.api.state import AppState
+from troly.api.state import LRU, AppState
 from troly.index_store import IndexUnavailable
 from troly.retriever import QueryError
 from troly.schema import SearchFilters
 from troly.text import clean_ws, fold, normalize_user_text
-from troly.ui.catalog import coverage_text, example_questions, indexed_documents
+from troly.ui.catalog import (
+    LIBRARIES,
+    coverage_text,
+    example_questions,
+    holds_laws,
+    indexed_documents,
+    library_kind,
+)
 
 log = logging.getLogger("troly.ui")
 
@@ -77,6 +86,12 @@ UI_CSS = """
 @media (max-width: 640px) {
   .gradio-container { padding-left: 6px !important; padding-right: 6px !important; }
   #troly-chat { height: clamp(280px, calc(100dvh - 230px), 560px) !important; }
+  /* The review findings keep readable columns on a phone and scroll sideways inside
+     their own box (never the page), so "Khác biệt" and "Giải thích" can be reached. */
+  #troly-review-table table { min-width: 980px; }
+  #troly-review-table .table-wrap, #troly-review-table .virtual-table-viewport {
+    overflow-x: auto !important; -webkit-overflow-scrolling: touch; }
+  #troly-review-table .table-wrap > * { max-width: 100%; }
 }
 """
 UI_HEAD = '<meta name="description" content="Trợ lý CCHC — hỏi đáp về kế hoạch CCHC">'
@@ -158,11 +173,14 @@ def history_of(turns: list[dict[str, Any]]) -> list[dict[str, str]]:
 def render_chat(
     turns: list[dict[str, Any]], pending: str | None = None, partial: str = ""
 ) -> list[dict[str, str]]:
-    """The Chatbot's messages, rebuilt from the turns (plus a question being answered)."""
+    """The Chatbot's messages, rebuilt from the turns (a turn with ``pending`` set is a
+    question still being answered: its ``partial`` text and a cursor), plus ``pending``."""
     chat: list[dict[str, str]] = []
     for t in turns:
         chat.append({"role": "user", "content": esc(str(t.get("question") or ""))})
-        if t.get("answer"):
+        if t.get("pending"):
+            chat.append({"role": "assistant", "content": esc(str(t.get("partial") or "")) + " ▌"})
+        elif t.get("answer"):
             chat.append({"role": "assistant", "content": answer_markdown(t["answer"])})
         else:
             chat.append({"role": "assistant", "content": esc(str(t.get("error") or MSG_ERROR))})
@@ -173,13 +191,68 @@ def render_chat(
 
 
 def make_filters(
-    province: str | None, doc_id: str | None, year: str | None
+    province: str | None, doc_id: str | None, year: str | None, library: str | None = None
 ) -> SearchFilters | None:
+    """The search filters of the side panel; ``library`` ("plans" / "laws" / "both") maps
+    to the ``kind`` filter (:func:`troly.ui.catalog.library_kind`)."""
     y: int | None = None
     if year and str(year).isdigit():
         y = int(year)
-    f = SearchFilters(province=province or None, doc_id=doc_id or None, year=y)
+    f = SearchFilters(
+        province=province or None, doc_id=doc_id or None, year=y, kind=library_kind(library)
+    )
     return None if f.is_empty() else f
+
+
+@dataclass
+class ChatSession:
+    """One browser tab's conversation, kept on the server (by Gradio's session hash).
+
+    Every question gets its own turn the moment it is sent (``pending`` until answered),
+    and every handler renders the same list: two questions in flight, or a question sent
+    right after "Cuộc trò chuyện mới" while an abandoned answer is still coming, cannot
+    overwrite each other. "Cuộc trò chuyện mới" replaces the list; an answer whose turn is
+    no longer in it is dropped."""
+
+    turns: list[dict[str, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self, question: str) -> dict[str, Any]:
+        turn: dict[str, Any] = {"question": question, "pending": True, "partial": ""}
+        with self.lock:
+            self.turns.append(turn)
+        return turn
+
+    def finish(self, turn: dict[str, Any], answer: dict[str, Any] | None, error: str = "") -> None:
+        with self.lock:
+            turn.pop("pending", None)
+            turn.pop("partial", None)
+            turn["answer"] = answer
+            if answer is None:
+                turn["error"] = error or MSG_ERROR
+
+    def history(self, before: dict[str, Any]) -> list[dict[str, str]]:
+        """The answered turns before ``before`` (for follow-up questions)."""
+        with self.lock:
+            earlier = []
+            for t in self.turns:
+                if t is before:
+                    break
+                if t.get("answer") and not t.get("pending"):
+                    earlier.append(t)
+        return [h for h in history_of(earlier) if h.get("answer")]
+
+    def reset(self) -> None:
+        with self.lock:
+            self.turns = []
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [dict(t) for t in self.turns]
+
+    def turn_at(self, index: int) -> dict[str, Any] | None:
+        with self.lock:
+            return self.turns[index] if 0 <= index < len(self.turns) else None
 
 
 def _client(request: gr.Request | None, trust_proxy: bool) -> str:
@@ -239,31 +312,55 @@ def welcome(state: AppState) -> tuple[str, list[str]]:
 # -- the Blocks ----------------------------------------------------------------------------
 
 
+def offers_library(state: AppState) -> bool:
+    """The "Thư viện" filter is shown only when the index holds legal documents."""
+    try:
+        return holds_laws(indexed_documents(state.services))
+    except IndexUnavailable:
+        return False
+
+
 def build_ui(state: AppState) -> gr.Blocks:
     services = state.services
     settings = services.settings
     max_chars = settings.max_question_chars
     placeholder, examples = welcome(state)
     provinces, docs, years = filter_choices(state)
+    sessions: LRU[str, ChatSession] = LRU(2000)
+    sessions_lock = threading.Lock()
+
+    def session_of(request: gr.Request | None) -> ChatSession:
+        key = str(getattr(request, "session_hash", None) or "")
+        with sessions_lock:
+            found = sessions.get(key)
+            if found is None:
+                found = ChatSession()
+                sessions.put(key, found)
+            return found
 
     def respond(
         message: str,
-        turns: list[dict[str, Any]],
         province: str,
         doc_id: str,
         year: str,
+        library: str,
         request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
         question = normalize_user_text(message or "")
-        turns = list(turns or [])
         if not question:
             gr.Warning(MSG_EMPTY, title="Chưa có câu hỏi")
-            yield gr.update(), gr.update(), gr.update()
+            yield gr.update(), gr.update()
             return
+        session = session_of(request)
+        turn = session.start(question)
+        # The box is cleared once, when the question is taken; later updates never touch
+        # it (the user may already be typing the next question).
+        yield "", render_chat(session.snapshot())
+        keep = gr.update()
 
         def fail(text: str) -> tuple[Any, ...]:
-            turns.append({"question": question, "answer": None, "error": text})
-            return "", render_chat(turns), turns
+            session.finish(turn, None, text)
+            return keep, render_chat(session.snapshot())
 
         if len(question) > max_chars:
             yield fail(
@@ -275,10 +372,8 @@ def build_ui(state: AppState) -> gr.Blocks:
         if not allowed:
             yield fail(MSG_RATE.format(seconds=wait))
             return
-        yield "", render_chat(turns, question), turns
-
-        history = [h for h in history_of(turns) if h.get("answer")]
-        filters = make_filters(province, doc_id, year)
+        history = session.history(turn)
+        filters = make_filters(province, doc_id, year, library)
         text = ""
         answer: dict[str, Any] | None = None
         try:
@@ -288,7 +383,8 @@ def build_ui(state: AppState) -> gr.Blocks:
                 kind = event.get("type")
                 if kind == "delta":
                     text += str(event.get("text") or "")
-                    yield "", render_chat(turns, question, text), turns
+                    turn["partial"] = text
+                    yield keep, render_chat(session.snapshot())
                 elif kind == "done":
                     answer = dict(event.get("answer") or {})
         except QueryError as exc:
@@ -305,14 +401,14 @@ def build_ui(state: AppState) -> gr.Blocks:
             yield fail(MSG_ERROR)
             return
         state.remember(answer, history)
-        turns.append({"question": question, "answer": answer})
-        yield "", render_chat(turns), turns
+        session.finish(turn, answer)
+        yield keep, render_chat(session.snapshot())
 
-    def like(turns: list[dict[str, Any]], data: gr.LikeData) -> tuple[Any, ...]:
+    def like(data: gr.LikeData, request: gr.Request) -> tuple[Any, ...]:
         index = data.index if isinstance(data.index, int) else data.index[0]
-        t = int(index) // 2
+        turn = session_of(request).turn_at(int(index) // 2)
         hidden = gr.update(visible=False)
-        if not turns or t >= len(turns) or not (turns[t].get("answer") or {}).get("id"):
+        if turn is None or turn.get("pending") or not (turn.get("answer") or {}).get("id"):
             return "", hidden, None
         if data.liked is True:
             rating = "up"
@@ -320,7 +416,7 @@ def build_ui(state: AppState) -> gr.Blocks:
             rating = "down"
         else:
             return "", hidden, None
-        answer = turns[t]["answer"]
+        answer = turn["answer"]
         row = state.record_feedback(str(answer["id"]), rating, source="ui", fallback=answer)
         log.info("ui feedback %s on %s (row %s)", rating, answer.get("id"), row)
         if rating == "down" and row is not None:
@@ -334,17 +430,24 @@ def build_ui(state: AppState) -> gr.Blocks:
             return MSG_COMMENT_SAVED, gr.update(visible=False), None, ""
         return MSG_THANKS, gr.update(visible=False), None, ""
 
-    def new_conversation() -> tuple[Any, ...]:
-        return [], [], "", gr.update(visible=False), None
+    def new_conversation(request: gr.Request) -> tuple[Any, ...]:
+        session_of(request).reset()
+        return [], "", gr.update(visible=False), None
 
-    def refresh_filters(province: str, doc_id: str, year: str) -> tuple[Any, ...]:
+    def refresh_filters(province: str, doc_id: str, year: str, library: str) -> tuple[Any, ...]:
         p, d, y = filter_choices(state)
 
         def keep(choices: list[tuple[str, str]], value: str) -> Any:
             values = {v for _, v in choices}
             return gr.update(choices=choices, value=value if value in values else ALL)
 
-        return keep(p, province), keep(d, doc_id), keep(y, year)
+        laws = offers_library(state)
+        return (
+            keep(p, province),
+            keep(d, doc_id),
+            keep(y, year),
+            gr.update(visible=laws, value=library if laws else "both"),
+        )
 
     def refresh_welcome() -> Any:
         text, qs = welcome(state)
@@ -356,7 +459,6 @@ def build_ui(state: AppState) -> gr.Blocks:
 
     with gr.Blocks(title="Trợ lý CCHC", analytics_enabled=False) as demo:
         gr.Markdown(TITLE, elem_id="troly-title")
-        turns_state = gr.State([])
         feedback_row = gr.State(None)
         with gr.Tabs():
             with gr.Tab("Hỏi đáp", id="chat"), gr.Row(equal_height=False):
@@ -410,6 +512,13 @@ def build_ui(state: AppState) -> gr.Blocks:
                     with gr.Accordion(
                         "Bộ lọc: tỉnh, văn bản, năm", open=False, elem_id="troly-filters"
                     ) as filters_panel:
+                        library = gr.Radio(
+                            list(LIBRARIES),
+                            value="both",
+                            label="Thư viện",
+                            elem_id="troly-library",
+                            visible=offers_library(state),
+                        )
                         province = gr.Dropdown(
                             provinces, value=ALL, label="Tỉnh", elem_id="troly-province"
                         )
@@ -421,22 +530,22 @@ def build_ui(state: AppState) -> gr.Blocks:
                 with gr.Tab("Rà soát dự thảo", id="review"):
                     review(services)
 
-        outputs = [box, chatbot, turns_state]
-        inputs = [box, turns_state, province, doc, year]
+        outputs = [box, chatbot]
+        inputs = [box, province, doc, year, library]
+        # "multiple": a question sent while another is being answered is answered too (the
+        # default "once" silently dropped it); each gets its own turn in the session.
         answer_opts: dict[str, Any] = {
             "concurrency_limit": 4,
             "concurrency_id": "troly-answer",
             "show_progress": "hidden",
             "api_visibility": "private",
+            "trigger_mode": "multiple",
         }
-        for trigger in (box.submit, send.click):
-            trigger(respond, inputs, outputs, **answer_opts)
+        gr.on([box.submit, send.click], respond, inputs, outputs, **answer_opts)
         chatbot.example_select(pick_example, None, [box], api_visibility="private").then(
             respond, inputs, outputs, **answer_opts
         )
-        chatbot.like(
-            like, [turns_state], [status, fb_group, feedback_row], api_visibility="private"
-        )
+        chatbot.like(like, None, [status, fb_group, feedback_row], api_visibility="private")
         fb_send.click(
             save_comment,
             [fb_text, feedback_row],
@@ -445,10 +554,10 @@ def build_ui(state: AppState) -> gr.Blocks:
         )
         # Never touches the question box (a late reply must not wipe what is being typed),
         # and bypasses the queue so it is not held behind answers under load.
-        reset_outputs = [chatbot, turns_state, status, fb_group, feedback_row]
+        reset_outputs = [chatbot, status, fb_group, feedback_row]
         new.click(new_conversation, None, reset_outputs, api_visibility="private", queue=False)
         chatbot.clear(new_conversation, None, reset_outputs, api_visibility="private", queue=False)
-        filter_inputs = [province, doc, year]
+        filter_inputs = [province, doc, year, library]
         demo.load(refresh_filters, filter_inputs, filter_inputs, api_visibility="private")
         demo.load(refresh_welcome, None, [chatbot], api_visibility="private")
         filters_panel.expand(

@@ -34,7 +34,7 @@ def search(
     k: Annotated[int, Query(ge=1, le=50, description="Số kết quả")] = 10,
     province: Annotated[str | None, Query(max_length=100, examples=["Hà Tĩnh"])] = None,
     doc_id: Annotated[str | None, Query(max_length=100, examples=["ha-tinh-2025"])] = None,
-    kind: Annotated[Literal["section", "task", "article"] | None, Query()] = None,
+    kind: Annotated[Literal["section", "task", "article", "plan"] | None, Query()] = None,
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
     lead: Annotated[
         str | None, Query(max_length=200, description="Cơ quan chủ trì", examples=["Sở Nội vụ"])

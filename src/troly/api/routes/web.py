@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from troly.api.deps import ServicesDep, SettingsDep
 from troly.index_store import IndexUnavailable
-from troly.ui.catalog import coverage, example_questions, indexed_documents
+from troly.ui.catalog import coverage, example_questions, holds_laws, indexed_documents
 from troly.widget import DEMO_HTML, WIDGET_JS
 
 router = APIRouter(include_in_schema=False)
@@ -40,17 +40,20 @@ def widget_scope(
     province: Annotated[str | None, Query(max_length=100)] = None,
 ) -> dict[str, object]:
     """What the widget can answer about, from what the index holds now: provinces with
-    their plan years and a few example questions (restricted to ``province`` if given)."""
+    their plan years, a few example questions (restricted to ``province`` if given) and
+    whether legal documents are indexed (``data-library`` then chooses plans or laws)."""
     try:
         docs = indexed_documents(services)
     except IndexUnavailable:
-        return {"available": False, "provinces": [], "examples": []}
+        return {"available": False, "provinces": [], "examples": [], "laws": False}
+    laws = holds_laws(docs)
     if province:
         docs = [d for d in docs if d.province == province]
     return {
         "available": True,
         "provinces": [{"province": p, "years": ys} for p, ys in coverage(docs).items()],
         "examples": example_questions(docs),
+        "laws": laws,
     }
 
 

@@ -1,9 +1,10 @@
 /*!
  * Trợ lý CCHC — chat widget. One tag embeds it:
  *   <script src="https://HOST/widget.js" data-title="Trợ lý CCHC" data-province="Phú Yên" defer></script>
- * Options (data-*): title, province (restrict answers to one province), api (base URL of
- * the troly server; default: where this script came from), greeting, position (right|left),
- * open ("true" to start open).
+ * Options (data-*): title, province (restrict answers to one province), library ("plans" =
+ * only the reform plans, "laws" = only the legal documents, "both" = default), api (base
+ * URL of the troly server; default: where this script came from), greeting, position
+ * (right|left), open ("true" to start open).
  * The greeting says which provinces and years the server's index covers and offers a few
  * example questions (GET {api}/widget/scope), so it is never out of date.
  * Plain JavaScript, no dependencies, no build step. Everything lives in a Shadow DOM, and
@@ -20,18 +21,22 @@
     script = all[all.length - 1];
   }
   var data = (script && script.dataset) || {};
+  // data-library → the API's kind filter ("plan" = plans' sections and tasks, "article" = laws)
+  var LIBRARY_KIND = { plans: "plan", laws: "article", both: null };
   var scriptUrl = script && script.src ? new URL(script.src, location.href) : new URL(location.href);
   var cfg = {
     title: (data.title || "Trợ lý CCHC").slice(0, 80),
     province: (data.province || "").slice(0, 100),
+    library: LIBRARY_KIND.hasOwnProperty(data.library) ? data.library : "both",
     api: (data.api || scriptUrl.origin).replace(/\/+$/, ""),
     greeting: data.greeting || "",
     position: data.position === "left" ? "left" : "right",
     open: data.open === "true"
   };
-  var STORE_KEY = "troly-widget:" + cfg.api + ":" + cfg.province;
+  var STORE_KEY = "troly-widget:" + cfg.api + ":" + cfg.province + ":" + cfg.library;
   var MAX_HISTORY = 4;
   var MAX_QUESTION = 2000;
+  var MAX_COMMENT = 1000;
 
   var CSS = [
     ":host{all:initial !important;display:block !important;position:static !important;}",
@@ -86,6 +91,16 @@
     "form{display:flex;gap:8px;padding:10px;border-top:1px solid #e5e7eb;background:#fff;}",
     "textarea{flex:1;resize:none;border:1px solid #d1d5db;border-radius:10px;padding:8px 10px;",
     "  font:inherit;min-height:44px;max-height:120px;color:#111827;background:#fff;}",
+    "form.comment{flex-direction:column;gap:6px;margin-top:8px;padding:8px;border:1px solid #fca5a5;",
+    "  border-radius:8px;background:#fff;white-space:normal;}",
+    ".comment label{font-size:13px;color:#374151;}",
+    ".comment textarea{min-height:56px;font-size:14px;}",
+    ".comment-actions{display:flex;gap:6px;align-items:center;flex-wrap:wrap;font-size:12px;color:#6b7280;}",
+    ".comment-send,.comment-skip{border-radius:8px;padding:0 12px;min-height:34px;font:inherit;font-size:13px;cursor:pointer;}",
+    ".comment-send{border:0;background:#b91c1c;color:#fff;font-weight:600;}",
+    ".comment-send:disabled{background:#9ca3af;cursor:wait;}",
+    ".comment-skip{border:1px solid #d1d5db;background:#fff;color:#4b5563;}",
+    ".comment-thanks{margin:6px 0 0;font-size:12px;color:#6b7280;white-space:normal;}",
     ".send{border:0;border-radius:10px;background:#b91c1c;color:#fff;padding:0 16px;font:inherit;font-weight:600;cursor:pointer;min-height:44px;}",
     ".send:disabled{background:#9ca3af;cursor:wait;}",
     ".note{margin:0;padding:0 12px 8px;font-size:11px;color:#6b7280;background:#fff;}",
@@ -324,7 +339,18 @@
         })
       })
         .then(function (r) {
-          thanks.textContent = r.ok ? "Cảm ơn bạn đã góp ý!" : "Chưa gửi được góp ý.";
+          if (!r.ok) throw new Error("feedback " + r.status);
+          return r.json();
+        })
+        .then(function (body) {
+          if (value === "down" && body && body.id) {
+            turn.feedbackId = body.id;
+            save();
+            thanks.textContent = "Cảm ơn bạn!";
+            renderComment(msg, turn, true);
+          } else {
+            thanks.textContent = "Cảm ơn bạn đã góp ý!";
+          }
         })
         .catch(function () {
           thanks.textContent = "Chưa gửi được góp ý.";
@@ -337,6 +363,68 @@
     row.appendChild(down);
     row.appendChild(thanks);
     msg.appendChild(row);
+    if (turn.feedbackId && !turn.commented) renderComment(msg, turn);
+  }
+  // After 👎: a box to say what was wrong, added to the stored rating.
+  function renderComment(msg, turn, focus) {
+    if (msg.querySelector(".comment")) return;
+    var n = log.querySelectorAll(".comment").length + 1;
+    var id = "troly-comment-" + n + "-" + String(turn.feedbackId);
+    var box = el("form", { class: "comment", "aria-label": "Góp ý về câu trả lời" });
+    box.appendChild(
+      el("label", { for: id }, "Câu trả lời chưa đúng ở điểm nào? (không bắt buộc)")
+    );
+    var area = el("textarea", {
+      id: id,
+      rows: "2",
+      maxlength: String(MAX_COMMENT),
+      placeholder: "Ví dụ: sai cơ quan chủ trì, thiếu thời hạn…"
+    });
+    var actions = el("div", { class: "comment-actions" });
+    var submit = el("button", { type: "submit", class: "comment-send" }, "Gửi góp ý");
+    var skip = el("button", { type: "button", class: "comment-skip" }, "Bỏ qua");
+    var status = el("span", { role: "status", class: "comment-status" });
+    actions.appendChild(submit);
+    actions.appendChild(skip);
+    actions.appendChild(status);
+    box.appendChild(area);
+    box.appendChild(actions);
+    function done() {
+      turn.commented = true;
+      save();
+    }
+    skip.addEventListener("click", function () {
+      done();
+      box.remove();
+    });
+    box.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var text = area.value.replace(/\s+/g, " ").trim();
+      if (!text) {
+        status.textContent = "Xin vui lòng nhập nội dung góp ý.";
+        area.focus();
+        return;
+      }
+      submit.disabled = true;
+      status.textContent = "Đang gửi…";
+      fetch(cfg.api + "/api/v1/feedback/" + encodeURIComponent(turn.feedbackId) + "/comment", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ answer_id: turn.answer.id, comment: text.slice(0, MAX_COMMENT) })
+      })
+        .then(function (r) {
+          if (!r.ok) throw new Error("comment " + r.status);
+          done();
+          var note = el("p", { class: "comment-thanks", role: "status" }, "Cảm ơn bạn! Góp ý đã được ghi nhận.");
+          box.replaceWith(note);
+        })
+        .catch(function () {
+          submit.disabled = false;
+          status.textContent = "Chưa gửi được góp ý. Xin vui lòng thử lại.";
+        });
+    });
+    msg.appendChild(box);
+    if (focus) setTimeout(function () { area.focus(); scrollDown(); }, 0);
   }
   function renderFinished(msg, turn) {
     var a = turn.answer;
@@ -470,7 +558,10 @@
     controller = typeof AbortController !== "undefined" ? new AbortController() : null;
     // citizens get one plain sentence first, then the cited quote
     var body = { question: question, history: hist, audience: "citizen" };
-    if (cfg.province) body.filters = { province: cfg.province };
+    var filters = {};
+    if (cfg.province) filters.province = cfg.province;
+    if (LIBRARY_KIND[cfg.library]) filters.kind = LIBRARY_KIND[cfg.library];
+    if (filters.province || filters.kind) body.filters = filters;
 
     function finish(answer) {
       msg.classList.remove("pending");
