@@ -686,6 +686,153 @@ def fault_heavy_client(quick: bool) -> dict[str, Any]:
     return {"alone": alone, "with_heavy": mixed, "throughput_ratio": round(ratio, 2)}
 
 
+def _troly_status(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "troly"), "status"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def _ask_until_ok(srv: Server, tries: int = 120) -> float | None:
+    """Seconds until /ask answers 200 again (no restart), or None."""
+    t0 = time.perf_counter()
+    for _ in range(tries):
+        r = httpx.post(srv.url + "/api/v1/ask", json={"question": QUESTIONS[0]}, timeout=120)
+        if r.status_code == 200 and r.json().get("citations"):
+            return round(time.perf_counter() - t0, 2)
+        time.sleep(0.5)
+    return None
+
+
+def _edge_root(srv: Server) -> Path:
+    return srv.dir / "q" / "edge" / "troly_chunks"
+
+
+def _fault_moved_away(srv: Server) -> Any:
+    shutil.move(srv.dir / "q", srv.dir / "q-moved")
+    return lambda: shutil.move(srv.dir / "q-moved", srv.dir / "q")
+
+
+def _fault_missing_generation(srv: Server) -> Any:
+    current = _edge_root(srv) / "CURRENT"
+    name = current.read_text(encoding="utf-8")
+    current.write_text("gen-00099999-0a1b2c3d", encoding="utf-8")
+    return lambda: current.write_text(name, encoding="utf-8")
+
+
+def _fault_current_lost(srv: Server) -> Any:
+    current = _edge_root(srv) / "CURRENT"
+    name = current.read_text(encoding="utf-8")
+    current.unlink()
+    return lambda: current.write_text(name, encoding="utf-8")
+
+
+def _fault_corrupted(srv: Server) -> Any:
+    """A published generation whose segment files are garbage (CURRENT names it)."""
+    root = _edge_root(srv)
+    current = root / "CURRENT"
+    name = current.read_text(encoding="utf-8")
+    bad = root / "gen-00099998-c0rrup7e"
+    shutil.copytree(root / name, bad)
+    for f in bad.rglob("segment.json"):
+        f.write_bytes(b"\x00{not json")
+    current.write_text(bad.name, encoding="utf-8")
+
+    def undo() -> None:
+        current.write_text(name, encoding="utf-8")
+        shutil.rmtree(bad, ignore_errors=True)
+
+    return undo
+
+
+def _fault_no_permission(srv: Server) -> Any:
+    root = _edge_root(srv)
+    root.chmod(0)
+    return lambda: root.chmod(0o755)
+
+
+# name → (make the fault, return its undo; a word the Vietnamese 503 must contain;
+# whether a fresh `troly status` can tell: a folder moved away reads as "nothing indexed
+# yet" to a process that never saw it)
+STORE_FAULTS: dict[str, tuple[Any, str, bool]] = {
+    "folder moved away": (_fault_moved_away, "không tìm thấy thư mục", False),
+    "CURRENT names a missing generation": (_fault_missing_generation, "không tồn tại", True),
+    "CURRENT lost": (_fault_current_lost, "thiếu tệp CURRENT", True),
+    "generation corrupted": (_fault_corrupted, "bị hỏng", True),
+    "no read permission": (_fault_no_permission, "không có quyền", True),
+}
+
+
+def fault_store_unavailable() -> dict[str, Any]:
+    """The default embedded store (edge) made unavailable under a running `troly serve`,
+    one fault at a time: /ask, /ask/stream, /search and /readyz answer 503 naming the
+    problem in Vietnamese (no path in the body; the path in the server log), `troly status`
+    exits 1 with the path; once the store is back the same server answers again, without a
+    restart."""
+    results: dict[str, Any] = {}
+    with running("unavailable") as srv, httpx.Client(base_url=srv.url, timeout=120) as c:
+        before = c.post("/api/v1/ask", json={"question": QUESTIONS[0]}).json()
+        for name, (make, word, status_can_tell) in STORE_FAULTS.items():
+            if name == "no read permission" and os.geteuid() == 0:
+                results[name] = {"skipped": "running as root: permissions are not enforced"}
+                continue
+            log_mark = len(srv.log())
+            undo = make(srv)
+            try:
+                codes, clear, leaks = {}, True, []
+                for method, path, kw in (
+                    ("POST", "/api/v1/ask", {"json": {"question": QUESTIONS[0]}}),
+                    ("POST", "/api/v1/ask/stream", {"json": {"question": QUESTIONS[1]}}),
+                    ("GET", "/api/v1/search", {"params": {"q": "ai chủ trì"}}),
+                    ("GET", "/readyz", {}),
+                ):
+                    r = c.request(method, path, **kw)
+                    codes[path] = r.status_code
+                    detail = r.json().get("detail") or ""
+                    clear = clear and word in detail and not detail.isascii()
+                    if str(srv.dir) in r.text or any(s in r.text for s in SECRETS):
+                        leaks.append(path)
+                status = _troly_status(srv.env)
+                time.sleep(0.3)
+                logged = str(srv.dir / "q") in srv.log()[log_mark:]
+            finally:
+                undo()
+            recovered = _ask_until_ok(srv)
+            results[name] = {
+                "codes": codes,
+                "all_503": set(codes.values()) == {503},
+                "clear_message": clear,
+                "path_leaks": leaks,
+                "path_in_log": logged,
+                "troly_status_exit": status.returncode,
+                "status_names_path": str(srv.dir / "q") in status.stderr + status.stdout,
+                "status_can_tell": status_can_tell,
+                "recovered_after_s": recovered,
+            }
+        after = c.post("/api/v1/ask", json={"question": QUESTIONS[0]}).json()
+    tried = [v for v in results.values() if "skipped" not in v]
+    survived = [
+        v
+        for v in tried
+        if v["all_503"]
+        and v["clear_message"]
+        and not v["path_leaks"]
+        and v["path_in_log"]
+        and v["recovered_after_s"] is not None
+        and (not v["status_can_tell"] or (v["troly_status_exit"] == 1 and v["status_names_path"]))
+    ]
+    return {
+        "faults": results,
+        "injected": len(tried),
+        "survived": len(survived),
+        "same_answer_after": before.get("answer") == after.get("answer"),
+    }
+
+
 HOLD_STORE = (
     "import sys, time\n"
     "from qdrant_client import QdrantClient\n"
@@ -695,12 +842,37 @@ HOLD_STORE = (
 )
 
 
+def local_copy(edge_path: Path, dest: Path) -> int:
+    """The points of an edge store copied (vectors included) into a qdrant-client local
+    mode store at ``dest`` (for the engine=local faults)."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from troly.index_store import IndexStore, export_points, import_points
+    from troly.settings import QdrantSettings
+
+    dump = dest.parent / "points.jsonl.gz"
+    src = IndexStore(QdrantSettings(path=edge_path))
+    try:
+        export_points(src, dump)
+    finally:
+        src.close()
+    dst = IndexStore(QdrantSettings(path=dest, engine="local"))
+    try:
+        return import_points(dst, dump)
+    finally:
+        dst.close()
+        dump.unlink(missing_ok=True)
+
+
 def fault_store_locked() -> dict[str, Any]:
-    """Another process holds the embedded store: 503 with a clear message, `troly status`
-    exits 1; once it lets go, the server recovers by itself (no restart)."""
-    srv = Server("locked")
+    """engine=local (qdrant-client local mode, one process per folder): another process
+    holds the store. 503 with a clear message, `troly status` exits 1; once it lets go,
+    the server recovers by itself (no restart)."""
+    srv = Server("locked", {"TROLY_QDRANT__ENGINE": "local"})
+    local = srv.dir / "q-local"
+    local_copy(srv.dir / "q", local)
+    srv.env["TROLY_QDRANT__PATH"] = str(local)
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_STORE, str(srv.dir / "q")], stdout=subprocess.PIPE
+        [sys.executable, "-c", HOLD_STORE, str(local)], stdout=subprocess.PIPE
     )
     try:
         assert holder.stdout is not None
@@ -709,29 +881,22 @@ def fault_store_locked() -> dict[str, Any]:
         srv.wait_port()
         r = httpx.post(srv.url + "/api/v1/ask", json={"question": QUESTIONS[0]}, timeout=120)
         ready = httpx.get(srv.url + "/readyz", timeout=30)
-        status = subprocess.run(
-            [str(BIN / "troly"), "status"], env=srv.env, capture_output=True, text=True, cwd=ROOT
-        )
+        status = _troly_status(srv.env)
+        detail = r.json().get("detail") or ""
         during = {
             "ask_status": r.status_code,
-            "ask_detail": r.json().get("detail"),
+            "ask_detail": detail,
             "readyz": ready.status_code,
-            "clear_message": vietnamese_error(r) and "Qdrant" in r.json().get("detail", ""),
+            "clear_message": vietnamese_error(r) and "khoá" in detail,
+            "path_leak": str(srv.dir) in r.text + ready.text,
             "troly_status_exit": status.returncode,
         }
         holder.terminate()
         holder.wait(10)
-        t0 = time.perf_counter()
-        recovered = None
-        for _ in range(120):
-            r = httpx.post(srv.url + "/api/v1/ask", json={"question": QUESTIONS[0]}, timeout=120)
-            if r.status_code == 200:
-                recovered = round(time.perf_counter() - t0, 2)
-                break
-            time.sleep(0.5)
-        return {**during, "recovered_after_s": recovered}
+        return {**during, "recovered_after_s": _ask_until_ok(srv)}
     finally:
         holder.kill()
+        holder.wait(10)
         srv.cleanup()
 
 
@@ -866,6 +1031,7 @@ def run_faults(quick: bool) -> dict[str, Any]:
     return {
         "fresh_starts": fault_fresh_starts(2 if quick else 10),
         "heavy_client": fault_heavy_client(quick),
+        "store_unavailable": fault_store_unavailable(),
         "store_locked": fault_store_locked(),
         "feedback_db": fault_feedback_db(),
         "network": fault_network(quick),
@@ -934,11 +1100,14 @@ def verdict(r: dict[str, Any]) -> list[str]:
             out.append(f"fresh starts: {f['fresh_starts']['details']}")
         if f["heavy_client"]["throughput_ratio"] < 0.6:
             out.append(f"heavy client: normal throughput x{f['heavy_client']['throughput_ratio']}")
+        u = f["store_unavailable"]
+        if u["survived"] != u["injected"] or not u["same_answer_after"]:
+            out.append(f"store unavailable: {u['survived']}/{u['injected']}: {u['faults']}")
         s = f["store_locked"]
         if s["ask_status"] != 503 or not s["clear_message"] or s["recovered_after_s"] is None:
-            out.append(f"store locked: {s}")
-        if s["troly_status_exit"] == 0:
-            out.append("troly status exited 0 with the store locked")
+            out.append(f"store locked (engine=local): {s}")
+        if s["troly_status_exit"] == 0 or s["path_leak"]:
+            out.append(f"store locked (engine=local): status exit 0 or path leak: {s}")
         fb = f["feedback_db"]
         if (fb["after_delete"], fb["while_locked"], fb["ask_while_locked"]) != (201, 503, 200):
             out.append(f"feedback db: {fb}")

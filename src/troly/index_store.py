@@ -406,7 +406,8 @@ class _EdgeEngine:
         try:
             name = (self.root / "CURRENT").read_text(encoding="utf-8").strip()
         except FileNotFoundError:
-            return self._without_current()
+            self._check_not_lost()
+            return None
         except OSError as exc:
             raise _unavailable(exc, self.location) from exc
         return name or None
@@ -422,7 +423,8 @@ class _EdgeEngine:
         except OSError as exc:
             raise _unavailable(exc, self.location) from exc
 
-    def _without_current(self) -> None:
+    def _check_not_lost(self) -> None:
+        """No CURRENT file: raise if the store was there (a lost store), else return."""
         # Generations that were published (and not only written by a killed first ingest)
         if any((g / PUBLISHED).is_file() for g in self._generations()):
             raise IndexUnavailable(
@@ -437,7 +439,6 @@ class _EdgeEngine:
                 "put it back or run `troly ingest`",
                 REASON_FOLDER_GONE,
             )
-        return None
 
     def _meta(self, gen: str) -> dict[str, Any]:
         try:

@@ -2,7 +2,9 @@
 
 Each test starts `troly serve` (uvicorn, the real CLI options) on a free 127.0.0.1 port over
 a copy of the session index, with the functions of ``scripts/reliability.py``: fresh starts
-with an immediate first question, a store locked by another process, the feedback
+with an immediate first question, the store made unavailable under a running server (edge:
+folder moved away, CURRENT lost or naming a missing generation, a corrupted generation;
+engine=local: locked by another process), the feedback
 database removed and locked, forged X-Forwarded-For, half-open connections, forged log
 lines, admin key guessing, and an unwritable data folder.
 """
@@ -39,14 +41,27 @@ def test_fresh_starts_answer_the_first_question(rel: Any) -> None:
     assert out["readyz_flicker"] == 0
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the in-process edge engine (issue 12) lets several processes read one store, so a 'locked store' no longer happens by default; the test must force TROLY_QDRANT__ENGINE=local",  # noqa: E501
-)
-def test_store_locked_gives_503_then_recovers_by_itself(rel: Any) -> None:
+def test_store_unavailable_gives_a_clear_503_then_recovers_by_itself(rel: Any) -> None:
+    """The default engine (edge): the store's folder moved away, CURRENT naming a missing
+    generation, CURRENT lost, a corrupted generation — each under one running server."""
+    out = rel.fault_store_unavailable()
+    assert out["injected"] >= 4 and out["survived"] == out["injected"], out["faults"]
+    for name, f in out["faults"].items():
+        if "skipped" in f:
+            continue
+        assert f["all_503"] and f["clear_message"], (name, f)
+        assert not f["path_leaks"] and f["path_in_log"], (name, f)
+        assert f["recovered_after_s"] is not None, (name, f)
+        if f["status_can_tell"]:
+            assert f["troly_status_exit"] == 1 and f["status_names_path"], (name, f)
+    assert out["same_answer_after"]
+
+
+def test_local_engine_store_locked_gives_503_then_recovers_by_itself(rel: Any) -> None:
+    """engine=local (qdrant-client local mode) allows one process per folder."""
     out = rel.fault_store_locked()
     assert out["ask_status"] == 503 and out["clear_message"], out
-    assert out["readyz"] == 503
+    assert out["readyz"] == 503 and not out["path_leak"], out
     assert out["troly_status_exit"] == 1
     assert out["recovered_after_s"] is not None, out
 
