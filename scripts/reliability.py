@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unicodedata
 import zipfile
@@ -900,6 +901,165 @@ def fault_store_locked() -> dict[str, Any]:
         srv.cleanup()
 
 
+NEW_TERM = "Kỳ Lân Xanh"  # in the new plan only
+CHANGED_TERM = "Cà phê Hành chính Lam Ngọc"  # added to a bundled plan's new version
+
+
+def _side_by_side_files(folder: Path, quick: bool) -> tuple[Path, Path]:
+    """A new plan (Khánh Hòa 2026, made from the Phú Thọ text) and a changed version of a
+    bundled plan (phu-tho-2021 with one task added), as a user would pass them to
+    `troly ingest PATH…`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = (CORPUS / "phu-tho-2021.txt").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    if quick:
+        lines = lines[:70]
+    base = "\n".join(lines) + "\n"
+    task = "a) Xây dựng, ban hành và tổ chức triển khai Kế hoạch CCHC"
+    new = (
+        base.replace("Phú Thọ", "Khánh Hòa")
+        .replace("PHÚ THỌ", "KHÁNH HÒA")
+        .replace("2021", "2026")
+        .replace(
+            task,
+            f"a) Văn phòng UBND tỉnh chủ trì triển khai hệ thống trợ lý số {NEW_TERM} tại "
+            "Trung tâm Phục vụ hành chính công tỉnh.\n\n" + task,
+        )
+    )
+    changed = base.replace(
+        task,
+        f"a) Sở Nội vụ chủ trì thí điểm mô hình {CHANGED_TERM} tại bộ phận một cửa cấp "
+        "huyện.\n\n" + task,
+    )
+    a, b = folder / "khanh-hoa-2026.txt", folder / "phu-tho-2021.txt"
+    a.write_text(new, encoding="utf-8")
+    b.write_text(changed, encoding="utf-8")
+    return a, b
+
+
+def _store_state(path: Path) -> dict[str, Any]:
+    """What a separate reader process sees in the store (edge: many readers at once)."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from collections import Counter
+
+    from troly.index_store import IndexStore
+    from troly.settings import QdrantSettings
+
+    store = IndexStore(QdrantSettings(path=path))
+    try:
+        chunks = store.chunks()
+        keys = Counter((c.doc_id, c.kind, c.ordinal) for c in chunks)
+        return {
+            "points": store.count(),
+            "per_doc": dict(Counter(c.doc_id for c in chunks)),
+            "duplicates": [list(k) for k, n in keys.items() if n > 1],
+            "complete": sorted(store.document_hashes()),
+        }
+    finally:
+        store.close()
+
+
+def fault_ingest_while_serving(quick: bool) -> dict[str, Any]:
+    """Serving and ingest side by side: a running `troly serve` and a separate
+    `troly ingest PATH…` process (a new plan and a changed bundled plan). Clients ask and
+    search all along; none may fail, and once the ingest has finished the same server (no
+    restart) finds and answers from both documents."""
+    with running("side") as srv:
+        files = _side_by_side_files(srv.dir / "incoming", quick)
+        before = _store_state(srv.dir / "q")
+        errors: list[str] = []
+        calls = {"ask": 0, "search": 0}
+        stop = threading.Event()
+        seen_new: list[float] = []
+
+        def asker() -> None:
+            with httpx.Client(base_url=srv.url, timeout=120) as c:
+                n = 0
+                while not stop.is_set():
+                    q = QUESTIONS[n % len(QUESTIONS)]
+                    n += 1
+                    try:
+                        r = c.post("/api/v1/ask", json={"question": q})
+                        calls["ask"] += 1
+                        if r.status_code != 200:
+                            errors.append(f"ask {r.status_code} {r.text[:120]}")
+                    except httpx.HTTPError as exc:
+                        errors.append(f"ask {type(exc).__name__}")
+
+        def searcher() -> None:
+            with httpx.Client(base_url=srv.url, timeout=120) as c:
+                while not stop.is_set():
+                    try:
+                        r = c.get("/api/v1/search", params={"q": NEW_TERM, "k": 3})
+                        calls["search"] += 1
+                        if r.status_code != 200:
+                            errors.append(f"search {r.status_code} {r.text[:120]}")
+                        elif any(NEW_TERM in h["text"] for h in r.json()["results"]):
+                            seen_new.append(time.perf_counter())
+                    except httpx.HTTPError as exc:
+                        errors.append(f"search {type(exc).__name__}")
+                    time.sleep(0.2)
+
+        threads = [threading.Thread(target=f, daemon=True) for f in (asker, searcher)]
+        for t in threads:
+            t.start()
+        time.sleep(2)
+        t0 = time.perf_counter()
+        ingest = subprocess.run(
+            [str(BIN / "troly"), "ingest", *map(str, files)],
+            env=srv.env,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=1800,
+        )
+        ingest_done = time.perf_counter()
+        deadline = ingest_done + 60
+        while not seen_new and time.perf_counter() < deadline:
+            time.sleep(0.2)
+        time.sleep(2)  # keep asking a little after the switch
+        stop.set()
+        for t in threads:
+            t.join(150)
+        with httpx.Client(base_url=srv.url, timeout=120) as c:
+            new_hit = c.get("/api/v1/search", params={"q": NEW_TERM, "k": 3}).json()["results"]
+            changed_hit = c.get("/api/v1/search", params={"q": CHANGED_TERM, "k": 3}).json()[
+                "results"
+            ]
+            answer = c.post(
+                "/api/v1/ask",
+                json={"question": f"Ai chủ trì triển khai hệ thống trợ lý số {NEW_TERM}?"},
+            ).json()
+            ready_points = points(srv)
+        after = _store_state(srv.dir / "q")
+    first_seen = min((x for x in seen_new if x >= t0), default=None)
+    return {
+        "ingest_exit": ingest.returncode,
+        "ingest_stdout": ingest.stdout.strip().splitlines()[:4],
+        "ingest_s": round(ingest_done - t0, 1),
+        "asks_during": calls["ask"],
+        "searches_during": calls["search"],
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors))[:5],
+        "new_doc_found_after_ingest_s": (
+            round(first_seen - ingest_done, 2) if first_seen is not None else None
+        ),
+        "new_doc_searchable": bool(new_hit) and new_hit[0]["doc_id"] == "khanh-hoa-2026",
+        "changed_doc_searchable": bool(changed_hit) and changed_hit[0]["doc_id"] == "phu-tho-2021",
+        "answer_cites_new_doc": any(
+            c.get("doc_id") == "khanh-hoa-2026" for c in answer.get("citations") or []
+        ),
+        "answer_refused": answer.get("refused"),
+        "points_before": before["points"],
+        "points_after": after["points"],
+        "readyz_points_after": ready_points,
+        "per_doc_before": before["per_doc"],
+        "per_doc_after": after["per_doc"],
+        "duplicates_after": after["duplicates"],
+        "complete_after": after["complete"],
+    }
+
+
 def fault_feedback_db() -> dict[str, Any]:
     with running("feedback") as srv, httpx.Client(base_url=srv.url, timeout=120) as c:
         a = c.post("/api/v1/ask", json={"question": QUESTIONS[0]}).json()
@@ -1033,6 +1193,7 @@ def run_faults(quick: bool) -> dict[str, Any]:
         "heavy_client": fault_heavy_client(quick),
         "store_unavailable": fault_store_unavailable(),
         "store_locked": fault_store_locked(),
+        "ingest_while_serving": fault_ingest_while_serving(quick),
         "feedback_db": fault_feedback_db(),
         "network": fault_network(quick),
         "data_folder": fault_data_folder(),
@@ -1047,6 +1208,7 @@ PARTS = {
     "load": run_load,
     "faults": run_faults,
     "heavy": fault_heavy_client,  # also part of faults; alone for a re-measure
+    "side": fault_ingest_while_serving,  # also part of faults; alone for a re-measure
 }
 
 
@@ -1080,6 +1242,19 @@ def main() -> int:
     return 1 if problems else 0
 
 
+def _side_problems(side: dict[str, Any]) -> list[str]:
+    if (
+        side["errors"]
+        or side["ingest_exit"]
+        or not (side["new_doc_searchable"] and side["changed_doc_searchable"])
+        or not side["answer_cites_new_doc"]
+        or side["duplicates_after"]
+        or side["readyz_points_after"] != side["points_after"]
+    ):
+        return [f"ingest while serving: {side}"]
+    return []
+
+
 def verdict(r: dict[str, Any]) -> list[str]:
     out: list[str] = []
     if "fuzz" in r:
@@ -1092,6 +1267,8 @@ def verdict(r: dict[str, Any]) -> list[str]:
             out.append(f"hostile: {h['mishandled']} mishandled; {h['details'][:5]}")
     if "load" in r and (r["load"]["errors"] or r["load"]["round2_errors"]):
         out.append(f"load: {r['load']['errors']} errors")
+    if "side" in r:
+        out += _side_problems(r["side"])
     if "heavy" in r and r["heavy"]["throughput_ratio"] < 0.6:
         out.append(f"heavy client: normal throughput x{r['heavy']['throughput_ratio']}")
     if "faults" in r:
@@ -1108,6 +1285,7 @@ def verdict(r: dict[str, Any]) -> list[str]:
             out.append(f"store locked (engine=local): {s}")
         if s["troly_status_exit"] == 0 or s["path_leak"]:
             out.append(f"store locked (engine=local): status exit 0 or path leak: {s}")
+        out += _side_problems(f["ingest_while_serving"])
         fb = f["feedback_db"]
         if (fb["after_delete"], fb["while_locked"], fb["ask_while_locked"]) != (201, 503, 200):
             out.append(f"feedback db: {fb}")
