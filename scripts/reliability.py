@@ -286,21 +286,85 @@ def _zip_bomb() -> bytes:
     return buf.getvalue()
 
 
-def _pdf_bomb() -> bytes:
+def _flate_zeros(total: int, block: int = 1 << 22) -> bytes:
+    """A zlib stream inflating to ``total`` zero bytes (a multiple of ``block``), built in
+    well under a second: one fully-flushed deflate segment repeated, then the checksum."""
+    import struct
     import zlib
 
-    stream = zlib.compress(b"\0" * 50_000_000, 9)
-    return (
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-        b"3 0 obj<</Type/Page/Parent 2 0 R/Resources<</XObject<</Im0 4 0 R>>>>>>endobj\n"
-        b"4 0 obj<</Type/XObject/Subtype/Image/Width 10000/Height 5000/ColorSpace/DeviceGray"
-        b"/BitsPerComponent 8/Filter/FlateDecode/Length "
-        + str(len(stream)).encode()
-        + b">>stream\n"
-        + stream
-        + b"\nendstream endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    comp = zlib.compressobj(9)
+    zero = b"\0" * block
+    head = comp.compress(zero) + comp.flush(zlib.Z_FULL_FLUSH)
+    seg = comp.compress(zero) + comp.flush(zlib.Z_FULL_FLUSH)
+    n = max(1, total // block)
+    adler = 1
+    for _ in range(n):
+        adler = zlib.adler32(zero, adler)
+    return head + seg * (n - 1) + b"\x03\x00" + struct.pack(">I", adler)
+
+
+def _pdf(objects: list[bytes]) -> bytes:
+    """A PDF file of ``objects`` (numbered from 1, object 1 the catalog) with its xref."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def pdf_image_bomb(side: int = 20480) -> bytes:
+    """A one-page A4 PDF (no text: a "scanned" page, so OCR would render it) showing one
+    side×side grey image: ~390 KB that inflate to 420 MB of pixels (20,480²)."""
+    stream = _flate_zeros(side * side)
+    image = (
+        b"<</Type/XObject/Subtype/Image/Width %d/Height %d/ColorSpace/DeviceGray"
+        b"/BitsPerComponent 8/Filter/FlateDecode/Length %d>>stream\n" % (side, side, len(stream))
     )
+    return _pdf(
+        [
+            b"<</Type/Catalog/Pages 2 0 R>>",
+            b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+            b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]"
+            b"/Resources<</XObject<</Im0 4 0 R>>>>/Contents 5 0 R>>",
+            image + stream + b"\nendstream",
+            b"<</Length 31>>stream\nq 595 0 0 842 0 0 cm /Im0 Do Q\nendstream",
+        ]
+    )
+
+
+def encrypted_pdf() -> bytes:
+    """A real password-protected PDF (RC4 128-bit, user password set), written by
+    Ghostscript (installed with ocrmypdf)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "enc.pdf"
+        subprocess.run(
+            [
+                "gs",
+                "-q",
+                "-dNOPAUSE",
+                "-dBATCH",
+                "-sDEVICE=pdfwrite",
+                "-sOwnerPassword=chu-so-huu",
+                "-sUserPassword=mat-khau",
+                "-dEncryptionR=3",
+                "-dKeyLength=128",
+                "-o",
+                str(out),
+                "-c",
+                "/Helvetica findfont 20 scalefont setfont 72 720 moveto "
+                "(Ke hoach cai cach hanh chinh nam 2024) show showpage",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        return out.read_bytes()
 
 
 def hostile_cases() -> list[tuple[str, str, str, dict[str, Any]]]:
@@ -380,8 +444,9 @@ def hostile_cases() -> list[tuple[str, str, str, dict[str, Any]]]:
         ("../../x.txt", b"\x00\x01"),
         ("zip-bomb.docx", _zip_bomb()),
         ("zip-bomb.txt", _zip_bomb()),
-        ("pdf-image-bomb.pdf", _pdf_bomb()),
-        ("encrypted.pdf", b"%PDF-1.4\ntrailer<</Encrypt<</Filter/Standard/V 2>>>>\n%%EOF"),
+        ("pdf-image-bomb.pdf", pdf_image_bomb()),
+        ("encrypted.pdf", encrypted_pdf()),
+        ("encrypted-stub.pdf", b"%PDF-1.4\ntrailer<</Encrypt<</Filter/Standard/V 2>>>>\n%%EOF"),
         ("oversize.txt", b"a" * 6_000_000),
         ("no-suffix", "Kế hoạch".encode()),
         ("phu-yen-2024.txt", (CORPUS / "phu-tho-2021.txt").read_bytes()),  # bundled id
@@ -420,16 +485,30 @@ def _ct(value: str) -> dict[str, str]:
     return {"Content-Type": value}
 
 
+# What the Vietnamese message must name, for uploads whose problem is specific.
+HOSTILE_NAMES = {
+    "upload pdf-image-bomb.pdf": "bom giải nén",
+    "upload encrypted.pdf": "mật khẩu",
+    "upload oversize.txt": "quá lớn",
+    "upload phu-yen-2024.txt": "replace_bundled",
+}
+
+
 def run_hostile(quick: bool) -> dict[str, Any]:
     with running("hostile") as srv:
         before = points(srv)
         bad: list[str] = []
         tried = 0
+        seconds: dict[str, float] = {}
         with httpx.Client(base_url=srv.url, timeout=120) as c:
             for name, method, path, kw in hostile_cases():
                 tried += 1
+                t0 = time.perf_counter()
                 r = c.request(method, path, **kw)
+                seconds[name] = round(time.perf_counter() - t0, 2)
                 ok = 400 <= r.status_code < 500 and vietnamese_error(r)
+                if ok and name in HOSTILE_NAMES:
+                    ok = HOSTILE_NAMES[name] in r.json()["detail"]
                 if not ok:
                     bad.append(f"{name}: {r.status_code} {r.text[:160]}")
                 if c.get("/healthz").status_code != 200:
@@ -456,6 +535,18 @@ def run_hostile(quick: bool) -> dict[str, Any]:
             kept = [str(p) for p in uploads.rglob("*") if p.is_file()] if uploads.exists() else []
             after = points(srv)
             listed = [d for d in c.get("/api/v1/documents").json() if d.get("uploaded")]
+            # a valid plan named with a path: accepted under a safe id, kept in uploads/
+            tried += 1
+            body = "I. MỤC TIÊU\n1. Nâng cao chất lượng phục vụ người dân.\n".encode()
+            r = c.post(
+                "/api/v1/admin/ingest",
+                headers={"X-API-Key": ADMIN_KEY},
+                files=[("files", ("../../thoat-ra.txt", body, "text/plain"))],
+            )
+            outside = [srv.dir.parent / "thoat-ra.txt", WORK / "thoat-ra.txt"]
+            inside = list((srv.dir / "uploads").rglob("thoat-ra.txt"))
+            if r.status_code != 200 or any(p.exists() for p in outside) or not inside:
+                bad.append(f"upload ../../thoat-ra.txt (valid text): {r.status_code} {inside}")
         return {
             "tried": tried,
             "mishandled": len(bad),
@@ -465,6 +556,7 @@ def run_hostile(quick: bool) -> dict[str, Any]:
             "files_kept": kept,
             "uploads_listed": len(listed),
             "nfd_same_answer": nfd_same,
+            "slowest_s": sorted(seconds.items(), key=lambda kv: -kv[1])[:3],
         }
 
 
