@@ -88,6 +88,28 @@ def base_index() -> Path:
     return folder
 
 
+def copy_store(source: Path, dest: Path) -> None:
+    """A copy of an embedded store: for the edge engine only its published generation (the
+    older ones a writer keeps for in-flight readers are not needed), else everything."""
+    ignore = shutil.ignore_patterns(".lock", "write.lock", "CURRENT.*.tmp")
+    edge = source / "edge"
+    if not edge.is_dir():
+        shutil.copytree(source, dest, ignore=ignore)
+        return
+    for coll in edge.iterdir():
+        current = coll / "CURRENT"
+        name = current.read_text(encoding="utf-8").strip() if current.is_file() else ""
+        target = dest / "edge" / coll.name
+        target.mkdir(parents=True, exist_ok=True)
+        if name:
+            shutil.copytree(coll / name, target / name)
+            shutil.copy2(current, target / "CURRENT")
+    for extra in source.iterdir():  # a local-mode store side by side, if any
+        if extra.name != "edge":
+            copy = shutil.copytree if extra.is_dir() else shutil.copy2
+            copy(extra, dest / extra.name)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -99,11 +121,10 @@ class Server:
 
     index: Path | None = None  # a built embedded store to copy (default: base_index()/q)
 
-    def __init__(self, name: str, env: dict[str, str] | None = None):
+    def __init__(self, name: str, env: dict[str, str] | None = None, parent: Path | None = None):
         WORK.mkdir(parents=True, exist_ok=True)
-        self.dir = Path(tempfile.mkdtemp(prefix=f"troly-rel-{name}-", dir=WORK))
-        source = Server.index or base_index() / "q"
-        shutil.copytree(source, self.dir / "q", ignore=shutil.ignore_patterns(".lock"))
+        self.dir = Path(tempfile.mkdtemp(prefix=f"troly-rel-{name}-", dir=parent or WORK))
+        copy_store(Server.index or base_index() / "q", self.dir / "q")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = self.dir / "server.log"
@@ -1279,6 +1300,104 @@ def fault_data_folder() -> dict[str, Any]:
     }
 
 
+def _mount_tmpfs(path: Path, size_mb: int) -> bool:
+    path.mkdir(parents=True, exist_ok=True)
+    out = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    return out.returncode == 0
+
+
+def _remount(path: Path, options: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,{options}", str(path)], check=True)
+
+
+def fault_storage_full_or_read_only() -> dict[str, Any]:
+    """A running `troly serve` whose data folder turns read-only, and whose store's disk
+    has too little free space for a write (two tmpfs of their own; needs mount rights,
+    else skipped): an admin upload gets a 503 naming the problem with its errno (path and
+    errno in the log), the process survives (a write into the engine's memory maps on a
+    full disk is a SIGBUS), questions keep their answers, and uploads work again once the
+    folder is writable and there is room."""
+    source = Server.index or base_index() / "q"
+    size = 0
+    for current in source.glob("edge/*/CURRENT"):
+        gen = current.parent / current.read_text(encoding="utf-8").strip()
+        size += sum(f.stat().st_size for f in gen.rglob("*") if f.is_file())
+    data = Path(tempfile.mkdtemp(prefix="troly-rel-data-", dir=WORK))
+    store = Path(tempfile.mkdtemp(prefix="troly-rel-store-", dir=WORK))
+    mounted: list[Path] = []
+    srv: Server | None = None
+    try:
+        # the store's disk: room for the published generation, not for a writer's copy
+        for mnt, mb in ((data, 64), (store, int(size / 2**20) + 40)):
+            if os.geteuid() != 0 or not size or not _mount_tmpfs(mnt, mb):
+                return {"skipped": "no rights to mount a tmpfs"}
+            mounted.append(mnt)
+        copy_store(source, store / "q")
+        srv = Server(
+            "storage",
+            {
+                "TROLY_DATA_DIR": str(data),
+                "TROLY_QDRANT__PATH": str(store / "q"),
+                "TROLY_SERVER__FEEDBACK_DB": str(data / "feedback.sqlite3"),
+            },
+        )
+        srv.start()
+        srv.wait_ready()
+        plan = "I. MỤC TIÊU\n1. Nâng cao chất lượng phục vụ người dân ở xã Đầy Ổ.\n".encode()
+        out: dict[str, Any] = {"store_free_mb": round(shutil.disk_usage(store).free / 2**20)}
+        with httpx.Client(base_url=srv.url, timeout=120) as c:
+
+            def upload(name: str) -> httpx.Response:
+                return c.post(
+                    "/api/v1/admin/ingest",
+                    headers={"X-API-Key": ADMIN_KEY},
+                    files=[("files", (name, plan, "text/plain"))],
+                )
+
+            def ask_ok() -> bool:
+                r = c.post("/api/v1/ask", json={"question": QUESTIONS[0]})
+                return r.status_code == 200 and bool(r.json().get("citations"))
+
+            for case, prepare, word, code, where in (
+                ("read_only", lambda: _remount(data, "ro"), "chỉ cho phép đọc", "EROFS", data),
+                ("full", lambda: _remount(data, "rw"), "đầy", "ENOSPC", store),
+            ):
+                prepare()
+                mark = len(srv.log())
+                r = upload(f"day-o-{case}.txt")
+                detail = r.json().get("detail") or ""
+                time.sleep(0.3)
+                log = srv.log()[mark:]
+                out[case] = {
+                    "upload_status": r.status_code,
+                    "detail": detail,
+                    "names_problem": word in detail and code in detail,
+                    "path_leak": str(where) in r.text,
+                    "log_has_path_and_errno": str(where) in log and code in log,
+                    "server_alive": srv.proc is not None and srv.proc.poll() is None,
+                    "asks_still_answered": ask_ok(),
+                }
+            _remount(store, f"size={int(3 * size / 2**20) + 200}m")  # room again
+            r = upload("day-o-room.txt")
+            found = c.get("/api/v1/search", params={"q": "xã Đầy Ổ", "k": 3}).json()
+            out["after_room"] = {
+                "upload_status": r.status_code,
+                "searchable": any("Đầy Ổ" in h["text"] for h in found.get("results", [])),
+            }
+        return out
+    finally:
+        if srv is not None:
+            srv.cleanup()
+        for mnt in mounted:
+            subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+        shutil.rmtree(data, ignore_errors=True)
+        shutil.rmtree(store, ignore_errors=True)
+
+
 def run_faults(quick: bool) -> dict[str, Any]:
     return {
         "fresh_starts": fault_fresh_starts(2 if quick else 10),
@@ -1289,6 +1408,7 @@ def run_faults(quick: bool) -> dict[str, Any]:
         "feedback_db": fault_feedback_db(),
         "network": fault_network(quick),
         "data_folder": fault_data_folder(),
+        "storage": fault_storage_full_or_read_only(),
     }
 
 
@@ -1332,6 +1452,24 @@ def main() -> int:
     problems = verdict(results)
     print("\n".join(["", "problems:", *problems] if problems else ["", "all checks passed"]))
     return 1 if problems else 0
+
+
+def _storage_problems(st: dict[str, Any]) -> list[str]:
+    if "skipped" in st:
+        return []
+    bad = [
+        case
+        for case in ("read_only", "full")
+        if st[case]["upload_status"] != 503
+        or not st[case]["names_problem"]
+        or st[case]["path_leak"]
+        or not st[case]["log_has_path_and_errno"]
+        or not st[case]["server_alive"]
+        or not st[case]["asks_still_answered"]
+    ]
+    if st["after_room"]["upload_status"] != 200 or not st["after_room"]["searchable"]:
+        bad.append("after_room")
+    return [f"storage full/read-only: {bad}: {st}"] if bad else []
 
 
 def _side_problems(side: dict[str, Any]) -> list[str]:
@@ -1389,6 +1527,7 @@ def verdict(r: dict[str, Any]) -> list[str]:
             out.append(f"logs/admin: {n}")
         if not f["data_folder"]["has_path_and_errno"]:
             out.append(f"data folder: {f['data_folder']}")
+        out += _storage_problems(f["storage"])
     return out
 
 

@@ -65,6 +65,10 @@ KEYWORD_FIELDS = ("doc_id", "province", "kind", "lead", "content_hash", "ingest_
 INTEGER_FIELDS = ("year",)
 Sparse = tuple[list[int], list[float]]
 PUBLISHED = "published"  # marker file in a generation once CURRENT has named it
+# Free space a write needs besides its copy of the published generation. The engine
+# writes through memory maps of sparse files: on a full disk a write into one is a
+# SIGBUS that kills the process (no error, no message), so the space is checked first.
+WRITE_HEADROOM_BYTES = 64 * 2**20
 
 
 class IndexUnavailable(RuntimeError):
@@ -88,6 +92,8 @@ REASON_GEN_MISSING = "tệp CURRENT trỏ tới một bản chỉ mục không t
 REASON_CORRUPT = "kho chỉ mục bị hỏng, không đọc được"
 REASON_DENIED = "không có quyền đọc thư mục kho chỉ mục"
 REASON_IO = "lỗi đọc ổ đĩa chứa kho chỉ mục"
+REASON_FULL = "ổ đĩa chứa kho chỉ mục đã đầy"
+REASON_READ_ONLY = "thư mục kho chỉ mục chỉ cho phép đọc"
 
 
 @dataclass
@@ -570,10 +576,31 @@ class _EdgeEngine:
                 os.close(self._lock_fd)
             self._lock_fd = None
 
+    def _check_space(self, current: str | None) -> None:
+        """Refuse to write (ENOSPC, with the path and the sizes) when the disk cannot hold
+        a copy of the published generation plus ``WRITE_HEADROOM_BYTES``."""
+        need = WRITE_HEADROOM_BYTES
+        if current:
+            need += sum(f.stat().st_size for f in (self.root / current).rglob("*") if f.is_file())
+        try:
+            free = shutil.disk_usage(self.root).free
+        except OSError as exc:
+            raise _unavailable(exc, self.location) from exc
+        if free < need:
+            err = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.root))
+            raise IndexUnavailable(
+                f"Không đủ chỗ trống để ghi kho dữ liệu tại {self.root} (còn {free / 2**20:.0f} "
+                f"MB, cần {need / 2**20:.0f} MB) / not enough free space to write the store at "
+                f"{self.root}: {free:,} bytes free, {need:,} needed [errno {errno.ENOSPC} "
+                "ENOSPC]",
+                f"{REASON_FULL} (ENOSPC)",
+            ) from err
+
     def _begin(self) -> _EdgeGeneration:
         """Copy the committed generation (if any) to a fresh folder and open it."""
         current = self.current()
         self._collect(keep={current} if current else set())
+        self._check_space(current)
         name = f"gen-{_gen_number(current) + 1:08d}-{uuid.uuid4().hex[:8]}"
         path = self.root / name
         if current is None:
@@ -1227,6 +1254,9 @@ def _unavailable(exc: BaseException, location: str) -> IndexUnavailable:
             errno.ENOTDIR: REASON_FOLDER_GONE,
             errno.EACCES: REASON_DENIED,
             errno.EPERM: REASON_DENIED,
+            errno.ENOSPC: REASON_FULL,
+            errno.EDQUOT: REASON_FULL,
+            errno.EROFS: REASON_READ_ONLY,
         }.get(exc.errno, REASON_IO)
         where = exc.filename or location
         return IndexUnavailable(

@@ -87,3 +87,51 @@ def test_network_faults(rel: Any) -> None:
 def test_unwritable_data_folder_is_named_with_its_errno(rel: Any) -> None:
     out = rel.fault_data_folder()
     assert out["exit_code"] == 2 and out["has_path_and_errno"], out
+
+
+def test_storage_read_only_or_full_under_a_running_server(rel: Any) -> None:
+    out = rel.fault_storage_full_or_read_only()
+    if "skipped" in out:
+        pytest.skip(out["skipped"])
+    for case in ("read_only", "full"):
+        f = out[case]
+        assert f["upload_status"] == 503 and f["names_problem"], (case, f)
+        assert not f["path_leak"] and f["log_has_path_and_errno"], (case, f)
+        assert f["server_alive"] and f["asks_still_answered"], (case, f)
+    assert out["after_room"] == {"upload_status": 200, "searchable": True}, out
+
+
+def test_cli_ingest_into_a_read_only_or_full_folder_names_path_and_errno(
+    rel: Any, tmp_path: Path
+) -> None:
+    """Before: a read-only data folder gave a traceback; a full one killed `troly ingest`
+    with SIGBUS (the engine writes through memory maps of sparse files), no message."""
+    import os
+    import subprocess
+
+    ro, full = tmp_path / "ro", tmp_path / "full"
+    if os.geteuid() != 0 or not rel._mount_tmpfs(ro, 1):
+        pytest.skip("no rights to mount a tmpfs")
+    try:
+        assert rel._mount_tmpfs(full, 4)
+        rel._remount(ro, "ro")
+        doc = rel.CORPUS / "phu-tho-2021.txt"
+        for folder, code, exit_code in ((ro, "EROFS", 2), (full, "ENOSPC", 1)):
+            env = {
+                **os.environ,
+                "TROLY_DATA_DIR": str(folder / "data"),
+                "TROLY_QDRANT__PATH": str(folder / "data" / "q"),
+            }
+            out = subprocess.run(
+                [str(rel.BIN / "troly"), "ingest", str(doc)],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert out.returncode == exit_code, (folder, out.returncode, out.stderr[-800:])
+            assert str(folder) in out.stderr and code in out.stderr, out.stderr[-800:]
+            assert "Traceback" not in out.stderr, out.stderr[-800:]
+    finally:
+        for m in (ro, full):
+            subprocess.run(["umount", "-l", str(m)], capture_output=True)
