@@ -4,7 +4,8 @@ Each test starts `troly serve` (uvicorn, the real CLI options) on a free 127.0.0
 a copy of the session index, with the functions of ``scripts/reliability.py``: fresh starts
 with an immediate first question, the store made unavailable under a running server (edge:
 folder moved away, CURRENT lost or naming a missing generation, a corrupted generation;
-engine=local: locked by another process), the feedback
+engine=local: locked by another process), an ingest in its own process beside the
+server, a read-only or full data folder, the feedback
 database removed and locked, forged X-Forwarded-For, half-open connections, forged log
 lines, admin key guessing, and an unwritable data folder.
 """
@@ -64,6 +65,26 @@ def test_local_engine_store_locked_gives_503_then_recovers_by_itself(rel: Any) -
     assert out["readyz"] == 503 and not out["path_leak"], out
     assert out["troly_status_exit"] == 1
     assert out["recovered_after_s"] is not None, out
+
+
+def test_ingest_beside_a_running_server_has_no_error_window(rel: Any) -> None:
+    """`troly ingest PATH…` in its own process (a new plan and a changed bundled one) while
+    `troly serve` answers a client that asks and searches all along: no error, and the
+    same server, not restarted, finds and answers from both documents."""
+    out = rel.fault_ingest_while_serving(True)
+    assert out["ingest_exit"] == 0, out["ingest_stdout"]
+    assert out["asks_during"] > 0 and out["searches_during"] > 0
+    assert out["errors"] == 0, out["error_kinds"]
+    assert out["new_doc_searchable"] and out["changed_doc_searchable"], out
+    assert out["answer_cites_new_doc"], out
+    assert out["new_doc_found_after_ingest_s"] is not None, out
+    assert out["duplicates_after"] == [] and "khanh-hoa-2026" in out["complete_after"]
+    assert out["readyz_points_after"] == out["points_after"]
+    before, after = out["per_doc_before"], out["per_doc_after"]
+    assert after["khanh-hoa-2026"] > 0 and after["phu-tho-2021"] != before["phu-tho-2021"]
+    assert {d: n for d, n in after.items() if d not in ("khanh-hoa-2026", "phu-tho-2021")} == {
+        d: n for d, n in before.items() if d != "phu-tho-2021"
+    }
 
 
 def test_feedback_db_removed_or_locked(rel: Any) -> None:
