@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unicodedata
 import zipfile
@@ -87,6 +88,28 @@ def base_index() -> Path:
     return folder
 
 
+def copy_store(source: Path, dest: Path) -> None:
+    """A copy of an embedded store: for the edge engine only its published generation (the
+    older ones a writer keeps for in-flight readers are not needed), else everything."""
+    ignore = shutil.ignore_patterns(".lock", "write.lock", "CURRENT.*.tmp")
+    edge = source / "edge"
+    if not edge.is_dir():
+        shutil.copytree(source, dest, ignore=ignore)
+        return
+    for coll in edge.iterdir():
+        current = coll / "CURRENT"
+        name = current.read_text(encoding="utf-8").strip() if current.is_file() else ""
+        target = dest / "edge" / coll.name
+        target.mkdir(parents=True, exist_ok=True)
+        if name:
+            shutil.copytree(coll / name, target / name)
+            shutil.copy2(current, target / "CURRENT")
+    for extra in source.iterdir():  # a local-mode store side by side, if any
+        if extra.name != "edge":
+            copy = shutil.copytree if extra.is_dir() else shutil.copy2
+            copy(extra, dest / extra.name)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -98,11 +121,10 @@ class Server:
 
     index: Path | None = None  # a built embedded store to copy (default: base_index()/q)
 
-    def __init__(self, name: str, env: dict[str, str] | None = None):
+    def __init__(self, name: str, env: dict[str, str] | None = None, parent: Path | None = None):
         WORK.mkdir(parents=True, exist_ok=True)
-        self.dir = Path(tempfile.mkdtemp(prefix=f"troly-rel-{name}-", dir=WORK))
-        source = Server.index or base_index() / "q"
-        shutil.copytree(source, self.dir / "q", ignore=shutil.ignore_patterns(".lock"))
+        self.dir = Path(tempfile.mkdtemp(prefix=f"troly-rel-{name}-", dir=parent or WORK))
+        copy_store(Server.index or base_index() / "q", self.dir / "q")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = self.dir / "server.log"
@@ -285,21 +307,85 @@ def _zip_bomb() -> bytes:
     return buf.getvalue()
 
 
-def _pdf_bomb() -> bytes:
+def _flate_zeros(total: int, block: int = 1 << 22) -> bytes:
+    """A zlib stream inflating to ``total`` zero bytes (a multiple of ``block``), built in
+    well under a second: one fully-flushed deflate segment repeated, then the checksum."""
+    import struct
     import zlib
 
-    stream = zlib.compress(b"\0" * 50_000_000, 9)
-    return (
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-        b"3 0 obj<</Type/Page/Parent 2 0 R/Resources<</XObject<</Im0 4 0 R>>>>>>endobj\n"
-        b"4 0 obj<</Type/XObject/Subtype/Image/Width 10000/Height 5000/ColorSpace/DeviceGray"
-        b"/BitsPerComponent 8/Filter/FlateDecode/Length "
-        + str(len(stream)).encode()
-        + b">>stream\n"
-        + stream
-        + b"\nendstream endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    comp = zlib.compressobj(9)
+    zero = b"\0" * block
+    head = comp.compress(zero) + comp.flush(zlib.Z_FULL_FLUSH)
+    seg = comp.compress(zero) + comp.flush(zlib.Z_FULL_FLUSH)
+    n = max(1, total // block)
+    adler = 1
+    for _ in range(n):
+        adler = zlib.adler32(zero, adler)
+    return head + seg * (n - 1) + b"\x03\x00" + struct.pack(">I", adler)
+
+
+def _pdf(objects: list[bytes]) -> bytes:
+    """A PDF file of ``objects`` (numbered from 1, object 1 the catalog) with its xref."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def pdf_image_bomb(side: int = 20480) -> bytes:
+    """A one-page A4 PDF (no text: a "scanned" page, so OCR would render it) showing one
+    side×side grey image: ~390 KB that inflate to 420 MB of pixels (20,480²)."""
+    stream = _flate_zeros(side * side)
+    image = (
+        b"<</Type/XObject/Subtype/Image/Width %d/Height %d/ColorSpace/DeviceGray"
+        b"/BitsPerComponent 8/Filter/FlateDecode/Length %d>>stream\n" % (side, side, len(stream))
     )
+    return _pdf(
+        [
+            b"<</Type/Catalog/Pages 2 0 R>>",
+            b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+            b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]"
+            b"/Resources<</XObject<</Im0 4 0 R>>>>/Contents 5 0 R>>",
+            image + stream + b"\nendstream",
+            b"<</Length 31>>stream\nq 595 0 0 842 0 0 cm /Im0 Do Q\nendstream",
+        ]
+    )
+
+
+def encrypted_pdf() -> bytes:
+    """A real password-protected PDF (RC4 128-bit, user password set), written by
+    Ghostscript (installed with ocrmypdf)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "enc.pdf"
+        subprocess.run(
+            [
+                "gs",
+                "-q",
+                "-dNOPAUSE",
+                "-dBATCH",
+                "-sDEVICE=pdfwrite",
+                "-sOwnerPassword=chu-so-huu",
+                "-sUserPassword=mat-khau",
+                "-dEncryptionR=3",
+                "-dKeyLength=128",
+                "-o",
+                str(out),
+                "-c",
+                "/Helvetica findfont 20 scalefont setfont 72 720 moveto "
+                "(Ke hoach cai cach hanh chinh nam 2024) show showpage",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        return out.read_bytes()
 
 
 def hostile_cases() -> list[tuple[str, str, str, dict[str, Any]]]:
@@ -379,8 +465,9 @@ def hostile_cases() -> list[tuple[str, str, str, dict[str, Any]]]:
         ("../../x.txt", b"\x00\x01"),
         ("zip-bomb.docx", _zip_bomb()),
         ("zip-bomb.txt", _zip_bomb()),
-        ("pdf-image-bomb.pdf", _pdf_bomb()),
-        ("encrypted.pdf", b"%PDF-1.4\ntrailer<</Encrypt<</Filter/Standard/V 2>>>>\n%%EOF"),
+        ("pdf-image-bomb.pdf", pdf_image_bomb()),
+        ("encrypted.pdf", encrypted_pdf()),
+        ("encrypted-stub.pdf", b"%PDF-1.4\ntrailer<</Encrypt<</Filter/Standard/V 2>>>>\n%%EOF"),
         ("oversize.txt", b"a" * 6_000_000),
         ("no-suffix", "Kế hoạch".encode()),
         ("phu-yen-2024.txt", (CORPUS / "phu-tho-2021.txt").read_bytes()),  # bundled id
@@ -419,16 +506,30 @@ def _ct(value: str) -> dict[str, str]:
     return {"Content-Type": value}
 
 
+# What the Vietnamese message must name, for uploads whose problem is specific.
+HOSTILE_NAMES = {
+    "upload pdf-image-bomb.pdf": "bom giải nén",
+    "upload encrypted.pdf": "mật khẩu",
+    "upload oversize.txt": "quá lớn",
+    "upload phu-yen-2024.txt": "replace_bundled",
+}
+
+
 def run_hostile(quick: bool) -> dict[str, Any]:
     with running("hostile") as srv:
         before = points(srv)
         bad: list[str] = []
         tried = 0
+        seconds: dict[str, float] = {}
         with httpx.Client(base_url=srv.url, timeout=120) as c:
             for name, method, path, kw in hostile_cases():
                 tried += 1
+                t0 = time.perf_counter()
                 r = c.request(method, path, **kw)
+                seconds[name] = round(time.perf_counter() - t0, 2)
                 ok = 400 <= r.status_code < 500 and vietnamese_error(r)
+                if ok and name in HOSTILE_NAMES:
+                    ok = HOSTILE_NAMES[name] in r.json()["detail"]
                 if not ok:
                     bad.append(f"{name}: {r.status_code} {r.text[:160]}")
                 if c.get("/healthz").status_code != 200:
@@ -455,6 +556,18 @@ def run_hostile(quick: bool) -> dict[str, Any]:
             kept = [str(p) for p in uploads.rglob("*") if p.is_file()] if uploads.exists() else []
             after = points(srv)
             listed = [d for d in c.get("/api/v1/documents").json() if d.get("uploaded")]
+            # a valid plan named with a path: accepted under a safe id, kept in uploads/
+            tried += 1
+            body = "I. MỤC TIÊU\n1. Nâng cao chất lượng phục vụ người dân.\n".encode()
+            r = c.post(
+                "/api/v1/admin/ingest",
+                headers={"X-API-Key": ADMIN_KEY},
+                files=[("files", ("../../thoat-ra.txt", body, "text/plain"))],
+            )
+            outside = [srv.dir.parent / "thoat-ra.txt", WORK / "thoat-ra.txt"]
+            inside = list((srv.dir / "uploads").rglob("thoat-ra.txt"))
+            if r.status_code != 200 or any(p.exists() for p in outside) or not inside:
+                bad.append(f"upload ../../thoat-ra.txt (valid text): {r.status_code} {inside}")
         return {
             "tried": tried,
             "mishandled": len(bad),
@@ -464,6 +577,7 @@ def run_hostile(quick: bool) -> dict[str, Any]:
             "files_kept": kept,
             "uploads_listed": len(listed),
             "nfd_same_answer": nfd_same,
+            "slowest_s": sorted(seconds.items(), key=lambda kv: -kv[1])[:3],
         }
 
 
@@ -686,6 +800,153 @@ def fault_heavy_client(quick: bool) -> dict[str, Any]:
     return {"alone": alone, "with_heavy": mixed, "throughput_ratio": round(ratio, 2)}
 
 
+def _troly_status(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "troly"), "status"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def _ask_until_ok(srv: Server, tries: int = 120) -> float | None:
+    """Seconds until /ask answers 200 again (no restart), or None."""
+    t0 = time.perf_counter()
+    for _ in range(tries):
+        r = httpx.post(srv.url + "/api/v1/ask", json={"question": QUESTIONS[0]}, timeout=120)
+        if r.status_code == 200 and r.json().get("citations"):
+            return round(time.perf_counter() - t0, 2)
+        time.sleep(0.5)
+    return None
+
+
+def _edge_root(srv: Server) -> Path:
+    return srv.dir / "q" / "edge" / "troly_chunks"
+
+
+def _fault_moved_away(srv: Server) -> Any:
+    shutil.move(srv.dir / "q", srv.dir / "q-moved")
+    return lambda: shutil.move(srv.dir / "q-moved", srv.dir / "q")
+
+
+def _fault_missing_generation(srv: Server) -> Any:
+    current = _edge_root(srv) / "CURRENT"
+    name = current.read_text(encoding="utf-8")
+    current.write_text("gen-00099999-0a1b2c3d", encoding="utf-8")
+    return lambda: current.write_text(name, encoding="utf-8")
+
+
+def _fault_current_lost(srv: Server) -> Any:
+    current = _edge_root(srv) / "CURRENT"
+    name = current.read_text(encoding="utf-8")
+    current.unlink()
+    return lambda: current.write_text(name, encoding="utf-8")
+
+
+def _fault_corrupted(srv: Server) -> Any:
+    """A published generation whose segment files are garbage (CURRENT names it)."""
+    root = _edge_root(srv)
+    current = root / "CURRENT"
+    name = current.read_text(encoding="utf-8")
+    bad = root / "gen-00099998-c0rrup7e"
+    shutil.copytree(root / name, bad)
+    for f in bad.rglob("segment.json"):
+        f.write_bytes(b"\x00{not json")
+    current.write_text(bad.name, encoding="utf-8")
+
+    def undo() -> None:
+        current.write_text(name, encoding="utf-8")
+        shutil.rmtree(bad, ignore_errors=True)
+
+    return undo
+
+
+def _fault_no_permission(srv: Server) -> Any:
+    root = _edge_root(srv)
+    root.chmod(0)
+    return lambda: root.chmod(0o755)
+
+
+# name → (make the fault, return its undo; a word the Vietnamese 503 must contain;
+# whether a fresh `troly status` can tell: a folder moved away reads as "nothing indexed
+# yet" to a process that never saw it)
+STORE_FAULTS: dict[str, tuple[Any, str, bool]] = {
+    "folder moved away": (_fault_moved_away, "không tìm thấy thư mục", False),
+    "CURRENT names a missing generation": (_fault_missing_generation, "không tồn tại", True),
+    "CURRENT lost": (_fault_current_lost, "thiếu tệp CURRENT", True),
+    "generation corrupted": (_fault_corrupted, "bị hỏng", True),
+    "no read permission": (_fault_no_permission, "không có quyền", True),
+}
+
+
+def fault_store_unavailable() -> dict[str, Any]:
+    """The default embedded store (edge) made unavailable under a running `troly serve`,
+    one fault at a time: /ask, /ask/stream, /search and /readyz answer 503 naming the
+    problem in Vietnamese (no path in the body; the path in the server log), `troly status`
+    exits 1 with the path; once the store is back the same server answers again, without a
+    restart."""
+    results: dict[str, Any] = {}
+    with running("unavailable") as srv, httpx.Client(base_url=srv.url, timeout=120) as c:
+        before = c.post("/api/v1/ask", json={"question": QUESTIONS[0]}).json()
+        for name, (make, word, status_can_tell) in STORE_FAULTS.items():
+            if name == "no read permission" and os.geteuid() == 0:
+                results[name] = {"skipped": "running as root: permissions are not enforced"}
+                continue
+            log_mark = len(srv.log())
+            undo = make(srv)
+            try:
+                codes, clear, leaks = {}, True, []
+                for method, path, kw in (
+                    ("POST", "/api/v1/ask", {"json": {"question": QUESTIONS[0]}}),
+                    ("POST", "/api/v1/ask/stream", {"json": {"question": QUESTIONS[1]}}),
+                    ("GET", "/api/v1/search", {"params": {"q": "ai chủ trì"}}),
+                    ("GET", "/readyz", {}),
+                ):
+                    r = c.request(method, path, **kw)
+                    codes[path] = r.status_code
+                    detail = r.json().get("detail") or ""
+                    clear = clear and word in detail and not detail.isascii()
+                    if str(srv.dir) in r.text or any(s in r.text for s in SECRETS):
+                        leaks.append(path)
+                status = _troly_status(srv.env)
+                time.sleep(0.3)
+                logged = str(srv.dir / "q") in srv.log()[log_mark:]
+            finally:
+                undo()
+            recovered = _ask_until_ok(srv)
+            results[name] = {
+                "codes": codes,
+                "all_503": set(codes.values()) == {503},
+                "clear_message": clear,
+                "path_leaks": leaks,
+                "path_in_log": logged,
+                "troly_status_exit": status.returncode,
+                "status_names_path": str(srv.dir / "q") in status.stderr + status.stdout,
+                "status_can_tell": status_can_tell,
+                "recovered_after_s": recovered,
+            }
+        after = c.post("/api/v1/ask", json={"question": QUESTIONS[0]}).json()
+    tried = [v for v in results.values() if "skipped" not in v]
+    survived = [
+        v
+        for v in tried
+        if v["all_503"]
+        and v["clear_message"]
+        and not v["path_leaks"]
+        and v["path_in_log"]
+        and v["recovered_after_s"] is not None
+        and (not v["status_can_tell"] or (v["troly_status_exit"] == 1 and v["status_names_path"]))
+    ]
+    return {
+        "faults": results,
+        "injected": len(tried),
+        "survived": len(survived),
+        "same_answer_after": before.get("answer") == after.get("answer"),
+    }
+
+
 HOLD_STORE = (
     "import sys, time\n"
     "from qdrant_client import QdrantClient\n"
@@ -695,12 +956,37 @@ HOLD_STORE = (
 )
 
 
+def local_copy(edge_path: Path, dest: Path) -> int:
+    """The points of an edge store copied (vectors included) into a qdrant-client local
+    mode store at ``dest`` (for the engine=local faults)."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from troly.index_store import IndexStore, export_points, import_points
+    from troly.settings import QdrantSettings
+
+    dump = dest.parent / "points.jsonl.gz"
+    src = IndexStore(QdrantSettings(path=edge_path))
+    try:
+        export_points(src, dump)
+    finally:
+        src.close()
+    dst = IndexStore(QdrantSettings(path=dest, engine="local"))
+    try:
+        return import_points(dst, dump)
+    finally:
+        dst.close()
+        dump.unlink(missing_ok=True)
+
+
 def fault_store_locked() -> dict[str, Any]:
-    """Another process holds the embedded store: 503 with a clear message, `troly status`
-    exits 1; once it lets go, the server recovers by itself (no restart)."""
-    srv = Server("locked")
+    """engine=local (qdrant-client local mode, one process per folder): another process
+    holds the store. 503 with a clear message, `troly status` exits 1; once it lets go,
+    the server recovers by itself (no restart)."""
+    srv = Server("locked", {"TROLY_QDRANT__ENGINE": "local"})
+    local = srv.dir / "q-local"
+    local_copy(srv.dir / "q", local)
+    srv.env["TROLY_QDRANT__PATH"] = str(local)
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_STORE, str(srv.dir / "q")], stdout=subprocess.PIPE
+        [sys.executable, "-c", HOLD_STORE, str(local)], stdout=subprocess.PIPE
     )
     try:
         assert holder.stdout is not None
@@ -709,30 +995,182 @@ def fault_store_locked() -> dict[str, Any]:
         srv.wait_port()
         r = httpx.post(srv.url + "/api/v1/ask", json={"question": QUESTIONS[0]}, timeout=120)
         ready = httpx.get(srv.url + "/readyz", timeout=30)
-        status = subprocess.run(
-            [str(BIN / "troly"), "status"], env=srv.env, capture_output=True, text=True, cwd=ROOT
-        )
+        status = _troly_status(srv.env)
+        detail = r.json().get("detail") or ""
         during = {
             "ask_status": r.status_code,
-            "ask_detail": r.json().get("detail"),
+            "ask_detail": detail,
             "readyz": ready.status_code,
-            "clear_message": vietnamese_error(r) and "Qdrant" in r.json().get("detail", ""),
+            "clear_message": vietnamese_error(r) and "khoá" in detail,
+            "path_leak": str(srv.dir) in r.text + ready.text,
             "troly_status_exit": status.returncode,
         }
         holder.terminate()
         holder.wait(10)
-        t0 = time.perf_counter()
-        recovered = None
-        for _ in range(120):
-            r = httpx.post(srv.url + "/api/v1/ask", json={"question": QUESTIONS[0]}, timeout=120)
-            if r.status_code == 200:
-                recovered = round(time.perf_counter() - t0, 2)
-                break
-            time.sleep(0.5)
-        return {**during, "recovered_after_s": recovered}
+        return {**during, "recovered_after_s": _ask_until_ok(srv)}
     finally:
         holder.kill()
+        holder.wait(10)
         srv.cleanup()
+
+
+NEW_TERM = "Kỳ Lân Xanh"  # in the new plan only
+CHANGED_TERM = "Cà phê Hành chính Lam Ngọc"  # added to a bundled plan's new version
+
+
+def _side_by_side_files(folder: Path, quick: bool) -> tuple[Path, Path]:
+    """A new plan (Khánh Hòa 2026, made from the Phú Thọ text) and a changed version of a
+    bundled plan (phu-tho-2021 with one task added), as a user would pass them to
+    `troly ingest PATH…`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = (CORPUS / "phu-tho-2021.txt").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    if quick:
+        lines = lines[:70]
+    base = "\n".join(lines) + "\n"
+    task = "a) Xây dựng, ban hành và tổ chức triển khai Kế hoạch CCHC"
+    new = (
+        base.replace("Phú Thọ", "Khánh Hòa")
+        .replace("PHÚ THỌ", "KHÁNH HÒA")
+        .replace("2021", "2026")
+        .replace(
+            task,
+            f"a) Văn phòng UBND tỉnh chủ trì triển khai hệ thống trợ lý số {NEW_TERM} tại "
+            "Trung tâm Phục vụ hành chính công tỉnh.\n\n" + task,
+        )
+    )
+    changed = base.replace(
+        task,
+        f"a) Sở Nội vụ chủ trì thí điểm mô hình {CHANGED_TERM} tại bộ phận một cửa cấp "
+        "huyện.\n\n" + task,
+    )
+    a, b = folder / "khanh-hoa-2026.txt", folder / "phu-tho-2021.txt"
+    a.write_text(new, encoding="utf-8")
+    b.write_text(changed, encoding="utf-8")
+    return a, b
+
+
+def _store_state(path: Path) -> dict[str, Any]:
+    """What a separate reader process sees in the store (edge: many readers at once)."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from collections import Counter
+
+    from troly.index_store import IndexStore
+    from troly.settings import QdrantSettings
+
+    store = IndexStore(QdrantSettings(path=path))
+    try:
+        chunks = store.chunks()
+        keys = Counter((c.doc_id, c.kind, c.ordinal) for c in chunks)
+        return {
+            "points": store.count(),
+            "per_doc": dict(Counter(c.doc_id for c in chunks)),
+            "duplicates": [list(k) for k, n in keys.items() if n > 1],
+            "complete": sorted(store.document_hashes()),
+        }
+    finally:
+        store.close()
+
+
+def fault_ingest_while_serving(quick: bool) -> dict[str, Any]:
+    """Serving and ingest side by side: a running `troly serve` and a separate
+    `troly ingest PATH…` process (a new plan and a changed bundled plan). Clients ask and
+    search all along; none may fail, and once the ingest has finished the same server (no
+    restart) finds and answers from both documents."""
+    with running("side") as srv:
+        files = _side_by_side_files(srv.dir / "incoming", quick)
+        before = _store_state(srv.dir / "q")
+        errors: list[str] = []
+        calls = {"ask": 0, "search": 0}
+        stop = threading.Event()
+        seen_new: list[float] = []
+
+        def asker() -> None:
+            with httpx.Client(base_url=srv.url, timeout=120) as c:
+                n = 0
+                while not stop.is_set():
+                    q = QUESTIONS[n % len(QUESTIONS)]
+                    n += 1
+                    try:
+                        r = c.post("/api/v1/ask", json={"question": q})
+                        calls["ask"] += 1
+                        if r.status_code != 200:
+                            errors.append(f"ask {r.status_code} {r.text[:120]}")
+                    except httpx.HTTPError as exc:
+                        errors.append(f"ask {type(exc).__name__}")
+
+        def searcher() -> None:
+            with httpx.Client(base_url=srv.url, timeout=120) as c:
+                while not stop.is_set():
+                    try:
+                        r = c.get("/api/v1/search", params={"q": NEW_TERM, "k": 3})
+                        calls["search"] += 1
+                        if r.status_code != 200:
+                            errors.append(f"search {r.status_code} {r.text[:120]}")
+                        elif any(NEW_TERM in h["text"] for h in r.json()["results"]):
+                            seen_new.append(time.perf_counter())
+                    except httpx.HTTPError as exc:
+                        errors.append(f"search {type(exc).__name__}")
+                    time.sleep(0.2)
+
+        threads = [threading.Thread(target=f, daemon=True) for f in (asker, searcher)]
+        for t in threads:
+            t.start()
+        time.sleep(2)
+        t0 = time.perf_counter()
+        ingest = subprocess.run(
+            [str(BIN / "troly"), "ingest", *map(str, files)],
+            env=srv.env,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=1800,
+        )
+        ingest_done = time.perf_counter()
+        deadline = ingest_done + 60
+        while not seen_new and time.perf_counter() < deadline:
+            time.sleep(0.2)
+        time.sleep(2)  # keep asking a little after the switch
+        stop.set()
+        for t in threads:
+            t.join(150)
+        with httpx.Client(base_url=srv.url, timeout=120) as c:
+            new_hit = c.get("/api/v1/search", params={"q": NEW_TERM, "k": 3}).json()["results"]
+            changed_hit = c.get("/api/v1/search", params={"q": CHANGED_TERM, "k": 3}).json()[
+                "results"
+            ]
+            answer = c.post(
+                "/api/v1/ask",
+                json={"question": f"Ai chủ trì triển khai hệ thống trợ lý số {NEW_TERM}?"},
+            ).json()
+            ready_points = points(srv)
+        after = _store_state(srv.dir / "q")
+    first_seen = min((x for x in seen_new if x >= t0), default=None)
+    return {
+        "ingest_exit": ingest.returncode,
+        "ingest_stdout": ingest.stdout.strip().splitlines()[:4],
+        "ingest_s": round(ingest_done - t0, 1),
+        "asks_during": calls["ask"],
+        "searches_during": calls["search"],
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors))[:5],
+        "new_doc_found_after_ingest_s": (
+            round(first_seen - ingest_done, 2) if first_seen is not None else None
+        ),
+        "new_doc_searchable": bool(new_hit) and new_hit[0]["doc_id"] == "khanh-hoa-2026",
+        "changed_doc_searchable": bool(changed_hit) and changed_hit[0]["doc_id"] == "phu-tho-2021",
+        "answer_cites_new_doc": any(
+            c.get("doc_id") == "khanh-hoa-2026" for c in answer.get("citations") or []
+        ),
+        "answer_refused": answer.get("refused"),
+        "points_before": before["points"],
+        "points_after": after["points"],
+        "readyz_points_after": ready_points,
+        "per_doc_before": before["per_doc"],
+        "per_doc_after": after["per_doc"],
+        "duplicates_after": after["duplicates"],
+        "complete_after": after["complete"],
+    }
 
 
 def fault_feedback_db() -> dict[str, Any]:
@@ -862,14 +1300,115 @@ def fault_data_folder() -> dict[str, Any]:
     }
 
 
+def _mount_tmpfs(path: Path, size_mb: int) -> bool:
+    path.mkdir(parents=True, exist_ok=True)
+    out = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    return out.returncode == 0
+
+
+def _remount(path: Path, options: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,{options}", str(path)], check=True)
+
+
+def fault_storage_full_or_read_only() -> dict[str, Any]:
+    """A running `troly serve` whose data folder turns read-only, and whose store's disk
+    has too little free space for a write (two tmpfs of their own; needs mount rights,
+    else skipped): an admin upload gets a 503 naming the problem with its errno (path and
+    errno in the log), the process survives (a write into the engine's memory maps on a
+    full disk is a SIGBUS), questions keep their answers, and uploads work again once the
+    folder is writable and there is room."""
+    source = Server.index or base_index() / "q"
+    size = 0
+    for current in source.glob("edge/*/CURRENT"):
+        gen = current.parent / current.read_text(encoding="utf-8").strip()
+        size += sum(f.stat().st_size for f in gen.rglob("*") if f.is_file())
+    data = Path(tempfile.mkdtemp(prefix="troly-rel-data-", dir=WORK))
+    store = Path(tempfile.mkdtemp(prefix="troly-rel-store-", dir=WORK))
+    mounted: list[Path] = []
+    srv: Server | None = None
+    try:
+        # the store's disk: room for the published generation, not for a writer's copy
+        for mnt, mb in ((data, 64), (store, int(size / 2**20) + 40)):
+            if os.geteuid() != 0 or not size or not _mount_tmpfs(mnt, mb):
+                return {"skipped": "no rights to mount a tmpfs"}
+            mounted.append(mnt)
+        copy_store(source, store / "q")
+        srv = Server(
+            "storage",
+            {
+                "TROLY_DATA_DIR": str(data),
+                "TROLY_QDRANT__PATH": str(store / "q"),
+                "TROLY_SERVER__FEEDBACK_DB": str(data / "feedback.sqlite3"),
+            },
+        )
+        srv.start()
+        srv.wait_ready()
+        plan = "I. MỤC TIÊU\n1. Nâng cao chất lượng phục vụ người dân ở xã Đầy Ổ.\n".encode()
+        out: dict[str, Any] = {"store_free_mb": round(shutil.disk_usage(store).free / 2**20)}
+        with httpx.Client(base_url=srv.url, timeout=120) as c:
+
+            def upload(name: str) -> httpx.Response:
+                return c.post(
+                    "/api/v1/admin/ingest",
+                    headers={"X-API-Key": ADMIN_KEY},
+                    files=[("files", (name, plan, "text/plain"))],
+                )
+
+            def ask_ok() -> bool:
+                r = c.post("/api/v1/ask", json={"question": QUESTIONS[0]})
+                return r.status_code == 200 and bool(r.json().get("citations"))
+
+            for case, prepare, word, code, where in (
+                ("read_only", lambda: _remount(data, "ro"), "chỉ cho phép đọc", "EROFS", data),
+                ("full", lambda: _remount(data, "rw"), "đầy", "ENOSPC", store),
+            ):
+                prepare()
+                mark = len(srv.log())
+                r = upload(f"day-o-{case}.txt")
+                detail = r.json().get("detail") or ""
+                time.sleep(0.3)
+                log = srv.log()[mark:]
+                out[case] = {
+                    "upload_status": r.status_code,
+                    "detail": detail,
+                    "names_problem": word in detail and code in detail,
+                    "path_leak": str(where) in r.text,
+                    "log_has_path_and_errno": str(where) in log and code in log,
+                    "server_alive": srv.proc is not None and srv.proc.poll() is None,
+                    "asks_still_answered": ask_ok(),
+                }
+            _remount(store, f"size={int(3 * size / 2**20) + 200}m")  # room again
+            r = upload("day-o-room.txt")
+            found = c.get("/api/v1/search", params={"q": "xã Đầy Ổ", "k": 3}).json()
+            out["after_room"] = {
+                "upload_status": r.status_code,
+                "searchable": any("Đầy Ổ" in h["text"] for h in found.get("results", [])),
+            }
+        return out
+    finally:
+        if srv is not None:
+            srv.cleanup()
+        for mnt in mounted:
+            subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+        shutil.rmtree(data, ignore_errors=True)
+        shutil.rmtree(store, ignore_errors=True)
+
+
 def run_faults(quick: bool) -> dict[str, Any]:
     return {
         "fresh_starts": fault_fresh_starts(2 if quick else 10),
         "heavy_client": fault_heavy_client(quick),
+        "store_unavailable": fault_store_unavailable(),
         "store_locked": fault_store_locked(),
+        "ingest_while_serving": fault_ingest_while_serving(quick),
         "feedback_db": fault_feedback_db(),
         "network": fault_network(quick),
         "data_folder": fault_data_folder(),
+        "storage": fault_storage_full_or_read_only(),
     }
 
 
@@ -881,6 +1420,7 @@ PARTS = {
     "load": run_load,
     "faults": run_faults,
     "heavy": fault_heavy_client,  # also part of faults; alone for a re-measure
+    "side": fault_ingest_while_serving,  # also part of faults; alone for a re-measure
 }
 
 
@@ -914,6 +1454,37 @@ def main() -> int:
     return 1 if problems else 0
 
 
+def _storage_problems(st: dict[str, Any]) -> list[str]:
+    if "skipped" in st:
+        return []
+    bad = [
+        case
+        for case in ("read_only", "full")
+        if st[case]["upload_status"] != 503
+        or not st[case]["names_problem"]
+        or st[case]["path_leak"]
+        or not st[case]["log_has_path_and_errno"]
+        or not st[case]["server_alive"]
+        or not st[case]["asks_still_answered"]
+    ]
+    if st["after_room"]["upload_status"] != 200 or not st["after_room"]["searchable"]:
+        bad.append("after_room")
+    return [f"storage full/read-only: {bad}: {st}"] if bad else []
+
+
+def _side_problems(side: dict[str, Any]) -> list[str]:
+    if (
+        side["errors"]
+        or side["ingest_exit"]
+        or not (side["new_doc_searchable"] and side["changed_doc_searchable"])
+        or not side["answer_cites_new_doc"]
+        or side["duplicates_after"]
+        or side["readyz_points_after"] != side["points_after"]
+    ):
+        return [f"ingest while serving: {side}"]
+    return []
+
+
 def verdict(r: dict[str, Any]) -> list[str]:
     out: list[str] = []
     if "fuzz" in r:
@@ -926,6 +1497,8 @@ def verdict(r: dict[str, Any]) -> list[str]:
             out.append(f"hostile: {h['mishandled']} mishandled; {h['details'][:5]}")
     if "load" in r and (r["load"]["errors"] or r["load"]["round2_errors"]):
         out.append(f"load: {r['load']['errors']} errors")
+    if "side" in r:
+        out += _side_problems(r["side"])
     if "heavy" in r and r["heavy"]["throughput_ratio"] < 0.6:
         out.append(f"heavy client: normal throughput x{r['heavy']['throughput_ratio']}")
     if "faults" in r:
@@ -934,11 +1507,15 @@ def verdict(r: dict[str, Any]) -> list[str]:
             out.append(f"fresh starts: {f['fresh_starts']['details']}")
         if f["heavy_client"]["throughput_ratio"] < 0.6:
             out.append(f"heavy client: normal throughput x{f['heavy_client']['throughput_ratio']}")
+        u = f["store_unavailable"]
+        if u["survived"] != u["injected"] or not u["same_answer_after"]:
+            out.append(f"store unavailable: {u['survived']}/{u['injected']}: {u['faults']}")
         s = f["store_locked"]
         if s["ask_status"] != 503 or not s["clear_message"] or s["recovered_after_s"] is None:
-            out.append(f"store locked: {s}")
-        if s["troly_status_exit"] == 0:
-            out.append("troly status exited 0 with the store locked")
+            out.append(f"store locked (engine=local): {s}")
+        if s["troly_status_exit"] == 0 or s["path_leak"]:
+            out.append(f"store locked (engine=local): status exit 0 or path leak: {s}")
+        out += _side_problems(f["ingest_while_serving"])
         fb = f["feedback_db"]
         if (fb["after_delete"], fb["while_locked"], fb["ask_while_locked"]) != (201, 503, 200):
             out.append(f"feedback db: {fb}")
@@ -950,6 +1527,7 @@ def verdict(r: dict[str, Any]) -> list[str]:
             out.append(f"logs/admin: {n}")
         if not f["data_folder"]["has_path_and_errno"]:
             out.append(f"data folder: {f['data_folder']}")
+        out += _storage_problems(f["storage"])
     return out
 
 

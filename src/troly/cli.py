@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -58,6 +59,10 @@ def ingest(
     from tqdm import tqdm
 
     svc = _services()
+    problem = _data_folder_problem(svc)
+    if problem:
+        svc.close()
+        _fail(problem, 2)
     try:
         if recreate:
             svc.store.drop()
@@ -93,6 +98,9 @@ def ingest(
         bar.close()
     except (IndexUnavailable, EmbeddingError, DocumentError) as exc:
         _fail(str(exc))
+        return
+    except (OSError, sqlite3.Error) as exc:  # the data folder filled up or turned read-only
+        _fail(_storage_error(exc, svc.settings.data_dir))
         return
     finally:
         svc.close()
@@ -326,6 +334,24 @@ def serve(
         port=port,
         log_level="info",
         **uvicorn_options(svc.settings.server),
+    )
+
+
+def _storage_error(exc: BaseException, data_dir: Path) -> str:
+    """A file-system failure during a write, with its errno and path (SQLite names
+    neither: its message and the data folder are given instead)."""
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno:
+        code = errno.errorcode.get(exc.errno, "?")
+        where = exc.filename or data_dir
+        return (
+            f"không ghi được dữ liệu vào {where} / cannot write to {where}: "
+            f"[errno {exc.errno} {code}] {exc.strerror}"
+        )
+    return (
+        f"không ghi được dữ liệu vào {data_dir} / cannot write to the data folder {data_dir}: "
+        f"{type(exc).__name__}: {exc}"
     )
 
 

@@ -19,7 +19,10 @@ atomically replacing ``CURRENT``. Readers (any number of processes: ``troly serv
 ``troly status``) open the committed generation without a write-ahead log, so they do not
 lock each other out, never see a half-written document, and switch to a newer
 generation on their next call. A writer killed at any moment leaves only an unpublished
-folder, removed by the next writer.
+folder, removed by the next writer. A store that was there and is not any more (folder
+moved or deleted, ``CURRENT`` lost or naming a missing generation, a generation that
+cannot be opened) raises :class:`IndexUnavailable` on every call until it is back, then
+readers reopen it by themselves; it never reads as an empty index.
 
 Completeness. Every point carries ``doc_chunks`` (how many chunks its document version
 has) and ``ingest_id`` (one id per write of a document). A document counts as indexed
@@ -32,6 +35,7 @@ so the new version overwrites in place, then the points of earlier writes are de
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -60,10 +64,36 @@ _AVG_TERMS = 160.0
 KEYWORD_FIELDS = ("doc_id", "province", "kind", "lead", "content_hash", "ingest_id")
 INTEGER_FIELDS = ("year",)
 Sparse = tuple[list[int], list[float]]
+PUBLISHED = "published"  # marker file in a generation once CURRENT has named it
+# Free space a write needs besides its copy of the published generation. The engine
+# writes through memory maps of sparse files: on a full disk a write into one is a
+# SIGBUS that kills the process (no error, no message), so the space is checked first.
+WRITE_HEADROOM_BYTES = 64 * 2**20
 
 
 class IndexUnavailable(RuntimeError):
-    """Qdrant cannot be reached or opened; the message is safe to show to users."""
+    """Qdrant cannot be reached or opened.
+
+    ``str(exc)`` says what and where (the store's path or URL, the errno): for logs and the
+    CLI. ``exc.reason`` names the problem in Vietnamese without any path: for API bodies."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or REASON_UNREACHABLE
+
+
+# What went wrong, in Vietnamese and without a path (shown to users; the path is logged).
+REASON_UNREACHABLE = "không kết nối được kho chỉ mục"
+REASON_LOCKED = "kho chỉ mục đang bị một tiến trình khác khoá"
+REASON_BUSY = "một tiến trình khác đang nạp dữ liệu vào kho chỉ mục"
+REASON_FOLDER_GONE = "không tìm thấy thư mục kho chỉ mục"
+REASON_NO_CURRENT = "kho chỉ mục thiếu tệp CURRENT (không biết bản chỉ mục nào đang dùng)"
+REASON_GEN_MISSING = "tệp CURRENT trỏ tới một bản chỉ mục không tồn tại"
+REASON_CORRUPT = "kho chỉ mục bị hỏng, không đọc được"
+REASON_DENIED = "không có quyền đọc thư mục kho chỉ mục"
+REASON_IO = "lỗi đọc ổ đĩa chứa kho chỉ mục"
+REASON_FULL = "ổ đĩa chứa kho chỉ mục đã đầy"
+REASON_READ_ONLY = "thư mục kho chỉ mục chỉ cho phép đọc"
 
 
 @dataclass
@@ -164,7 +194,7 @@ class _ClientEngine:
                         self.settings.path.mkdir(parents=True, exist_ok=True)
                         self._client = QdrantClient(path=str(self.settings.path))
                 except Exception as exc:
-                    raise IndexUnavailable(_explain(exc, self.location)) from exc
+                    raise _unavailable(exc, self.location) from exc
             return self._client
 
     def close(self) -> None:
@@ -182,7 +212,7 @@ class _ClientEngine:
             raise
         except Exception as exc:
             if _is_connection_error(exc):
-                raise IndexUnavailable(_explain(exc, self.location)) from exc
+                raise _unavailable(exc, self.location) from exc
             raise
 
     # schema
@@ -356,6 +386,7 @@ class _EdgeEngine:
         self._writer_depth = 0
         self._lock_fd: int | None = None
         self._dim: int | None = None
+        self._seen = False  # a generation was read or published by this process
         self.listeners: list[Callable[[], None]] = []
 
     @property
@@ -373,13 +404,47 @@ class _EdgeEngine:
 
     # -- generations -----------------------------------------------------------------
     def current(self) -> str | None:
+        """The published generation's name; None when nothing was ever published (or the
+        store was dropped: an empty ``CURRENT``). A store that was there and is not any
+        more (folder moved away or deleted, ``CURRENT`` lost while generations remain,
+        unreadable) raises :class:`IndexUnavailable`, never reads as an empty index:
+        a server would otherwise answer "nothing found" to every question."""
         try:
             name = (self.root / "CURRENT").read_text(encoding="utf-8").strip()
         except FileNotFoundError:
+            self._check_not_lost()
             return None
         except OSError as exc:
-            raise IndexUnavailable(_explain(exc, self.location)) from exc
+            raise _unavailable(exc, self.location) from exc
         return name or None
+
+    def _generations(self) -> list[Path]:
+        try:
+            return sorted(
+                (p for p in self.root.iterdir() if p.is_dir() and p.name.startswith("gen-")),
+                key=lambda p: _gen_number(p.name),
+            )
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise _unavailable(exc, self.location) from exc
+
+    def _check_not_lost(self) -> None:
+        """No CURRENT file: raise if the store was there (a lost store), else return."""
+        # Generations that were published (and not only written by a killed first ingest)
+        if any((g / PUBLISHED).is_file() for g in self._generations()):
+            raise IndexUnavailable(
+                f"{self.root / 'CURRENT'} is missing but generations are there: restore it "
+                "(the name of the newest complete gen-* folder) or run `troly ingest "
+                "--recreate`",
+                REASON_NO_CURRENT,
+            )
+        if self._seen:
+            raise IndexUnavailable(
+                f"the store folder {self.root} is gone (moved or deleted while in use); "
+                "put it back or run `troly ingest`",
+                REASON_FOLDER_GONE,
+            )
 
     def _meta(self, gen: str) -> dict[str, Any]:
         try:
@@ -387,26 +452,57 @@ class _EdgeEngine:
         except (OSError, ValueError):
             return {}
 
+    def _load(self, gen: str) -> Any:
+        """Open a published generation (read-only use), with a clear error if it cannot."""
+        path = self.root / gen
+        if not path.is_dir():
+            raise IndexUnavailable(
+                f"{self.root / 'CURRENT'} names {gen}, which does not exist in {self.root}",
+                REASON_GEN_MISSING,
+            )
+        try:
+            return self._edge().EdgeShard.load(str(path))
+        except IndexUnavailable:
+            raise
+        except BaseException as exc:  # a Rust panic is a BaseException
+            if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+                raise
+            os_err = exc if isinstance(exc, OSError) else None
+            if os_err is not None:
+                raise _unavailable(os_err, str(path)) from exc
+            raise IndexUnavailable(
+                f"cannot open the published generation {path}: {str(exc)[:300]}",
+                REASON_CORRUPT,
+            ) from exc
+
     def reader(self) -> Any:
-        """The committed generation's shard, reopened when a newer one was published."""
-        gen = self.current()
+        """The committed generation's shard, reopened when a newer one was published.
+
+        Checked on every call, so a store that becomes unavailable gives
+        :class:`IndexUnavailable` at once and the next call after it is back reads it
+        again (and the change listeners run): no restart needed."""
         changed = False
-        with self._lock:
-            if gen is None:
-                changed = self._reader_gen is not None
-                self._reader, self._reader_gen = None, None
-                shard = None
-            elif gen != self._reader_gen or self._reader is None:
-                try:
-                    shard = self._edge().EdgeShard.load(str(self.root / gen))
-                except Exception as exc:
-                    raise IndexUnavailable(_explain(exc, self.location)) from exc
-                # the previous shard closes when the last in-flight query drops it
-                changed = self._reader_gen is not None
-                self._reader, self._reader_gen = shard, gen
-                self._dim = int(self._meta(gen).get("dim") or 0) or None
-            else:
-                shard = self._reader
+        try:
+            gen = self.current()
+            with self._lock:
+                if gen is None:
+                    changed = self._reader_gen is not None
+                    self._reader, self._reader_gen = None, None
+                    shard = None
+                elif gen != self._reader_gen or self._reader is None:
+                    shard = self._load(gen)
+                    # the previous shard closes when the last in-flight query drops it
+                    changed = self._reader_gen is not None
+                    self._reader, self._reader_gen = shard, gen
+                    self._dim = int(self._meta(gen).get("dim") or 0) or None
+                    self._seen = True
+                else:
+                    shard = self._reader
+        except IndexUnavailable:
+            with self._lock:
+                # reopened from disk once it is back (it may be another copy by then)
+                self._reader = None
+            raise
         if changed:
             for fn in list(self.listeners):
                 fn()
@@ -461,14 +557,15 @@ class _EdgeEngine:
             self.root.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.root / "write.lock", os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise IndexUnavailable(_explain(exc, self.location)) from exc
+            raise _unavailable(exc, self.location) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
             raise IndexUnavailable(
                 f"Một tiến trình khác đang nạp dữ liệu vào {self.location}; xin thử lại sau. / "
-                "Another ingest is writing to this store; try again when it has finished."
+                "Another ingest is writing to this store; try again when it has finished.",
+                REASON_BUSY,
             ) from None
         self._lock_fd = fd
 
@@ -479,19 +576,51 @@ class _EdgeEngine:
                 os.close(self._lock_fd)
             self._lock_fd = None
 
+    def _check_space(self, current: str | None) -> None:
+        """Refuse to write (ENOSPC, with the path and the sizes) when the disk cannot hold
+        a copy of the published generation plus ``WRITE_HEADROOM_BYTES``."""
+        need = WRITE_HEADROOM_BYTES
+        if current:
+            need += sum(f.stat().st_size for f in (self.root / current).rglob("*") if f.is_file())
+        try:
+            free = shutil.disk_usage(self.root).free
+        except OSError as exc:
+            raise _unavailable(exc, self.location) from exc
+        if free < need:
+            err = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.root))
+            raise IndexUnavailable(
+                f"Không đủ chỗ trống để ghi kho dữ liệu tại {self.root} (còn {free / 2**20:.0f} "
+                f"MB, cần {need / 2**20:.0f} MB) / not enough free space to write the store at "
+                f"{self.root}: {free:,} bytes free, {need:,} needed [errno {errno.ENOSPC} "
+                "ENOSPC]",
+                f"{REASON_FULL} (ENOSPC)",
+            ) from err
+
     def _begin(self) -> _EdgeGeneration:
         """Copy the committed generation (if any) to a fresh folder and open it."""
         current = self.current()
         self._collect(keep={current} if current else set())
+        self._check_space(current)
         name = f"gen-{_gen_number(current) + 1:08d}-{uuid.uuid4().hex[:8]}"
         path = self.root / name
         if current is None:
             return _EdgeGeneration(path, None)  # created by create()
-        shutil.copytree(self.root / current, path)
+        if not (self.root / current).is_dir():
+            self._load(current)  # raises: CURRENT names a missing generation
+        try:
+            shutil.copytree(self.root / current, path)
+        except OSError as exc:
+            shutil.rmtree(path, ignore_errors=True)
+            raise _unavailable(exc, self.location) from exc
         try:
             shard = self._edge().EdgeShard.load(str(path))
         except Exception as exc:
-            raise IndexUnavailable(_explain(exc, self.location)) from exc
+            shutil.rmtree(path, ignore_errors=True)
+            raise IndexUnavailable(
+                f"cannot open a copy of the published generation {self.root / current}: "
+                f"{str(exc)[:300]}",
+                REASON_CORRUPT,
+            ) from exc
         return _EdgeGeneration(path, shard)
 
     def _commit(self, optimize: bool) -> None:
@@ -507,12 +636,15 @@ class _EdgeEngine:
         # config: do it once here, so that published folders are never written by
         # readers (measured with qdrant-edge-py 0.9.0; tests/integration/test_edge_store).
         self._edge().EdgeShard.load(str(w.path)).close()
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        (w.path / PUBLISHED).write_text(stamp, encoding="utf-8")
         tmp = self.root / f"CURRENT.{os.getpid()}.tmp"
         tmp.write_text(w.path.name, encoding="utf-8")
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, self.root / "CURRENT")
         _fsync_dir(self.root)
+        self._seen = True
 
     def _abort(self) -> None:
         w = self._writer
@@ -541,10 +673,7 @@ class _EdgeEngine:
         before it (a reader may still be finishing a query there)."""
         if not self.root.exists():
             return
-        gens = sorted(
-            (p for p in self.root.iterdir() if p.is_dir() and p.name.startswith("gen-")),
-            key=lambda p: _gen_number(p.name),
-        )
+        gens = self._generations()
         current = self.current()
         number = _gen_number(current)
         older = [g.name for g in gens if _gen_number(g.name) < number]
@@ -579,7 +708,7 @@ class _EdgeEngine:
         try:
             w.shard = e.EdgeShard.create(str(w.path), config)
         except Exception as exc:
-            raise IndexUnavailable(_explain(exc, self.location)) from exc
+            raise _unavailable(exc, self.location) from exc
         for key in KEYWORD_FIELDS:
             w.shard.update(e.UpdateOperation.create_field_index(key, e.PayloadSchemaType.Keyword))
         for key in INTEGER_FIELDS:
@@ -594,8 +723,11 @@ class _EdgeEngine:
         try:
             with self._lock:
                 self._reader, self._reader_gen = None, None
-            with contextlib.suppress(FileNotFoundError):
-                (self.root / "CURRENT").unlink()
+            # An empty CURRENT: "deliberately empty" (a missing one means a lost store)
+            tmp = self.root / f"CURRENT.{os.getpid()}.tmp"
+            tmp.write_text("", encoding="utf-8")
+            os.replace(tmp, self.root / "CURRENT")
+            _fsync_dir(self.root)
             self._collect(keep=set())
         finally:
             self._release()
@@ -928,7 +1060,12 @@ class IndexStore:
                 out.update(self.engine.info())
             return out
         except IndexUnavailable as exc:
-            return {"reachable": False, "error": str(exc), "location": self.location}
+            return {
+                "reachable": False,
+                "error": str(exc),
+                "reason": exc.reason,
+                "location": self.location,
+            }
 
 
 # ---------------------------------------------------------------------------------------
@@ -1101,20 +1238,36 @@ def _is_connection_error(exc: Exception) -> bool:
     )
 
 
-def _explain(exc: Exception, location: str) -> str:
+def _unavailable(exc: BaseException, location: str) -> IndexUnavailable:
+    """An :class:`IndexUnavailable` for ``exc``: the message names the location (and the
+    errno of a file-system error) for logs and the CLI, the reason names the problem."""
     text = str(exc)
     if "already accessed by another instance" in text:
-        return (
+        return IndexUnavailable(
             f"Kho dữ liệu Qdrant cục bộ ({location}) đang được một tiến trình khác sử dụng / "
             "the embedded Qdrant store is locked by another process (stop `troly serve` or "
-            "use a Qdrant server via TROLY_QDRANT__URL)."
+            "use a Qdrant server via TROLY_QDRANT__URL).",
+            REASON_LOCKED,
         )
     if isinstance(exc, OSError) and exc.errno is not None:
-        return (
-            f"Không mở được kho dữ liệu tại {location} ({os.strerror(exc.errno)}) / "
-            f"cannot open the store at {location}: {type(exc).__name__} errno {exc.errno}"
+        code = errno.errorcode.get(exc.errno, "?")
+        reason = {
+            errno.ENOENT: REASON_FOLDER_GONE,
+            errno.ENOTDIR: REASON_FOLDER_GONE,
+            errno.EACCES: REASON_DENIED,
+            errno.EPERM: REASON_DENIED,
+            errno.ENOSPC: REASON_FULL,
+            errno.EDQUOT: REASON_FULL,
+            errno.EROFS: REASON_READ_ONLY,
+        }.get(exc.errno, REASON_IO)
+        where = exc.filename or location
+        return IndexUnavailable(
+            f"Không mở được kho dữ liệu tại {where} ({os.strerror(exc.errno)}) / "
+            f"cannot open the store at {where}: {type(exc).__name__} errno {exc.errno} {code}",
+            f"{reason} ({code})",
         )
-    return (
+    return IndexUnavailable(
         f"Không kết nối được Qdrant tại {location} / Qdrant is unreachable at {location}: "
-        f"{type(exc).__name__}"
+        f"{type(exc).__name__}",
+        REASON_UNREACHABLE,
     )

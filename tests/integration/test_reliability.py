@@ -312,15 +312,43 @@ HOSTILE_UPLOADS: list[tuple[str, bytes]] = [
 ]
 
 
+def _script() -> Any:
+    """scripts/reliability.py, for its hostile-file builders (one copy of each)."""
+    import importlib.util
+    import sys
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "reliability.py"
+    spec = importlib.util.spec_from_file_location("reliability", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("reliability", module)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_hostile_uploads_are_rejected_and_not_kept(admin_app: TestClient) -> None:
     svc: Services = admin_app.svc  # type: ignore[attr-defined]
     before = svc.store.count() if svc.store.exists() else 0
-    for name, data in HOSTILE_UPLOADS:
+    rel = _script()
+    # name, content, what the Vietnamese message must say (when the problem is specific)
+    named = [
+        # a scanned A4 page with a 20,480² image (~390 KB → 420 MB of pixels): refused
+        # before OCR decodes it (it used to take ~40 s of Ghostscript, then fail)
+        ("bom-anh.pdf", rel.pdf_image_bomb(), "bom giải nén"),
+        ("ma-hoa-that.pdf", rel.encrypted_pdf(), "mật khẩu"),  # a real one (Ghostscript)
+    ]
+    cases = [(n, d, "") for n, d in HOSTILE_UPLOADS] + named
+    for name, data, says in cases:
+        t0 = time.perf_counter()
         r = admin_app.post(
             "/api/v1/admin/ingest", headers=KEY, files=[("files", (name, data, "text/plain"))]
         )
+        took = time.perf_counter() - t0
         assert r.status_code in (413, 415, 422), (name, r.status_code, r.text[:200])
         assert is_vietnamese_error(r), (name, r.text[:300])
+        assert says in r.json()["detail"], (name, r.json()["detail"])
+        if name == "bom-anh.pdf":
+            assert took < 15, took
     big = admin_app.post(
         "/api/v1/admin/ingest",
         headers=KEY,
@@ -395,6 +423,24 @@ def test_many_files_write_the_manifest_once(admin_app: TestClient) -> None:
         Path.replace = orig  # type: ignore[method-assign]
     assert r.status_code == 200, r.text[:300]
     assert len(r.json()["doc_ids"]) == 5 and len(writes) == 1
+
+
+def test_upload_named_with_a_path_stays_in_the_uploads_folder(admin_app: TestClient) -> None:
+    """A valid plan named ``../../thoat-ra.txt`` is accepted under a safe id and written
+    inside ``uploads/`` only, never next to the data folder."""
+    svc: Services = admin_app.svc  # type: ignore[attr-defined]
+    data_dir = svc.settings.data_dir
+    body = "I. MỤC TIÊU\n1. Nâng cao chất lượng phục vụ người dân ở Thoát Ra.\n".encode()
+    r = admin_app.post(
+        "/api/v1/admin/ingest",
+        headers=KEY,
+        files=[("files", ("../../thoat-ra.txt", body, "text/plain"))],
+    )
+    assert r.status_code == 200, r.text[:300]
+    assert all("/" not in d and ".." not in d for d in r.json()["doc_ids"])
+    found = [p for p in data_dir.parent.rglob("thoat-ra*") if p.is_file()]
+    assert found and all(p.is_relative_to(data_dir / "uploads") for p in found), found
+    assert not (data_dir.parent.parent / "thoat-ra.txt").exists()
 
 
 # -- feedback database ---------------------------------------------------------------------

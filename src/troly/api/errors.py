@@ -23,6 +23,10 @@ from troly.retriever import QueryError
 MSG_UNAVAILABLE = (
     "Hệ thống tìm kiếm (Qdrant) tạm thời không sẵn sàng. Xin vui lòng thử lại sau ít phút."
 )
+MSG_UNAVAILABLE_WHY = (
+    "Hệ thống tìm kiếm (Qdrant) tạm thời không sẵn sàng: {reason}. Xin vui lòng thử lại sau "
+    "ít phút hoặc báo quản trị viên."
+)
 MSG_INVALID = "Yêu cầu không hợp lệ: {fields}."
 MSG_STORAGE = (
     "Máy chủ không ghi được dữ liệu ({reason}). Xin vui lòng thử lại sau hoặc báo quản trị viên."
@@ -82,6 +86,20 @@ _HTTP_MESSAGES = {
 }
 
 
+_WRITE_ERRNOS = (errno_mod.ENOSPC, errno_mod.EDQUOT, errno_mod.EROFS)
+
+
+def unavailable_detail(exc: IndexUnavailable) -> str:
+    """The Vietnamese 503 message for an unavailable index: what is wrong (the folder is
+    gone, CURRENT names a missing generation, the store is corrupt, locked, the disk is
+    full …), never where (the path goes to the log only)."""
+    os_err = os_error_in(exc)
+    if os_err is not None and os_err.errno in _WRITE_ERRNOS:
+        return MSG_STORAGE.format(reason=storage_reason(exc))
+    reason = getattr(exc, "reason", None)
+    return MSG_UNAVAILABLE_WHY.format(reason=reason) if reason else MSG_UNAVAILABLE
+
+
 def _body(detail: Any) -> dict[str, Any]:
     return {"detail": detail, "request_id": current_request_id()}
 
@@ -104,9 +122,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(IndexUnavailable)
     async def _index_down(_: Request, exc: IndexUnavailable) -> JSONResponse:
         log.warning("index unavailable: %s", describe_error(exc))
-        reason = storage_reason(exc)
-        detail = MSG_STORAGE.format(reason=reason) if reason else MSG_UNAVAILABLE
-        return JSONResponse(status_code=503, content=_body(detail))
+        return JSONResponse(status_code=503, content=_body(unavailable_detail(exc)))
 
     @app.exception_handler(OSError)
     async def _os_error(_: Request, exc: OSError) -> JSONResponse:

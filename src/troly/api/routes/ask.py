@@ -14,7 +14,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from troly.api.deps import StateDep
-from troly.api.errors import MSG_UNAVAILABLE
+from troly.api.errors import describe_error, unavailable_detail
 from troly.api.safety import MSG_RATE, client_key
 from troly.api.schemas import AnswerOut, AskRequest, ErrorResponse
 from troly.api.state import AppState
@@ -259,10 +259,11 @@ async def ask_stream(body: AskRequest, state: StateDep, request: Request) -> Str
                     event = {**event, "answer": answer}
                 yield sse(kind, event)
                 event = next(it, _SENTINEL)
-        except (QueryError, IndexUnavailable) as exc:
-            status = 422 if isinstance(exc, QueryError) else 503
-            detail = str(exc) if status == 422 else MSG_UNAVAILABLE
-            yield sse("error", {"type": "error", "status": status, "detail": detail})
+        except QueryError as exc:
+            yield sse("error", {"type": "error", "status": 422, "detail": str(exc)})
+        except IndexUnavailable as exc:
+            log.warning("index unavailable during a stream: %s", describe_error(exc))
+            yield sse("error", {"type": "error", "status": 503, "detail": unavailable_detail(exc)})
         except Exception:
             log.exception("stream failed")
             yield sse(

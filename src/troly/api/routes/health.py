@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from troly.api.deps import ServicesDep, StoreDep
+from troly.api.safety import log_safe
 from troly.api.schemas import HealthOut, ReadyOut
 
 router = APIRouter(tags=["Vận hành"])
+log = logging.getLogger("troly.api")
 
 
 @router.get("/healthz", summary="Tiến trình đang chạy", response_model=HealthOut)
@@ -28,7 +32,12 @@ def readyz(services: ServicesDep) -> JSONResponse:
     model_loaded = services._embedder is not None
     detail = None
     if not health.get("reachable"):
-        detail = "Không kết nối được kho chỉ mục (Qdrant). Hệ thống tạm thời chưa sẵn sàng."
+        # the path and errno for the operator; the body names the problem only
+        log.warning("not ready, index unavailable: %s", log_safe(str(health.get("error"))))
+        detail = (
+            f"Kho chỉ mục (Qdrant) chưa dùng được: {health.get('reason') or 'không kết nối được'}."
+            " Hệ thống tạm thời chưa sẵn sàng."
+        )
     elif not health.get("points"):
         detail = "Chỉ mục đang trống: cần nạp văn bản (troly ingest)."
     elif not model_loaded:

@@ -44,8 +44,34 @@ def available() -> bool:
     return "vie" in {ln.strip() for ln in out.splitlines()[1:]}
 
 
+# A page scanned at 1,200 dpi is 139 million pixels (A4); more is a decompression bomb
+# (a few hundred KB that inflate to gigabytes): refused before anything decodes it.
+MAX_IMAGE_PIXELS = 150_000_000
+
+
+def check_image_sizes(path: Path, data: bytes, pages: list[int]) -> None:
+    """Refuse a PDF whose scanned ``pages`` hold an image above ``MAX_IMAGE_PIXELS``
+    (read from the image dictionaries only; nothing is decompressed)."""
+    from troly.documents.formats.pdf import open_pdf
+
+    with open_pdf(path, data) as pdf:
+        for k in pages:
+            for im in pdf.pages[k - 1].images:
+                w, h = (int(x) for x in (im.get("srcsize") or (0, 0)))
+                if w * h > MAX_IMAGE_PIXELS:
+                    raise fail(
+                        path,
+                        f"trang {k} chứa một ảnh quá lớn ({w}×{h} điểm ảnh, tối đa "
+                        f"{MAX_IMAGE_PIXELS // 1_000_000} triệu); tệp có thể là bom giải nén "
+                        "nên không được đọc",
+                        f"page {k} holds a {w}x{h}-pixel image (over {MAX_IMAGE_PIXELS:,}): "
+                        "a decompression bomb, refused",
+                    )
+
+
 def ocr_pdf(path: Path, data: bytes, pages: list[int], out: Path) -> None:
     """Write ``out``: ``data`` with a Tesseract text layer on ``pages`` (1-based)."""
+    check_image_sizes(path, data, pages)
     if not available():
         raise fail(
             path,
