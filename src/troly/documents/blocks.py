@@ -13,8 +13,13 @@ text *as printed*: automatic list numbering is rendered into it ("I. ", "1. ", "
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+
+#: Progress inside one document: ``on_page(stage, done, total)`` after each page a reader
+#: finished — stage "page" (a PDF page read) or "ocr" (a scanned page recognised by
+#: Tesseract; ``total`` = the scanned pages). Formats without pages do not call it.
+PageProgress = Callable[[str, int, int], None]
 
 
 @dataclass
