@@ -50,3 +50,16 @@ def test_formats_without_pages_do_not_report(tmp_path: Path) -> None:
     calls: list[object] = []
     read(txt, on_page=lambda *c: calls.append(c))
     assert calls == []
+
+
+def test_citation_of_ocr_text_says_so() -> None:
+    from troly.schema import OCR_NOTE, Citation
+
+    plain = Citation(1, "d", "T", "Điều 2", "article", "…")
+    assert not plain.ocr and "ocr" in plain.to_dict() and not plain.to_dict()["ocr"]
+    plain.mark_ocr()
+    plain.mark_ocr()
+    assert plain.ocr and plain.location == "Điều 2" + OCR_NOTE
+    # a chunk location that carries the note makes the citation built from it OCR text
+    from_chunk = Citation(2, "d", "T", "II.1" + OCR_NOTE, "section", "…")
+    assert from_chunk.to_dict()["ocr"] is True and from_chunk.location.count(OCR_NOTE) == 1

@@ -92,12 +92,14 @@ def assemble(
 
     raw: list[str] = []
     task_tables: list[Table] = []
+    ocr_lines: set[int] = set()  # 1-based lines of ``raw`` read by OCR
     if doc.format == "txt":
         by_line = {b.line: b.text for b in doc.paragraphs()}
         last = max(by_line, default=0)
         raw = [by_line.get(n, "") for n in range(1, last + 1)]
     else:
         for b in doc.blocks:
+            before = len(raw)
             if isinstance(b, Paragraph):
                 raw.append(b.text)
             elif is_layout_table(b):
@@ -110,6 +112,8 @@ def assemble(
                 task_tables.append(b)
             else:
                 raw.extend(table_lines(b))
+            if b.ocr:
+                ocr_lines.update(range(before + 1, len(raw) + 1))
     paragraphs = [s for s in raw if s.strip()]
     kind = structure_kind(paragraphs)
     tree = tree_from_lines(
@@ -125,8 +129,19 @@ def assemble(
         records, warnings = records_from_tables(doc_id, task_tables)
         tree.tasks = records
         tree.warnings.extend(warnings)
+    if ocr_lines:
+        mark_ocr_sections(tree, ocr_lines)
     _fill_meta(tree, doc, paragraphs, manifest or {}, kind)
     return tree
+
+
+def mark_ocr_sections(tree: DocumentTree, ocr_lines: set[int]) -> None:
+    """``Section.ocr`` for every section whose own text (from its line up to the next
+    section's line) holds a line read by OCR; the chunker passes it on to citations."""
+    ordered = sorted(tree.iter_sections(), key=lambda s: s.line)
+    for k, sec in enumerate(ordered):
+        end = ordered[k + 1].line if k + 1 < len(ordered) else max(ocr_lines) + 1
+        sec.ocr = any(n in ocr_lines for n in range(sec.line, max(end, sec.line + 1)))
 
 
 def _fill_meta(
