@@ -73,6 +73,13 @@ class Table:
     line: int = 0
     ocr: bool = False
     last_page: int | None = None  # a table continued across pages ends here
+    # Recovered from plain text (formats.text): the layout it was printed in ("tab_table",
+    # "table" for pipe rows), each row's 1-based source line and verbatim source line, and
+    # every source line of the table (dropped repeated headers and separator rows too).
+    layout: str = ""
+    row_lines: list[int] = field(default_factory=list)
+    row_sources: list[str] = field(default_factory=list)
+    source: list[tuple[int, str]] = field(default_factory=list)
 
     kind = "table"
 

@@ -16,11 +16,12 @@ Text-only layouts of the same tables (tab / one-cell-per-line / pipe) are read f
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from troly.documents.agencies import fold
 from troly.documents.blocks import Table
 from troly.documents.records import new_task_record
-from troly.schema import TaskRecord
+from troly.schema import TaskLayout, TaskRecord
 
 APPENDIX = "Phụ lục"
 SEP = " › "
@@ -132,10 +133,11 @@ def records_from_tables(
                 extra = "; ".join(f"{lab}: lấy từ ô gộp phía trên" for lab in inherited)
                 note = f"{note}\n{extra}".strip()
             where = [APPENDIX, group, subgroup, f"STT {stt}" if stt else f"dòng {r + 1}"]
+            from_text = len(table.row_lines) == len(rows)  # recovered from plain text
             rec = new_task_record(
                 doc_id,
                 len(records) + 1,
-                "table",
+                cast(TaskLayout, table.layout or "table"),
                 location=SEP.join(p for p in where if p),
                 group=group,
                 stt=stt,
@@ -146,8 +148,8 @@ def records_from_tables(
                 deadline=get("deadline"),
                 budget=get("budget"),
                 note=note,
-                line=r + 1,
-                source_text=" | ".join(values),
+                line=table.row_lines[r] if from_text else r + 1,
+                source_text=table.row_sources[r] if from_text else " | ".join(values),
             )
             rec.target = get("target")
             records.append(rec)
