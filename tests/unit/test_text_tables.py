@@ -1,6 +1,7 @@
-"""Plain text recovers its tables as Table blocks — tab rows and pipe rows — which then go
-through the same block → table_records path as a .docx table. The bundled plans keep their
-pinned task records exactly (Phú Yên's appendix now comes through a Table block)."""
+"""Plain text recovers its tables as Table blocks — tab rows, pipe rows, one cell per line —
+which then go through the same block → table_records path as a .docx table. The bundled
+plans keep their pinned task records exactly (Phú Yên's and Bình Phước's appendices now come
+through Table blocks; Hà Tĩnh's "cell |" export is still read from its lines)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from tests.unit.test_formats_roundtrip import _key
 from troly.documents import parse
 from troly.documents.blocks import Table
 from troly.documents.formats import read
-from troly.documents.tables import parse_tab_table
+from troly.documents.tables import parse_flat_table, parse_tab_table
 
 pytestmark = pytest.mark.unit
 
@@ -130,9 +131,28 @@ def test_phu_yen_appendix_is_a_table_block_with_the_pinned_records() -> None:
     assert [t.to_dict() for t in tree.tasks] == [t.to_dict() for t in by_lines]
 
 
-@pytest.mark.parametrize(("doc_id", "n"), [("binh-phuoc-2024", 48), ("ha-tinh-2025", 71)])
-def test_line_layouts_still_read_from_lines(doc_id: str, n: int) -> None:
-    """One-cell-per-line and the Word "cell |" export are not cut into Table blocks."""
-    path = CORPUS / f"{doc_id}.txt"
-    assert not any(t.layout == "tab_table" for t in read(path).tables())
-    assert len(parse(path, doc_id).tasks) == n
+def test_binh_phuoc_one_cell_per_line_is_a_table_block_with_the_pinned_records() -> None:
+    path = CORPUS / "binh-phuoc-2024.txt"
+    tables = [t for t in read(path).tables() if t.layout == "flat_table"]
+    assert len(tables) == 1 and tables[0].width == 6
+    assert tables[0].texts()[0][-1] == "Ghi chú"
+    tree = parse(path, "binh-phuoc-2024")
+    raw = path.read_text(encoding="utf-8").split("\n")
+    start = next(i for i, ln in enumerate(raw) if ln.strip() == "PHỤ LỤC")
+    by_lines = parse_flat_table("binh-phuoc-2024", raw[start:], start + 1)
+    assert len(tree.tasks) == 48
+    assert [t.to_dict() for t in tree.tasks] == [t.to_dict() for t in by_lines.records]
+    # the unnumbered row after STT 25 keeps its place and its note, as from the lines
+    odd = next(t for t in tree.tasks if not t.stt)
+    assert odd.location.endswith("dòng không số sau STT 25") and "không có STT" in odd.note
+    assert all(w in tree.warnings for w in by_lines.warnings)
+
+
+def test_ha_tinh_cell_pipe_export_still_read_from_lines() -> None:
+    """The Word "cell |" export (merged cells shift rows) is not cut into Table blocks; its
+    key/value metadata table ("| Số hiệu | 3098/QĐ-UBND |") is, and keeps its lines."""
+    path = CORPUS / "ha-tinh-2025.txt"
+    tables = list(read(path).tables())
+    assert [t.layout for t in tables] == ["table"] and tables[0].rows[0][0].text == "Số hiệu"
+    tree = parse(path, "ha-tinh-2025")
+    assert len(tree.tasks) == 71 and {t.layout for t in tree.tasks} == {"pipe_table"}
