@@ -238,7 +238,6 @@ class SearchResult:
             "kind": self.chunk.kind,
             "text": self.chunk.text,
             "score": round(self.score, 6),
-            "ocr": self.chunk.fields.get("ocr") == "true",
         }
 
 
