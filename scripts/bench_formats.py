@@ -109,6 +109,7 @@ def main() -> int:
                 "when": stamp,
                 "cores": os.cpu_count(),
                 "loadavg": load,
+                "loadavg_end": os.getloadavg(),
                 "chars_per_page_equivalent": CHARS_PER_PAGE,
                 "per_format": per_format,
                 "files": rows,
@@ -118,6 +119,8 @@ def main() -> int:
         ),
         encoding="utf-8",
     )
+    end = os.getloadavg()
+    print(f"load average at the end={end[0]:.2f} {end[1]:.2f} {end[2]:.2f}")
     print(f"→ {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
     return 0
 

@@ -75,9 +75,18 @@ def ingest(
             bar.refresh()
 
         inner = tqdm(total=0, unit="đoạn", desc="  embed", file=sys.stderr, leave=False)
+        pages = tqdm(total=0, unit="trang", desc="  đọc", file=sys.stderr, leave=False)
 
         def detail(doc: str, stage: str, done: int, total: int) -> None:
-            if stage == "parsed":
+            if stage in ("page", "ocr"):  # a PDF read page by page (parsing thread)
+                what = "đọc trang / reading" if stage == "page" else "OCR trang quét / OCR"
+                if pages.total != total or done <= 1:
+                    pages.reset(total=total)
+                pages.set_description_str(f"  {doc}")
+                pages.set_postfix_str(what)
+                pages.n = done
+                pages.refresh()
+            elif stage == "parsed":
                 inner.reset(total=total)
                 inner.set_description_str(f"  {doc}")
             elif stage == "embed":
@@ -94,6 +103,7 @@ def ingest(
 
             entries = entries_for_paths(list(paths))
         summary = svc.ingest(force=force, progress=progress, detail=detail, entries=entries)
+        pages.close()
         inner.close()
         bar.close()
     except (IndexUnavailable, EmbeddingError, DocumentError) as exc:

@@ -11,7 +11,9 @@
 * Fast: the next document is parsed in a background thread while the current one is
   embedded (the embedder's C code releases the GIL), and texts are embedded in batches.
 * Visible: ``progress(label, n, total)`` per document as before, and ``detail(doc,
-  stage, done, total)`` inside each document (parsed, embedding batches, written).
+  stage, done, total)`` inside each document: "page" / "ocr" while a PDF is read page by
+  page (from the parsing thread, so possibly for the document after the one being
+  embedded), then "parsed", "embed" batches and "write".
 """
 
 from __future__ import annotations
@@ -193,10 +195,17 @@ def ingest_trees(
     return summary
 
 
-def _parsed(entries: list[ManifestEntry], summary: IngestSummary) -> Iterator[DocumentTree]:
+def _parsed(
+    entries: list[ManifestEntry], summary: IngestSummary, detail: Detail | None = None
+) -> Iterator[DocumentTree]:
     for e in entries:
+
+        def on_page(stage: str, done: int, total: int, doc: str = e.id) -> None:
+            if detail:  # "page" / "ocr": inside a long PDF, before its chunks exist
+                detail(doc, stage, done, total)
+
         try:
-            yield parse(e.path, e.id, e.fields)
+            yield parse(e.path, e.id, e.fields, on_page=on_page if detail else None)
         except DocumentError as exc:
             summary.errors[e.id] = str(exc)
 
@@ -217,7 +226,7 @@ def ingest_paths(
     Parsing of the next file overlaps with embedding of the current one."""
     summary = IngestSummary()
     return ingest_trees(
-        _prefetch(_parsed(entries, summary)),
+        _prefetch(_parsed(entries, summary, detail)),
         store,
         embedder,
         max_chars,

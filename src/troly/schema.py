@@ -17,6 +17,10 @@ ChunkKind = Literal["section", "task", "article"]
 # task rows together (everything but the articles of laws).
 FilterKind = Literal["section", "task", "article", "plan"]
 PLAN_KINDS: tuple[ChunkKind, ...] = ("section", "task")
+
+#: Added to the location of text that Tesseract read from a scanned page (a chunk's
+#: ``fields["ocr"] == "true"``), so every citation of it says so, in the UI too.
+OCR_NOTE = " (văn bản nhận dạng từ ảnh quét)"
 TaskLayout = Literal["tab_table", "flat_table", "pipe_table", "field_list", "table"]
 
 
@@ -38,6 +42,7 @@ class Section:
     key: str = ""
     line: int = 0
     children: list[Section] = field(default_factory=list)
+    ocr: bool = False  # its own text was read by OCR from a scanned page
 
     def walk(self) -> Iterator[Section]:
         yield self
@@ -252,6 +257,18 @@ class Citation:
     text: str
     score: float = 0.0
     chunk_id: str = ""
+    ocr: bool = False  # the cited text was machine-read (OCR) from a scanned page
+
+    def __post_init__(self) -> None:
+        # a chunk read by OCR carries OCR_NOTE in its location: the flag follows it
+        self.ocr = self.ocr or self.location.endswith(OCR_NOTE)
+        if self.ocr:
+            self.mark_ocr()
+
+    def mark_ocr(self) -> None:
+        self.ocr = True
+        if not self.location.endswith(OCR_NOTE):
+            self.location += OCR_NOTE
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -262,6 +279,7 @@ class Citation:
             "kind": self.kind,
             "text": self.text,
             "score": round(self.score, 6),
+            "ocr": self.ocr,
         }
 
 

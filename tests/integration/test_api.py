@@ -132,8 +132,8 @@ def test_ask_returns_the_answer_contract(client: TestClient) -> None:
     assert "[1]" in a["answer"]
     check_markers(a)
     c = a["citations"][0]
-    assert set(c) == {"n", "doc_id", "title", "location", "kind", "text", "score"}
-    assert c["text"] and c["location"]
+    assert set(c) == {"n", "doc_id", "title", "location", "kind", "text", "score", "ocr"}
+    assert c["text"] and c["location"] and c["ocr"] is False  # a text plan, not a scan
 
 
 def test_citizen_audience_gets_a_plain_sentence_first(client: TestClient) -> None:

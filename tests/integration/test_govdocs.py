@@ -18,7 +18,7 @@ import pytest
 
 from troly.documents import entries_for_paths, parse
 from troly.documents.formats import convert, ocr
-from troly.schema import DocumentTree
+from troly.schema import OCR_NOTE, DocumentTree
 
 pytestmark = pytest.mark.integration
 
@@ -200,6 +200,10 @@ def test_ingest_and_ask_each_document_with_a_citation(
             cited = [c.doc_id for c in answer.citations]
             if answer.refused or stem not in cited:
                 missed[stem] = (answer.refused, cited, answer.answer[:200])
+            # text Tesseract read from the scan is marked in its citations, and only that
+            for c in answer.citations:
+                scanned = DOCS[c.doc_id][0] == "pdf-ocr"
+                assert c.ocr is scanned and c.location.endswith(OCR_NOTE) is scanned, c
         assert not missed, missed
     finally:
         svc.close()

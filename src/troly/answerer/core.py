@@ -202,6 +202,10 @@ class Answerer:
         from troly.legal_answer import answer_legal
 
         answer = answer_legal(q, results)
+        ocr_ids = {r.chunk.id for r in results if r.chunk.fields.get("ocr") == "true"}
+        for cite in answer.citations:  # text read by OCR from a scan says so (issue 9)
+            if cite.chunk_id in ocr_ids:
+                cite.mark_ocr()
         answer.context.setdefault("explain", ["intent: legal", "top result is an article"])
         return answer
 

@@ -126,6 +126,7 @@ class CitationOut(BaseModel):
     kind: Literal["section", "task", "article"]
     text: str = Field(description="Nguyên văn đoạn được trích dẫn.")
     score: float = 0.0
+    ocr: bool = Field(False, description="true: văn bản nhận dạng từ ảnh quét (OCR).")
 
 
 _ANSWER_EXAMPLE: dict[str, Any] = {

@@ -13,7 +13,7 @@ import uuid
 
 from troly.chunking.sections import section_chunks
 from troly.chunking.task_rows import task_chunks
-from troly.schema import Chunk, DocumentTree
+from troly.schema import OCR_NOTE, Chunk, DocumentTree
 
 NAMESPACE = uuid.UUID("6f1c4c1e-9a43-4a8e-b7f5-2f0f3c8a7d10")
 
@@ -37,11 +37,19 @@ def chunk_document(tree: DocumentTree, max_chars: int = 1200) -> list[Chunk]:
     if tree.meta.extra.get("kind") == "law":
         from troly.chunking.articles import article_chunks
 
-        return article_chunks(tree, max(2 * max_chars, 2400))
+        return _mark_ocr(article_chunks(tree, max(2 * max_chars, 2400)))
     chunks = section_chunks(tree, max_chars) + task_chunks(tree)
     for i, c in enumerate(chunks):
         c.ordinal = i
         c.content_hash = tree.meta.content_hash
+    return _mark_ocr(chunks)
+
+
+def _mark_ocr(chunks: list[Chunk]) -> list[Chunk]:
+    """Text read by OCR says so where it is cited: its location ends with OCR_NOTE."""
+    for c in chunks:
+        if c.fields.get("ocr") == "true" and not c.location.endswith(OCR_NOTE):
+            c.location += OCR_NOTE
     return chunks
 
 

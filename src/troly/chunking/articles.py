@@ -121,6 +121,7 @@ def article_chunks(tree: DocumentTree, max_chars: int = 2400) -> list[Chunk]:
                             "clauses": ",".join(nums),
                             "chapter": chapter,
                             "citation": cite,
+                            **({"ocr": "true"} if any(s.ocr for s in sec.walk()) else {}),
                         },
                     )
                 )

@@ -80,6 +80,7 @@ def section_chunks(tree: DocumentTree, max_chars: int) -> list[Chunk]:
                             province=meta.province,
                             year=meta.year,
                             title=meta.title,
+                            fields={"ocr": "true"} if sec.ocr else {},
                         )
                     )
         for child in sec.children:

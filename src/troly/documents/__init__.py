@@ -67,9 +67,15 @@ def supported_suffixes() -> list[str]:
 
 
 def parse(
-    path: str | Path, doc_id: str | None = None, manifest: dict[str, Any] | None = None
+    path: str | Path,
+    doc_id: str | None = None,
+    manifest: dict[str, Any] | None = None,
+    on_page: Callable[[str, int, int], None] | None = None,
 ) -> DocumentTree:
-    """Parse one file. Raises :class:`DocumentError` with a clear message on bad input."""
+    """Parse one file. Raises :class:`DocumentError` with a clear message on bad input.
+
+    ``on_page(stage, done, total)``: progress inside a paged file (PDF pages read, scanned
+    pages OCR'd), see :data:`troly.documents.blocks.PageProgress`."""
     import hashlib
 
     from troly.documents.assemble import assemble
@@ -80,7 +86,7 @@ def parse(
         raise DocumentError(f"Không tìm thấy tệp / file not found: {p}")
     data = p.read_bytes()
     try:
-        blocks = read(p, data)
+        blocks = read(p, data, on_page=on_page)
         tree = assemble(blocks, p, doc_id or p.stem, manifest, hashlib.sha256(data).hexdigest())
     except DocumentError:
         raise

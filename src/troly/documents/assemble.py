@@ -12,8 +12,10 @@ The flow (a newcomer adding a format only writes a reader in :mod:`.formats`)::
 * A table whose header names the task columns (STT, nội dung, cơ quan chủ trì …) becomes
   task records; any other table stays in the text of the section it appears in, one line
   per row ("cell | cell"), so it is searchable and cited with that section.
-* Plain text keeps its line layout, so the table layouts recovered from lines
-  (tab / one-cell-per-line / pipe) apply to it exactly as before.
+* Plain text: the tab and pipe tables its reader recovered as Table blocks go the same
+  way (task tables → records; the appendix section keeps the lines around the table); the
+  one-cell-per-line and "cell |" layouts are still read from the lines
+  (:mod:`troly.documents.tables`).
 """
 
 from __future__ import annotations
@@ -92,12 +94,19 @@ def assemble(
 
     raw: list[str] = []
     task_tables: list[Table] = []
+    ocr_lines: set[int] = set()  # 1-based lines of ``raw`` read by OCR
     if doc.format == "txt":
         by_line = {b.line: b.text for b in doc.paragraphs()}
-        last = max(by_line, default=0)
+        for t in doc.tables():
+            if records_from_tables(doc_id, [t], dry_run=True)[0]:
+                task_tables.append(t)  # its lines leave the text: they become records
+            else:
+                by_line.update(t.source)  # any other table keeps its printed lines
+        last = max([*by_line, *(n for t in task_tables for n, _ in t.source)], default=0)
         raw = [by_line.get(n, "") for n in range(1, last + 1)]
     else:
         for b in doc.blocks:
+            before = len(raw)
             if isinstance(b, Paragraph):
                 raw.append(b.text)
             elif is_layout_table(b):
@@ -110,23 +119,38 @@ def assemble(
                 task_tables.append(b)
             else:
                 raw.extend(table_lines(b))
+            if b.ocr:
+                ocr_lines.update(range(before + 1, len(raw) + 1))
     paragraphs = [s for s in raw if s.strip()]
     kind = structure_kind(paragraphs)
+    records, table_warnings = records_from_tables(doc_id, task_tables)
+    text_tables = doc.format == "txt" and bool(task_tables)
     tree = tree_from_lines(
         raw,
         path,
         doc_id,
         manifest,
         content_hash,
-        appendix_tables=not task_tables,
+        appendix_tables=not task_tables or text_tables,
         structure=structure_for(kind),
+        table_tasks=records if text_tables else None,
     )
     if task_tables:
-        records, warnings = records_from_tables(doc_id, task_tables)
         tree.tasks = records
-        tree.warnings.extend(warnings)
+        tree.warnings.extend(table_warnings)
+    if ocr_lines:
+        mark_ocr_sections(tree, ocr_lines)
     _fill_meta(tree, doc, paragraphs, manifest or {}, kind)
     return tree
+
+
+def mark_ocr_sections(tree: DocumentTree, ocr_lines: set[int]) -> None:
+    """``Section.ocr`` for every section whose own text (from its line up to the next
+    section's line) holds a line read by OCR; the chunker passes it on to citations."""
+    ordered = sorted(tree.iter_sections(), key=lambda s: s.line)
+    for k, sec in enumerate(ordered):
+        end = ordered[k + 1].line if k + 1 < len(ordered) else max(ocr_lines) + 1
+        sec.ocr = any(n in ocr_lines for n in range(sec.line, max(end, sec.line + 1)))
 
 
 def _fill_meta(

@@ -13,8 +13,13 @@ text *as printed*: automatic list numbering is rendered into it ("I. ", "1. ", "
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+
+#: Progress inside one document: ``on_page(stage, done, total)`` after each page a reader
+#: finished — stage "page" (a PDF page read) or "ocr" (a scanned page recognised by
+#: Tesseract; ``total`` = the scanned pages). Formats without pages do not call it.
+PageProgress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -68,6 +73,13 @@ class Table:
     line: int = 0
     ocr: bool = False
     last_page: int | None = None  # a table continued across pages ends here
+    # Recovered from plain text (formats.text): the layout it was printed in ("tab_table",
+    # "table" for pipe rows), each row's 1-based source line and verbatim source line, and
+    # every source line of the table (dropped repeated headers and separator rows too).
+    layout: str = ""
+    row_lines: list[int] = field(default_factory=list)
+    row_sources: list[str] = field(default_factory=list)
+    source: list[tuple[int, str]] = field(default_factory=list)
 
     kind = "table"
 

@@ -12,6 +12,7 @@ from troly.documents.structure import StructureResult, build_sections
 from troly.documents.tables import (
     TableParse,
     detect_table_layout,
+    is_trailer_start,
     parse_flat_table,
     parse_pipe_table,
     parse_tab_table,
@@ -84,6 +85,25 @@ def _appendix_section(parse: TableParse, line: int) -> Section:
     )
 
 
+def _around_tables(region: list[str], first_line: int, records: list[TaskRecord]) -> TableParse:
+    """The appendix region whose task table was read as a Table block (its lines blank):
+    lines before the first task row are the preamble, lines after it the leftover, up to
+    the web-page trailer."""
+    first_task = min((r.line for r in records), default=first_line)
+    out = TableParse(records=records)
+    in_trailer = False
+    for k, line in enumerate(region):
+        n = first_line + k
+        if not line.strip():
+            continue
+        if n < first_task:
+            out.preamble.append((n, line.strip()))
+            continue
+        in_trailer = in_trailer or is_trailer_start(line)
+        (out.trailer if in_trailer else out.leftover).append((n, line.strip()))
+    return out
+
+
 def parse_text(path: Path, doc_id: str, manifest: dict[str, object] | None = None) -> DocumentTree:
     data = path.read_bytes()
     raw = nfc(data.decode("utf-8")).replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -98,10 +118,15 @@ def tree_from_lines(
     content_hash: str,
     appendix_tables: bool = True,
     structure: StructureFn | None = None,
+    table_tasks: list[TaskRecord] | None = None,
 ) -> DocumentTree:
     """Lines of text (one paragraph per line) → tree: chrome and metadata, sections by
     ``structure`` (the plan heading parser unless another is given), then the appendix
-    table layouts recovered from the lines (``appendix_tables``) or field lists."""
+    table layouts recovered from the lines (``appendix_tables``) or field lists.
+
+    ``table_tasks``: the records of task tables a reader already recovered as Table blocks
+    (their lines are blank in ``raw``); the appendix section is then built from the lines
+    around them, and they are the document's tasks."""
     cleaned = clean_lines(raw)
     removed = {n for n, _ in cleaned.removed}
     warnings: list[str] = []
@@ -118,8 +143,12 @@ def tree_from_lines(
     tasks: list[TaskRecord] = []
     if start is not None:
         region = ["" if (start + k + 1) in removed else line for k, line in enumerate(raw[start:])]
-        layout = detect_table_layout(region)
-        if layout is None:
+        layout = detect_table_layout(region) if table_tasks is None else None
+        if table_tasks is not None:
+            parsed = _around_tables(region, start + 1, table_tasks)
+            tasks = parsed.records
+            sections.append(_appendix_section(parsed, start + 1))
+        elif layout is None:
             warnings.append("appendix found but no known table layout; kept as text")
             text_lines = [t for t in region[1:] if t.strip()]
             sections.append(
@@ -137,6 +166,8 @@ def tree_from_lines(
             tasks = parsed.records
             warnings.extend(parsed.warnings)
             sections.append(_appendix_section(parsed, start + 1))
+    elif table_tasks is not None:
+        tasks = table_tasks
     else:
         flat = [s for root in sections for s in root.walk()]
         tasks = records_from_field_sections(doc_id, flat)

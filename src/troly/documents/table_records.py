@@ -16,11 +16,12 @@ Text-only layouts of the same tables (tab / one-cell-per-line / pipe) are read f
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from troly.documents.agencies import fold
 from troly.documents.blocks import Table
 from troly.documents.records import new_task_record
-from troly.schema import TaskRecord
+from troly.schema import TaskLayout, TaskRecord
 
 APPENDIX = "Phụ lục"
 SEP = " › "
@@ -84,7 +85,7 @@ def records_from_tables(
         if dry_run:
             return [TaskRecord("", doc_id, "table", "", "", "", "")], []
         roles, header_rows = found
-        group = subgroup = ""
+        group = subgroup = last_stt = ""
         texts = table.texts()
         rows = table.rows
         for r in range(header_rows, len(rows)):
@@ -128,14 +129,25 @@ def records_from_tables(
                 if role in roles and not row[roles[role]].is_origin and row[roles[role]].text
             ]
             note = get("note")
+            if not stt and "stt" in roles:
+                note = "\n".join(filter(None, [note, "Dòng không có STT trong bảng gốc"]))
             if inherited:
                 extra = "; ".join(f"{lab}: lấy từ ô gộp phía trên" for lab in inherited)
                 note = f"{note}\n{extra}".strip()
-            where = [APPENDIX, group, subgroup, f"STT {stt}" if stt else f"dòng {r + 1}"]
+            from_text = len(table.row_lines) == len(rows)  # recovered from plain text
+            row_at = f"line {table.row_lines[r]}" if from_text else f"table {t_no} row {r + 1}"
+            if stt:
+                last_stt, row_name = stt, f"STT {stt}"
+            elif "stt" in roles:  # a row the table left unnumbered: say where it is
+                row_name = f"dòng không số sau STT {last_stt}" if last_stt else "dòng không số"
+                warnings.append(f"{row_at}: row without STT kept as its own task ({row_name})")
+            else:
+                row_name = f"dòng {r + 1}"
+            where = [APPENDIX, group, subgroup, row_name]
             rec = new_task_record(
                 doc_id,
                 len(records) + 1,
-                "table",
+                cast(TaskLayout, table.layout or "table"),
                 location=SEP.join(p for p in where if p),
                 group=group,
                 stt=stt,
@@ -146,8 +158,8 @@ def records_from_tables(
                 deadline=get("deadline"),
                 budget=get("budget"),
                 note=note,
-                line=r + 1,
-                source_text=" | ".join(values),
+                line=table.row_lines[r] if from_text else r + 1,
+                source_text=table.row_sources[r] if from_text else " | ".join(values),
             )
             rec.target = get("target")
             records.append(rec)

@@ -64,9 +64,12 @@ class TableParse:
 # --------------------------------------------------------------------------- helpers
 
 
-def _is_trailer_start(line: str) -> bool:
+def is_trailer_start(line: str) -> bool:
     s = line.rstrip()
     return any(p.match(s) for p in TRAILER_START)
+
+
+_is_trailer_start = is_trailer_start
 
 
 def _location(*parts: str) -> str:

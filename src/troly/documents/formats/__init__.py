@@ -21,7 +21,7 @@ import zipfile
 from io import BytesIO
 from pathlib import Path
 
-from troly.documents.blocks import BlockDocument
+from troly.documents.blocks import BlockDocument, PageProgress
 from troly.documents.formats.common import MAX_FILE_BYTES, fail
 
 SUFFIXES = (".txt", ".text", ".docx", ".doc", ".rtf", ".pdf", ".html", ".htm")
@@ -72,8 +72,16 @@ def sniff(data: bytes) -> str:
     return "txt"
 
 
-def read(path: Path, data: bytes | None = None, max_bytes: int = MAX_FILE_BYTES) -> BlockDocument:
-    """Read any supported file into blocks; raises DocumentError naming the file and reason."""
+def read(
+    path: Path,
+    data: bytes | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+    on_page: PageProgress | None = None,
+) -> BlockDocument:
+    """Read any supported file into blocks; raises DocumentError naming the file and reason.
+
+    ``on_page(stage, done, total)`` reports progress inside a paged document (PDF pages
+    read, scanned pages OCR'd)."""
     if data is None:
         if not path.is_file():
             raise fail(path, "không tìm thấy tệp", "file not found")
@@ -109,7 +117,7 @@ def read(path: Path, data: bytes | None = None, max_bytes: int = MAX_FILE_BYTES)
     if kind == "pdf":
         from troly.documents.formats.pdf import read_pdf
 
-        return read_pdf(path, data)
+        return read_pdf(path, data, on_page=on_page)
     what = kind.split(":", 1)[1] if ":" in kind else "tệp nén zip / zip archive"
     vi, _, en = what.partition(" / ")
     raise fail(

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from troly.documents.blocks import Block, Paragraph
+from troly.documents.blocks import Block, PageProgress, Paragraph
 from troly.documents.formats.common import fail
 
 TIMEOUT_PER_PAGE_S = 120
@@ -91,7 +91,7 @@ def ocr_pdf(path: Path, data: bytes, pages: list[int], out: Path) -> None:
             "--pages",
             ",".join(str(p) for p in pages),
             "--jobs",
-            str(min(2, os.cpu_count() or 1)),
+            str(min(2, os.cpu_count() or 1, len(pages))),
             "--optimize",
             "0",
             "--output-type",
@@ -114,17 +114,28 @@ def ocr_pdf(path: Path, data: bytes, pages: list[int], out: Path) -> None:
         raise fail(path, "OCR không thành công", f"OCR failed: {detail or proc.returncode}")
 
 
-def ocr_pages(path: Path, data: bytes, pages: list[int]) -> list[Block]:
-    """Blocks of the scanned ``pages`` of a PDF, OCR'd (``ocr=True``)."""
+def ocr_pages(
+    path: Path, data: bytes, pages: list[int], on_page: PageProgress | None = None
+) -> list[Block]:
+    """Blocks of the scanned ``pages`` of a PDF, OCR'd (``ocr=True``).
+
+    One ``ocrmypdf --pages k`` run per page, each on the previous run's output, so that
+    ``on_page("ocr", done, len(pages))`` fires after every page (a 100-page scan shows its
+    progress) and the last output holds every page's text layer, read once: running
+    headers repeated across the scanned pages are still recognised."""
     from troly.documents.formats.pdf import read_pdf_pages
 
+    current = data
     with tempfile.TemporaryDirectory(prefix="troly-ocr-out-") as tmp:
-        out = Path(tmp) / "ocr.pdf"
-        ocr_pdf(path, data, pages, out)
-        ocr_data = out.read_bytes()
+        for i, page in enumerate(pages, start=1):
+            out = Path(tmp) / f"ocr-{i}.pdf"
+            ocr_pdf(path, current, [page], out)
+            current = out.read_bytes()
+            if on_page:
+                on_page("ocr", i, len(pages))
     wanted = set(pages)
     blocks, _, _ = read_pdf_pages(
-        path, ocr_data, ocr_pages=wanted, skip=set(range(1, 10**6)) - wanted, force_text=True
+        path, current, ocr_pages=wanted, skip=set(range(1, 10**6)) - wanted, force_text=True
     )
     for b in blocks:
         b.ocr = True

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from troly.documents.blocks import Block, BlockDocument, Cell, Paragraph, Table
+from troly.documents.blocks import Block, BlockDocument, Cell, PageProgress, Paragraph, Table
 from troly.documents.errors import DocumentError
 from troly.documents.formats.common import check_legacy, clean, fail
 
@@ -287,9 +287,11 @@ def read_pdf_pages(
     ocr_pages: set[int] | None = None,
     skip: set[int] | None = None,
     force_text: bool = False,
+    on_page: PageProgress | None = None,
 ) -> tuple[list[Block], int, list[int]]:
     """Blocks of every page (1-based ``page``), the page count, and the pages that need OCR
-    (text layer ≈ empty or a signature stamp only, with an image) — those are left out."""
+    (text layer ≈ empty or a signature stamp only, with an image) — those are left out.
+    ``on_page("page", k, n)`` after each page read (skipped pages are not reported)."""
     pdf = open_pdf(path, data)
     blocks: list[Block] = []
     scanned: list[int] = []
@@ -309,6 +311,8 @@ def read_pdf_pages(
                     scanned.append(k)
                     page_lines.append([])
                     page_tables.append([])
+                    if on_page:
+                        on_page("page", k, n_pages)
                     continue
                 # a one-column "table" is a frame around text, read as text
                 found = [f for f in page.find_tables() if _ncols(f) >= 2]
@@ -328,6 +332,8 @@ def read_pdf_pages(
                     t.line = int(f.bbox[1])  # the table's top, for ordering
                 page_lines.append(lines)
                 page_tables.append(tables)
+                if on_page:
+                    on_page("page", k, n_pages)
             except DocumentError:
                 raise
             except Exception as exc:  # a broken page: report it, keep the rest
@@ -431,11 +437,16 @@ def _continues(row: list[Cell], above: list[Cell]) -> bool:
     return not first[:1].isupper() or (bool(filled) and empty_now * 2 >= len(filled))
 
 
-def read_pdf(path: Path, data: bytes | None = None, ocr: bool = True) -> BlockDocument:
+def read_pdf(
+    path: Path,
+    data: bytes | None = None,
+    ocr: bool = True,
+    on_page: PageProgress | None = None,
+) -> BlockDocument:
     from troly.documents.formats import ocr as ocr_mod
 
     data = path.read_bytes() if data is None else data
-    blocks, n_pages, scanned = read_pdf_pages(path, data)
+    blocks, n_pages, scanned = read_pdf_pages(path, data, on_page=on_page)
     warnings: list[str] = []
     fmt = "pdf"
     has_text = any(isinstance(b, Paragraph) and b.text.strip() for b in blocks)
@@ -446,7 +457,7 @@ def read_pdf(path: Path, data: bytes | None = None, ocr: bool = True) -> BlockDo
                 f"pages {scanned} look scanned and were not OCR'd (OCR not installed or off)"
             )
         else:
-            ocr_blocks = ocr_mod.ocr_pages(path, data, scanned)
+            ocr_blocks = ocr_mod.ocr_pages(path, data, scanned, on_page=on_page)
             blocks = _merge_by_page(blocks, ocr_blocks)
             fmt = "pdf-ocr" if len(scanned) == n_pages else "pdf+ocr"
     text = "\n".join(b.text for b in blocks if isinstance(b, Paragraph))
