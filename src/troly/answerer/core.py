@@ -200,7 +200,7 @@ class Answerer:
             return None
         from troly.legal_answer import answer_legal
 
-        answer = answer_legal(q, results)
+        answer = answer_legal(q, results, store=self.retriever.store)
         answer.context.setdefault("explain", ["intent: legal", "top result is an article"])
         return answer
 
