@@ -163,8 +163,7 @@ def best_unit(question: str, article_text: str, whole_below: int = 0) -> Quote |
     q = _terms(question)
     body = unit_text(art)
     if whole_below and len(body) <= whole_below and art.children:
-        text = body[len(art.heading) :].strip()
-        return Quote([art], text, _coverage(q, body))
+        return Quote([art], body, _coverage(q, body))  # with its heading: it frames the list
     # A list article ("… khi thuộc một trong các trường hợp sau đây:") keeps its lead-in.
     lead = art.text if art.text.rstrip().endswith(":") else ""
     best: tuple[float, list[Section], str] | None = None
