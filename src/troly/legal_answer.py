@@ -15,7 +15,7 @@
 * refuses (``refused=True``) only when no retrieved article shares enough wording with
   the question to govern it.
 
-* follows the references of the quoted text ("theo quy định tại khoản 1 Điều 19 của Luật
+* follows the references of the governing (first) quote ("theo quy định tại khoản 1 Điều 19 của Luật
   này", "Điều 9 của Luật Căn cước công dân") when the caller passes the index
   (``store``): a referenced article that the index holds is quoted too and cited; a
   referenced document or article that it does not hold is named with "(không có trong
@@ -225,7 +225,7 @@ def is_personal(question: str) -> bool:
 
 
 # -- references followed at question time ----------------------------------------------
-MAX_FOLLOWED = 3  # referenced units quoted per answer
+MAX_FOLLOWED = 2  # referenced units quoted or named per answer
 FOLLOW_CHARS = 1500  # a referenced article quoted whole is cut here
 NOT_IN_LIBRARY = "(không có trong thư viện)"
 
@@ -465,8 +465,8 @@ def answer_legal(
                 chunk_id=r.chunk.id,
             )
         )
-        if shelf is None or len(followed_all) >= MAX_FOLLOWED:
-            continue
+        if shelf is None or i > 0:
+            continue  # the governing (first) quote's references only: others add noise
         for f in follow_references(quote.text, r.chunk, quote.units, shelf):
             if len(followed_all) >= MAX_FOLLOWED:
                 break
