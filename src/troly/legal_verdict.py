@@ -37,7 +37,7 @@ class VerdictParams:
     yes_coverage: float = 0.95
     no_coverage: float = 0.85
     choice_coverage: float = 0.80
-    choice_margin: float = 0.20
+    choice_margin: float = 0.10
 
 
 DEFAULT = VerdictParams()
