@@ -15,20 +15,31 @@
 * refuses (``refused=True``) only when no retrieved article shares enough wording with
   the question to govern it.
 
-Yes/no and multiple-choice questions get the deciding rule; no verdict ("Đúng"/"Sai",
-an option) is given, since none has been measured as grounded yet.
+* follows the references of the governing (first) quote ("theo quy định tại khoản 1 Điều 19 của Luật
+  này", "Điều 9 của Luật Căn cước công dân") when the caller passes the index
+  (``store``): a referenced article that the index holds is quoted too and cited; a
+  referenced document or article that it does not hold is named with "(không có trong
+  thư viện)".
+
+Yes/no and multiple-choice questions get the deciding rule; a verdict ("Đúng"/"Sai", an
+option) is added only with ``verdicts=True`` and only when the quoted text grounds it
+(:mod:`troly.legal_verdict`; measured on ALQAC by ``troly eval-legal``).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+import threading
 import time
+import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from troly.documents.legal import parse_legal, unit_kind, unit_number, unit_text
-from troly.schema import Answer, Chunk, Citation, SearchResult, Section
+from troly.documents.references import LibraryEntry, Reference, parse_references, resolve
+from troly.schema import Answer, Chunk, Citation, SearchFilters, SearchResult, Section
 from troly.text import fold
 
 # Syllables that carry no content in questions (folded).
@@ -98,6 +109,7 @@ PERSONAL = re.compile(
     re.IGNORECASE,
 )
 LABELS = {"dieu": "Điều", "khoan": "khoản", "diem": "điểm"}
+WHOLE_FOR_CHOICES = 2000  # chars: a multiple-choice question quotes a shorter article whole
 MIN_OVERLAP = 0.34  # share of the question's content syllables an article must contain
 SECOND_ARTICLE_RATIO = 0.85
 
@@ -134,12 +146,14 @@ class Quote:
     coverage: float
 
 
-def best_unit(question: str, article_text: str) -> Quote | None:
+def best_unit(question: str, article_text: str, whole_below: int = 0) -> Quote | None:
     """The khoản or điểm of an article (given as chunk text) that best covers a question.
 
     Units are scored by coverage of the question's content words, with a small bonus for
     shorter units (the most specific unit that still covers the question wins); the
-    article body is quoted only when it has no khoản.
+    article body is quoted only when it has no khoản, or when it is shorter than
+    ``whole_below`` characters (a multiple-choice question: its options may sit in
+    several khoản/điểm).
     """
     parsed = parse_legal(article_text.split("\n"))
     articles = parsed.articles()
@@ -147,6 +161,9 @@ def best_unit(question: str, article_text: str) -> Quote | None:
         return None
     art = articles[0]
     q = _terms(question)
+    body = unit_text(art)
+    if whole_below and len(body) <= whole_below and art.children:
+        return Quote([art], body, _coverage(q, body))  # with its heading: it frames the list
     # A list article ("… khi thuộc một trong các trường hợp sau đây:") keeps its lead-in.
     lead = art.text if art.text.rstrip().endswith(":") else ""
     best: tuple[float, list[Section], str] | None = None
@@ -156,7 +173,7 @@ def best_unit(question: str, article_text: str) -> Quote | None:
         full = unit_text(k)
         cand = (_coverage(q, f"{lead}\n{full}"), [art, k], full)
         points = [d for d in k.children if unit_kind(d) == "diem"]
-        if points:
+        if points and not whole_below:
             # the most specific unit that still covers the question: a điểm (with the
             # khoản's lead-in) when it keeps most of the khoản's coverage
             d_best = max(
@@ -207,9 +224,190 @@ def is_personal(question: str) -> bool:
     return PERSONAL.search(question) is not None
 
 
-def answer_legal(question: str, results: Sequence[SearchResult], max_articles: int = 2) -> Answer:
-    """A cited answer quoting the governing khoản/điểm (see the module doc)."""
+# -- references followed at question time ----------------------------------------------
+MAX_FOLLOWED = 2  # referenced units quoted or named per answer
+FOLLOW_CHARS = 1500  # a referenced article quoted whole is cut here
+NOT_IN_LIBRARY = "(không có trong thư viện)"
+
+
+@dataclass
+class _ShelfState:
+    version: Any
+    loaded: float
+    entries: list[LibraryEntry]
+    articles: dict[tuple[str, str], list[Chunk]]
+
+
+class LawShelf:
+    """The laws an index holds (its article chunks), for following references.
+
+    Reads ``store.chunks(kind=article)`` once and keeps it while the store's published
+    version is unchanged (edge engine) or for ``ttl`` seconds (a server).
+    """
+
+    def __init__(self, store: Any, ttl: float = 60.0) -> None:
+        self.store = store
+        self.ttl = ttl
+        self._state: _ShelfState | None = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> _ShelfState:
+        version = getattr(self.store, "version", None)
+        with self._lock:
+            st = self._state
+            fresh = st is not None and st.version == version
+            if fresh and version is None and st is not None:
+                fresh = time.monotonic() - st.loaded < self.ttl
+            if st is not None and fresh:
+                return st
+            chunks = self.store.chunks(SearchFilters(kind="article"))
+            entries: dict[str, LibraryEntry] = {}
+            articles: dict[tuple[str, str], list[Chunk]] = {}
+            for c in chunks:
+                if c.doc_id not in entries:
+                    entries[c.doc_id] = LibraryEntry(
+                        c.doc_id, c.fields.get("law") or c.title, c.fields.get("law_number", "")
+                    )
+                articles.setdefault((c.doc_id, c.fields.get("article", "")), []).append(c)
+            self._state = _ShelfState(version, time.monotonic(), list(entries.values()), articles)
+            return self._state
+
+    def entries(self) -> list[LibraryEntry]:
+        return self._load().entries
+
+    def article(self, doc_id: str, number: str) -> list[Chunk]:
+        """The chunk(s) of one article (a long one is split by khoản), in order."""
+        return self._load().articles.get((doc_id, number), [])
+
+
+_SHELVES: weakref.WeakKeyDictionary[Any, LawShelf] = weakref.WeakKeyDictionary()
+_SHELVES_LOCK = threading.Lock()
+
+
+def shelf_for(store: Any) -> LawShelf:
+    """One :class:`LawShelf` per store object (kept while the store lives)."""
+    with _SHELVES_LOCK:
+        shelf = _SHELVES.get(store)
+        if shelf is None:
+            shelf = LawShelf(store)
+            _SHELVES[store] = shelf
+        return shelf
+
+
+@dataclass
+class Followed:
+    """A reference of a quoted unit: quoted when the library holds it, else named."""
+
+    ref: Reference
+    units: list[Section] = field(default_factory=list)
+    text: str = ""
+    chunk: Chunk | None = None
+
+    @property
+    def found(self) -> bool:
+        return self.chunk is not None
+
+
+def _unit_in(chunks: Sequence[Chunk], clause: str, point: str) -> tuple[list[Section], str, Chunk]:
+    """The referenced khoản/điểm (or the whole article) inside an article's chunks."""
+    whole: tuple[list[Section], str, Chunk] | None = None
+    for c in chunks:
+        arts = parse_legal(c.text.split("\n")).articles()
+        if not arts:
+            continue
+        art = arts[0]
+        if whole is None:
+            body = "\n".join(x.text for x in chunks)
+            first = body.split("\n", 1)
+            text = first[1] if len(first) > 1 and first[0] == art.heading else body
+            # a split article repeats its heading at the top of every piece
+            text = "\n".join(line for line in text.split("\n") if line != art.heading)
+            if len(text) > FOLLOW_CHARS:
+                text = text[:FOLLOW_CHARS].rsplit(" ", 1)[0] + " …"
+            whole = ([art], text, c)
+        if not clause:
+            break
+        for k in art.children:
+            if unit_kind(k) != "khoan" or unit_number(k) != clause:
+                continue
+            if point:
+                for d in k.children:
+                    if unit_kind(d) == "diem" and unit_number(d) == point:
+                        return [art, k, d], f"{k.heading}\n{unit_text(d)}", c
+            return [art, k], unit_text(k), c
+    assert whole is not None
+    return whole
+
+
+def follow_references(
+    quote_text: str, chunk: Chunk, quoted: Sequence[Section], shelf: LawShelf
+) -> list[Followed]:
+    """References of a quoted unit, resolved against the library and looked up."""
+    article = chunk.fields.get("article", "")
+    refs = [
+        r
+        for r in parse_references(quote_text, current_article=article)
+        if r.kind in ("article", "document")
+    ]
+    if not refs:
+        return []
+    resolve(refs, shelf.entries(), this_doc=chunk.doc_id)
+    own = {
+        (
+            chunk.doc_id,
+            article,
+            next((unit_number(s) for s in quoted if unit_kind(s) == "khoan"), ""),
+        )
+    }
+    out: list[Followed] = []
+    seen: set[tuple[str, str, str, str, str]] = set()
+    for r in refs:
+        key = (r.doc_id or r.target, r.article, r.clause, r.point, r.number)
+        if key in seen or (r.doc_id, r.article, r.clause) in own:
+            continue
+        if r.doc_id == chunk.doc_id and r.article == article and not r.clause:
+            continue  # "Điều này": the article being quoted
+        seen.add(key)
+        if not r.in_library:
+            out.append(Followed(r))
+            continue
+        if not r.article:
+            continue  # a library document named without an article: nothing to quote
+        chunks = shelf.article(r.doc_id, r.article)
+        if not chunks:
+            r.in_library = False  # the document is there, this article is not
+            out.append(Followed(r))
+            continue
+        units, text, c = _unit_in(chunks, r.clause, r.point)
+        out.append(Followed(r, units, text, c))
+    return out
+
+
+def _missing_name(r: Reference) -> str:
+    where = r.location
+    doc = r.target if r.target != "this" else ""
+    if r.kind == "document" and r.doc_type and r.number:
+        doc = f"{r.doc_type} số {r.number}"
+    return " ".join(p for p in (where, doc) if p)
+
+
+def answer_legal(
+    question: str,
+    results: Sequence[SearchResult],
+    max_articles: int = 2,
+    store: Any | None = None,
+    verdicts: bool = False,
+) -> Answer:
+    """A cited answer quoting the governing khoản/điểm (see the module doc).
+
+    ``store`` (an :class:`troly.index_store.IndexStore`) lets references of the quoted
+    text be followed; ``verdicts`` adds a grounded "Đúng"/"Sai"/option verdict.
+    """
     t0 = time.perf_counter()
+    from troly.legal_verdict import split_choices
+
+    # options to weigh: quote whole (short) articles, or whole khoản, not one điểm
+    whole_below = WHOLE_FOR_CHOICES if len(split_choices(question)[1]) >= 2 else 0
     arts = [r for r in results if r.chunk.kind == "article"]
     picked: list[tuple[SearchResult, Quote]] = []
     seen: set[tuple[str, str]] = set()
@@ -220,7 +418,7 @@ def answer_legal(question: str, results: Sequence[SearchResult], max_articles: i
         if key in seen:
             continue
         seen.add(key)
-        quote = best_unit(question, r.chunk.text)
+        quote = best_unit(question, r.chunk.text, whole_below)
         if quote is None:
             continue
         article_cov = _coverage(_terms(question), r.chunk.text)
@@ -240,23 +438,84 @@ def answer_legal(question: str, results: Sequence[SearchResult], max_articles: i
         )
     lines: list[str] = []
     citations: list[Citation] = []
-    for n, (r, quote) in enumerate(picked, start=1):
+    followed_all: list[dict[str, Any]] = []
+    shelf = shelf_for(store) if store is not None else None
+    quoted_keys = {(r.chunk.doc_id, unit_number(q.units[0])) for r, q in picked}
+    n = 0
+    cited: set[str] = set()  # locations already quoted (a followed reference may be one)
+    for i, (r, quote) in enumerate(picked):
         name, label = _law_names(r.chunk)
+        where = _location(r.chunk, quote.units, label)
+        if where in cited:
+            continue
+        cited.add(where)
+        n += 1
         phrase = citation_phrase(quote.units, name)
-        lead = "Theo quy định tại" if n == 1 else "Ngoài ra, theo"
+        lead = "Theo quy định tại" if i == 0 else "Ngoài ra, theo"
         lines.append(f"{lead} {phrase}:\n“{quote.text}” [{n}]")
         citations.append(
             Citation(
                 n=n,
                 doc_id=r.chunk.doc_id,
                 title=r.chunk.title,
-                location=_location(r.chunk, quote.units, label),
+                location=where,
                 kind="article",
                 text=quote.text,
                 score=r.score,
                 chunk_id=r.chunk.id,
             )
         )
+        if shelf is None or i > 0:
+            continue  # the governing (first) quote's references only: others add noise
+        for f in follow_references(quote.text, r.chunk, quote.units, shelf):
+            if len(followed_all) >= MAX_FOLLOWED:
+                break
+            if f.chunk is None:
+                lines.append(
+                    f"Quy định trên dẫn chiếu {_missing_name(f.ref)} {NOT_IN_LIBRARY}, "
+                    "nên trợ lý chưa trích dẫn được nội dung này."
+                )
+                followed_all.append({**f.ref.to_dict(), "cited": None})
+                continue
+            if (f.chunk.doc_id, unit_number(f.units[0])) in quoted_keys and len(f.units) == 1:
+                continue
+            fname, flabel = _law_names(f.chunk)
+            fwhere = _location(f.chunk, f.units, flabel)
+            if fwhere in cited:
+                continue
+            cited.add(fwhere)
+            n += 1
+            fphrase = citation_phrase(f.units, fname)
+            lines.append(f"Quy định được dẫn chiếu — {fphrase}:\n“{f.text}” [{n}]")
+            citations.append(
+                Citation(
+                    n=n,
+                    doc_id=f.chunk.doc_id,
+                    title=f.chunk.title,
+                    location=fwhere,
+                    kind="article",
+                    text=f.text,
+                    score=0.0,
+                    chunk_id=f.chunk.id,
+                )
+            )
+            followed_all.append({**f.ref.to_dict(), "cited": n})
+    context: dict[str, Any] = {
+        "articles": [
+            {"doc_id": r.chunk.doc_id, "article": unit_number(q.units[0])} for r, q in picked
+        ]
+    }
+    if followed_all:
+        context["references"] = followed_all
+    if verdicts:
+        from troly.legal_verdict import verdict_for
+
+        v = verdict_for(
+            question, [q.text for _, q in picked], laws=[r.chunk.title for r, _ in picked]
+        )
+        if v is not None:
+            lines.insert(0, v.sentence)
+            context["verdict"] = v.to_dict()
     if is_personal(question):
         lines.append(GENERAL_NOTE)
     return Answer(
@@ -267,12 +526,19 @@ def answer_legal(question: str, results: Sequence[SearchResult], max_articles: i
         took_ms=(time.perf_counter() - t0) * 1000,
         mode="extractive",
         intent="legal",
-        context={
-            "articles": [
-                {"doc_id": r.chunk.doc_id, "article": unit_number(q.units[0])} for r, q in picked
-            ]
-        },
+        context=context,
     )
 
 
-__all__ = ["GENERAL_NOTE", "REFUSAL", "answer_legal", "best_unit", "citation_phrase", "is_personal"]
+__all__ = [
+    "GENERAL_NOTE",
+    "NOT_IN_LIBRARY",
+    "REFUSAL",
+    "LawShelf",
+    "answer_legal",
+    "best_unit",
+    "citation_phrase",
+    "follow_references",
+    "is_personal",
+    "shelf_for",
+]

@@ -201,7 +201,7 @@ class Answerer:
             return None
         from troly.legal_answer import answer_legal
 
-        answer = answer_legal(q, results)
+        answer = answer_legal(q, results, store=self.retriever.store)
         ocr_ids = {r.chunk.id for r in results if r.chunk.fields.get("ocr") == "true"}
         for cite in answer.citations:  # text read by OCR from a scan says so (issue 9)
             if cite.chunk_id in ocr_ids:

@@ -29,7 +29,7 @@ import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -203,6 +203,23 @@ def lexical_terms(text: str, bigrams: bool = True) -> list[str]:
     return toks + [f"{a}_{b}" for a, b in itertools.pairwise(toks)]
 
 
+# Words of the question form, not of its subject ("…, đúng hay sai?", "nào sau đây").
+QUERY_STOP = frozenset(
+    "đúng hay sai nào sau đây gì ai bao nhiêu những trường hợp".split()  # noqa: SIM905
+)
+
+
+def query_terms(terms: list[str]) -> list[str]:
+    """Question terms without the words (and bigrams made only of words) of its form."""
+    out = []
+    for t in terms:
+        parts = t.split("_")
+        if all(p in QUERY_STOP for p in parts):
+            continue
+        out.append(t)
+    return out
+
+
 class BM25:
     """Okapi BM25 over term lists (own statistics; a few thousand articles)."""
 
@@ -314,6 +331,8 @@ class SuiteIndex:
     query_vecs: np.ndarray
     bm25: BM25
     bigrams: bool = True
+    law_boost: float = 0.0
+    query_stop: bool = False
 
     @classmethod
     def build(
@@ -325,6 +344,8 @@ class SuiteIndex:
         b: float = 0.75,
         bigrams: bool = True,
         title_repeat: int = 0,
+        law_boost: float = 0.0,
+        query_stop: bool = False,
     ) -> SuiteIndex:
         """``title_repeat`` adds the article's heading line that many times more (an
         article's title names its subject; BM25 then weighs it like a field boost)."""
@@ -335,10 +356,30 @@ class SuiteIndex:
             )
             for a in suite.articles
         ]
-        return cls(suite, article_vecs, query_vecs, BM25(docs, k1, b), bigrams)
+        return cls(
+            suite, article_vecs, query_vecs, BM25(docs, k1, b), bigrams, law_boost, query_stop
+        )
 
     def __post_init__(self) -> None:
         self._memo: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        by_law: dict[str, list[int]] = defaultdict(list)
+        for i, a in enumerate(self.suite.articles):
+            by_law[a.law_title or a.law_label].append(i)
+        # folded law titles ("luat du lich", "hien phap"), longest first
+        self._laws = sorted(
+            ((fold(t).lower(), np.asarray(ix)) for t, ix in by_law.items() if t),
+            key=lambda x: -len(x[0]),
+        )
+
+    def named_laws(self, text: str) -> list[np.ndarray]:
+        """Article indices of the laws a question names ("Theo Luật Du lịch, …")."""
+        q = " ".join(fold(text).lower().split())
+        out = []
+        for title, ix in self._laws:
+            if title and title in q:
+                out.append(ix)
+                q = q.replace(title, " ")
+        return out
 
     @property
     def has_dense(self) -> bool:
@@ -347,7 +388,13 @@ class SuiteIndex:
     def scores(self, qi: int) -> tuple[np.ndarray, np.ndarray]:
         if qi not in self._memo:
             q = self.suite.questions[qi]
-            lex = self.bm25.scores(lexical_terms(q.query_text, self.bigrams))
+            terms = lexical_terms(q.query_text, self.bigrams)
+            if self.query_stop:
+                terms = query_terms(terms)
+            lex = self.bm25.scores(terms)
+            if self.law_boost:
+                for ix in self.named_laws(q.text):
+                    lex[ix] *= 1.0 + self.law_boost
             if self.has_dense:
                 dense = (self.article_vecs @ self.query_vecs[qi]).astype(np.float32)
             else:
@@ -483,8 +530,129 @@ def evaluate_answers(
     return summary, rows
 
 
+# -- verdicts --------------------------------------------------------------------------
+VERDICT_TYPES = ("Đúng/Sai", "Trắc nghiệm")
+
+
+def verdict_question(q: Question) -> str:
+    """The question as a user would type it: options on their own lines; a yes/no
+    statement without its question words gets ", đúng hay sai?" (its ALQAC type)."""
+    from troly.legal_verdict import yes_no_statement
+
+    if q.choices:
+        return q.query_text
+    if q.qtype == "Đúng/Sai" and yes_no_statement(q.text) is None:
+        return q.text.rstrip(" .?") + ", đúng hay sai?"
+    return q.text
+
+
+def _truth(q: Question) -> str:
+    a = fold(q.answer).strip(" .").lower()
+    if q.choices:
+        return q.answer.strip(" .").upper()[:1]
+    return {"dung": "Đúng", "sai": "Sai", "co": "Đúng", "khong": "Sai"}.get(a, q.answer)
+
+
+def verdict_answers(
+    index: SuiteIndex, method: str, params: FusionParams, split: str, top: int = 5
+) -> list[tuple[Question, list[str], list[str]]]:
+    """(question, quoted texts, their laws) of ``answer_legal`` for the yes/no and
+    multiple-choice questions."""
+    from troly.legal_answer import answer_legal
+    from troly.schema import SearchResult
+
+    out = []
+    for qi, q in enumerate(index.suite.questions):
+        if q.split != split or q.qtype not in VERDICT_TYPES:
+            continue
+        lex, dense = index.scores(qi)
+        s = lex if method == "bm25" else dense if method == "dense" else fuse(lex, dense, params)
+        order = _ranks(s, top)
+        results = [
+            SearchResult(article_chunk(index.suite.articles[i]), float(s[i]), r + 1)
+            for r, i in enumerate(order)
+        ]
+        ans = answer_legal(verdict_question(q), results)
+        laws = [c.title for c in ans.citations]
+        out.append((q, [c.text for c in ans.citations], laws))
+    return out
+
+
+def score_verdicts(
+    answered: Sequence[tuple[Question, list[str], list[str]]], vparams: Any = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Verdict accuracy (of the verdicts given), coverage, and accuracy over all."""
+    from troly.legal_verdict import DEFAULT, verdict_for
+
+    rows = []
+    for q, quotes, laws in answered:
+        v = verdict_for(verdict_question(q), quotes, vparams or DEFAULT, laws)
+        value = None
+        if v is not None:
+            value = {"Có": "Đúng", "Không": "Sai"}.get(v.value, v.value)
+        rows.append(
+            {
+                "qid": q.qid,
+                "type": q.qtype,
+                "truth": _truth(q),
+                "verdict": value,
+                "correct": value is not None and value == _truth(q),
+            }
+        )
+    summary: dict[str, Any] = {}
+    for t in (*VERDICT_TYPES, "all"):
+        sub = [r for r in rows if t in ("all", r["type"])]
+        given = [r for r in sub if r["verdict"] is not None]
+        correct = [1.0 if r["correct"] else 0.0 for r in given]
+        summary[t] = {
+            "n": len(sub),
+            "given": len(given),
+            "coverage": len(given) / len(sub) if sub else 0.0,
+            "accuracy": sum(correct) / len(given) if given else 0.0,
+            "accuracy_ci": bootstrap(correct),
+            "correct_over_all": sum(correct) / len(sub) if sub else 0.0,
+        }
+    return summary, rows
+
+
+VERDICT_GRID = tuple(
+    (y, n, c, m)
+    for y in (0.8, 0.85, 0.9, 0.95)
+    for n in (0.65, 0.75, 0.85)
+    for c in (0.6, 0.7, 0.8)
+    for m in (0.1, 0.2)
+)
+
+
+def tune_verdicts(
+    answered: Sequence[tuple[Question, list[str], list[str]]],
+) -> tuple[Any, dict[str, Any]]:
+    """Verdict thresholds chosen on dev answers: the most correct verdicts over all
+    questions while the verdicts given stay ≥ 90 % accurate (else the most accurate)."""
+    from troly.legal_verdict import VerdictParams
+
+    best: tuple[tuple[float, float], Any, dict[str, Any]] | None = None
+    for y, n, c, m in VERDICT_GRID:
+        p = VerdictParams(y, n, c, m)
+        s, _ = score_verdicts(answered, p)
+        a = s["all"]
+        key = (
+            float(a["accuracy"] >= 0.9),
+            a["correct_over_all"] if a["accuracy"] >= 0.9 else a["accuracy"],
+        )
+        if best is None or key > best[0]:
+            best = (key, p, s)
+    assert best is not None
+    return best[1], best[2]
+
+
 # -- the whole run ---------------------------------------------------------------------
-LEXICAL_GRID = ((1.2, 0.75, 0), (0.9, 0.4, 0), (1.2, 0.75, 2), (0.9, 0.4, 2))
+LEXICAL_GRID = tuple(
+    (k1, b, rep, stop)
+    for k1, b in ((1.2, 0.75), (0.9, 0.4))
+    for rep in (0, 2)
+    for stop in (False, True)
+)
 
 
 def run_suite(
@@ -499,21 +667,33 @@ def run_suite(
     empty = np.zeros((0, 0), dtype=np.float32)
     base = SuiteIndex.build(suite, empty, empty, 1.2, 0.75, bigrams=False)
     # lexical variant tuned on dev (syllable bigrams, k1/b)
-    best_lex: tuple[float, tuple[float, float, int]] | None = None
+    best_lex: tuple[float, tuple[float, float, int, bool]] | None = None
     lex_trials = []
-    for k1, b, rep in LEXICAL_GRID:
-        idx = SuiteIndex.build(suite, empty, empty, k1, b, bigrams=True, title_repeat=rep)
+    for k1, b, rep, stop in LEXICAL_GRID:
+        idx = SuiteIndex.build(
+            suite, empty, empty, k1, b, bigrams=True, title_repeat=rep, query_stop=stop
+        )
         s, _ = evaluate(idx, "bm25", FusionParams(), "dev")
         lex_trials.append(
-            {"k1": k1, "b": b, "bigrams": True, "title_repeat": rep, "mrr@10": s["mrr@10"]}
+            {
+                "k1": k1,
+                "b": b,
+                "bigrams": True,
+                "title_repeat": rep,
+                "query_stop": stop,
+                "mrr@10": s["mrr@10"],
+            }
         )
-        log(f"{suite.name}: dev bm25 k1={k1} b={b} title×{rep}: MRR@10 {s['mrr@10']:.3f}")
+        log(
+            f"{suite.name}: dev bm25 k1={k1} b={b} title×{rep} stop={stop}: "
+            f"MRR@10 {s['mrr@10']:.3f}"
+        )
         if best_lex is None or s["mrr@10"] > best_lex[0]:
-            best_lex = (s["mrr@10"], (k1, b, rep))
+            best_lex = (s["mrr@10"], (k1, b, rep, stop))
     assert best_lex is not None
-    k1, b, rep = best_lex[1]
-    tuned = SuiteIndex.build(suite, article_vecs, query_vecs, k1, b, True, rep)
-    log(f"{suite.name}: lexical tuned on dev k1={k1} b={b} title×{rep}")
+    k1, b, rep, stop = best_lex[1]
+    tuned = SuiteIndex.build(suite, article_vecs, query_vecs, k1, b, True, rep, query_stop=stop)
+    log(f"{suite.name}: lexical tuned on dev k1={k1} b={b} title×{rep} query_stop={stop}")
     methods: dict[str, tuple[SuiteIndex, str, FusionParams]] = {
         "bm25": (base, "bm25", FusionParams()),
         "bm25+bigrams (tuned)": (tuned, "bm25", FusionParams()),
@@ -539,17 +719,38 @@ def run_suite(
     answer_rows = {}
     for split in splits:
         answers[split], answer_rows[split] = evaluate_answers(idx, method, p, split)
+    # verdicts (yes/no, multiple choice): thresholds tuned on dev answers, test scored once
+    verdicts: dict[str, Any] = {}
+    verdict_rows: dict[str, Any] = {}
+    vparams: Any = None
+    if any(q.qtype in VERDICT_TYPES for q in suite.questions):
+        dev_answers = verdict_answers(idx, method, p, "dev")
+        vparams, _ = tune_verdicts(dev_answers)
+        for split in splits:
+            answered = dev_answers if split == "dev" else verdict_answers(idx, method, p, split)
+            verdicts[split], verdict_rows[split] = score_verdicts(answered, vparams)
+        log(f"{suite.name}: verdict thresholds tuned on dev {vparams}")
     return {
         "suite": suite.name,
         "articles": len(suite.articles),
         "questions": {s: sum(q.split == s for q in suite.questions) for s in ("dev", "test")},
         "dense": tuned.has_dense,
-        "lexical": {"k1": k1, "b": b, "bigrams": True, "title_repeat": rep, "trials": lex_trials},
+        "lexical": {
+            "k1": k1,
+            "b": b,
+            "bigrams": True,
+            "title_repeat": rep,
+            "query_stop": stop,
+            "trials": lex_trials,
+        },
         "fusion": {"params": p.label(), "trials": fusion_trials},
         "final_method": final,
         "results": {k: v for k, v in results.items() if k != "test_rows"},
         "answers": answers,
         "answer_examples": {s: rows[:40] for s, rows in answer_rows.items()},
+        "verdicts": verdicts,
+        "verdict_params": asdict(vparams) if vparams is not None else None,
+        "verdict_rows": verdict_rows,
         "seconds": round(time.perf_counter() - t0, 1),
     }
 
@@ -582,7 +783,8 @@ def write_report(run: dict[str, Any], out: Path) -> Path:
             f"{sr['questions']['dev']} dev / {sr['questions']['test']} test questions",
             "",
             f"Lexical (tuned on dev): k1={sr['lexical']['k1']}, b={sr['lexical']['b']}, "
-            f"title ×{sr['lexical']['title_repeat']}, syllable bigrams. "
+            f"title ×{sr['lexical']['title_repeat']}, syllable bigrams, "
+            f"question-form words dropped: {sr['lexical'].get('query_stop', False)}. "
             f"Fusion: {sr['fusion']['params']}. "
             f"Dense available: {sr['dense']}. Time: {sr['seconds']} s.",
             "",
@@ -622,6 +824,25 @@ def write_report(run: dict[str, Any], out: Path) -> Path:
                 f"{a['first_cites_relevant']:.3f} | {a['refusal_rate']:.3f} |"
             )
         lines.append("")
+        if sr.get("verdicts"):
+            lines += [
+                "### Verdicts (yes/no and multiple choice; thresholds tuned on dev: "
+                f"{sr['verdict_params']})",
+                "",
+                "Accuracy of the verdicts given; coverage = share of questions given one; "
+                "correct/all counts a withheld verdict as not correct.",
+                "",
+                "| split | type | n | given | coverage | accuracy | correct/all |",
+                "|---|---|---|---|---|---|---|",
+            ]
+            for split, per in sr["verdicts"].items():
+                for t, v in per.items():
+                    lo, hi = v["accuracy_ci"]
+                    lines.append(
+                        f"| {split} | {t} | {v['n']} | {v['given']} | {v['coverage']:.3f} | "
+                        f"{v['accuracy']:.3f} [{lo:.2f}–{hi:.2f}] | {v['correct_over_all']:.3f} |"
+                    )
+            lines.append("")
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     _plot(run, out / "hits.png")
     return out / "report.md"

@@ -16,6 +16,8 @@ FindingKind = Literal[
     "duplicate_numbering",
     "overlap",
     "note",
+    "law_contradiction",
+    "law_duplicate",
 ]
 
 SEVERITY_RANK: dict[str, int] = {"contradiction": 0, "duplicate": 1, "note": 2}
@@ -27,6 +29,8 @@ KIND_SEVERITY: dict[str, Severity] = {
     "duplicate_numbering": "duplicate",
     "overlap": "note",
     "note": "note",
+    "law_contradiction": "contradiction",
+    "law_duplicate": "duplicate",
 }
 KIND_LABELS: dict[str, str] = {
     "contradiction": "Mâu thuẫn với kế hoạch hiện hành",
@@ -36,6 +40,8 @@ KIND_LABELS: dict[str, str] = {
     "duplicate_numbering": "Trùng số thứ tự",
     "overlap": "Tương tự một phần",
     "note": "Lưu ý",
+    "law_contradiction": "Khác với quy định của luật",
+    "law_duplicate": "Nhắc lại quy định của luật",
 }
 FIELD_LABELS: dict[str, str] = {
     "lead": "Cơ quan chủ trì",

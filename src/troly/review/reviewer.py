@@ -17,7 +17,9 @@ say the same thing and checks whether they agree:
 
 A pair with a differing field or value is a *contradiction*; otherwise a similarity
 ≥ 0.85 is a *duplicate* and ≥ 0.60 an *overlap* note. The draft is also checked against
-itself (:mod:`troly.review.internal`).
+itself (:mod:`troly.review.internal`) and, when the index holds laws (article chunks),
+against the law articles (:mod:`troly.review.laws`): a provision that repeats an article
+or states it differently, with "khoản N Điều M Luật X" cited.
 """
 
 from __future__ import annotations
@@ -234,13 +236,15 @@ class Reviewer:
             )
         findings = self._compare(d_items, scope, draft_year, title_, warnings)
         findings += self._internal(tree, d_items, title_)
+        law_findings, laws = self._against_laws(d_items, title_, warnings)
+        findings += law_findings
         report = ReviewReport(
             mode="review",
             doc_id=tree.doc_id,
             title=title_,
             province=prov,
             year=draft_year,
-            compared_with=[d.doc_id for d in scope],
+            compared_with=[d.doc_id for d in scope] + laws,
             items_checked=len(d_items),
             findings=_finish(findings),
             warnings=warnings,
@@ -571,6 +575,38 @@ class Reviewer:
                 )
             )
         return out
+
+    # ------------------------------------------------------------------ laws
+    def _has_laws(self) -> bool:
+        from troly.index_store import IndexUnavailable
+
+        try:
+            store = self.services.store
+            return store.exists() and store.count(SearchFilters(kind="article")) > 0
+        except IndexUnavailable:
+            return False
+
+    def _against_laws(
+        self, d_items: list[Item], draft_title: str, warnings: list[str]
+    ) -> tuple[list[Finding], list[str]]:
+        """Draft items against the law articles of the index (none when it holds none)."""
+        if not self.use_index or not self._has_laws():
+            return [], []
+        from troly.embedding import EmbeddingError
+        from troly.index_store import IndexUnavailable
+        from troly.retriever import QueryError
+        from troly.review.laws import law_findings
+
+        flt = SearchFilters(kind="article")
+
+        def search(text: str, k: int) -> list[Any]:
+            return list(self.services.retriever.search(text, k=k, filters=flt))
+
+        try:
+            return law_findings(d_items, search, draft_title)
+        except (IndexUnavailable, EmbeddingError, QueryError) as exc:
+            warnings.append(f"Không so sánh được với văn bản pháp luật: {exc}")
+            return [], []
 
     # ------------------------------------------------------------------ index & dense
     def _retrieve(self, d: Item, scope: list[CorpusDoc], warnings: list[str]) -> list[Item]:
