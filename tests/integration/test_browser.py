@@ -954,8 +954,10 @@ def test_review_tab_reads_an_uploaded_word_draft(driver: Any, live: dict[str, An
     )
     upload.send_keys(str(path))
     wait_for(
-        lambda: (
-            "du-thao-ha-tinh.docx" in d.find_element(By.CSS_SELECTOR, "#troly-review-file").text
+        # the file row names it in its aria-label; the visible text splits stem and
+        # extension into two spans (and may ellipsize the stem on a narrow layout)
+        lambda: d.find_elements(
+            By.CSS_SELECTOR, "#troly-review-file td.filename[aria-label='du-thao-ha-tinh.docx']"
         ),
         30,
         "the uploaded file",

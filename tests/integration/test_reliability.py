@@ -272,7 +272,7 @@ def admin_app(services: Services, tmp_path_factory: pytest.TempPathFactory) -> I
             "feedback_db": root / "fb.sqlite3",
             "rate_limit_per_minute": 0,
             "rate_limit_per_ip_per_minute": 0,
-            "max_upload_bytes": 200_000,
+            "max_upload_bytes": 1_000_000,  # the image bomb below is ~390 KB
             "max_upload_files": 5,
         },
     )
@@ -352,7 +352,7 @@ def test_hostile_uploads_are_rejected_and_not_kept(admin_app: TestClient) -> Non
     big = admin_app.post(
         "/api/v1/admin/ingest",
         headers=KEY,
-        files=[("files", ("lon.txt", b"a" * 300_000, "text/plain"))],
+        files=[("files", ("lon.txt", b"a" * 1_100_000, "text/plain"))],
     )
     assert big.status_code == 413 and is_vietnamese_error(big)
     many = admin_app.post(
