@@ -90,6 +90,22 @@ def test_review_upload_accepts_what_the_server_reads_and_says_so_in_vietnamese()
     )
 
 
+def test_review_findings_render_as_an_escaped_labelled_table() -> None:
+    from troly.ui.review_tab import EMPTY_FINDINGS, HEADERS, findings_html
+
+    assert EMPTY_FINDINGS in findings_html([])
+    row = ["Mâu thuẫn", "Khác cơ quan chủ trì", "II.3", "<script>alert(1)</script>", "d › I.1"]
+    row += ["Sở <b>Nội vụ</b>", "Cơ quan: «A» ≠ «B»", 0.91, 'giải thích "x" & y']
+    out = findings_html([row, ["Lưu ý", *[""] * 8]])
+    assert "<script>" not in out and "&lt;script&gt;" in out and "<b>" not in out
+    assert out.count("<tr data-severity=") == 2 and 'data-severity="Mâu thuẫn"' in out
+    assert out.count("<th ") == len(HEADERS) and out.count("<td>") == 2 * len(HEADERS)
+    # every cell carries its column's label (shown on phones, where a row is a card)
+    for h in HEADERS:
+        assert out.count(f'<span class="troly-label">{h}</span>') == 2
+    assert "0.91" in out and "&quot;x&quot; &amp; y" in out
+
+
 def test_chat_text_cannot_become_an_image_and_questions_are_nfc() -> None:
     import unicodedata
 

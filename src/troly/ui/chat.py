@@ -83,15 +83,33 @@ UI_CSS = """
   overflow-y: auto; }
 #troly-feedback { border: 1px solid var(--border-color-accent); }
 .troly-note { font-size: 12px; color: var(--body-text-color-subdued); }
+#troly-review-table .troly-findings { width: 100%; table-layout: fixed;
+  border-collapse: collapse; font-size: 0.9em; }
+#troly-review-table .troly-findings th, #troly-review-table .troly-findings td {
+  border: 1px solid var(--border-color-primary); padding: 4px 6px; vertical-align: top;
+  text-align: left; overflow-wrap: anywhere; }
+#troly-review-table .troly-findings th { background: var(--background-fill-secondary); }
+#troly-review-table .troly-findings .troly-label { display: none; }
+#troly-review-table tr[data-severity="Mâu thuẫn"] td:first-child {
+  color: var(--error-text-color, #b91c1c); font-weight: 600; }
 @media (max-width: 640px) {
   .gradio-container { padding-left: 6px !important; padding-right: 6px !important; }
   #troly-chat { height: clamp(280px, calc(100dvh - 230px), 560px) !important; }
-  /* The review findings keep readable columns on a phone and scroll sideways inside
-     their own box (never the page), so "Khác biệt" and "Giải thích" can be reached. */
-  #troly-review-table table { min-width: 980px; }
-  #troly-review-table .table-wrap, #troly-review-table .virtual-table-viewport {
-    overflow-x: auto !important; -webkit-overflow-scrolling: touch; }
-  #troly-review-table .table-wrap > * { max-width: 100%; }
+  /* On a phone each review finding is a card of labelled fields: nothing scrolls
+     sideways and "Khác biệt" / "Giải thích" read at full width. */
+  #troly-review-table table.troly-findings, #troly-review-table .troly-findings tbody,
+  #troly-review-table .troly-findings tr, #troly-review-table .troly-findings td {
+    display: block; width: 100% !important; box-sizing: border-box; }
+  #troly-review-table .html-container, #troly-review-table table.troly-findings {
+    padding: 0 !important; margin: 0; }
+  #troly-review-table .troly-findings colgroup, #troly-review-table .troly-findings thead {
+    display: none; }
+  #troly-review-table .troly-findings tr { margin: 0 0 12px;
+    border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 4px 8px; }
+  #troly-review-table .troly-findings td { border: 0; padding: 3px 0; }
+  #troly-review-table .troly-findings .troly-value { display: block; }
+  #troly-review-table .troly-findings .troly-label { display: block; font-weight: 600;
+    font-size: 0.85em; color: var(--body-text-color-subdued); }
 }
 """
 UI_HEAD = '<meta name="description" content="Trợ lý CCHC — hỏi đáp về kế hoạch CCHC">'

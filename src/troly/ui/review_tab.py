@@ -12,6 +12,7 @@ it is tested without starting a Gradio server.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,8 +37,10 @@ HEADERS = [
 ]
 SEVERITY_VI = {"contradiction": "Mâu thuẫn", "duplicate": "Trùng lặp", "note": "Lưu ý"}
 # Share of the table's width per column (the table wraps text and never scrolls sideways
-# on a 1366 px screen; checked in a real browser).
-COLUMN_WIDTHS: list[str | int] = ["7%", "9%", "8%", "15%", "10%", "15%", "13%", "6%", "17%"]
+# on a 1366 px screen; checked in a real browser). On a phone each finding becomes a card
+# of labelled fields instead (CSS in troly.ui.chat), so nothing scrolls sideways.
+COLUMN_WIDTHS = ["7%", "9%", "8%", "15%", "10%", "15%", "13%", "6%", "17%"]
+EMPTY_FINDINGS = "Chưa có kết quả: dán hoặc tải dự thảo rồi bấm «Rà soát»."
 INTRO = (
     "Dán nội dung dự thảo kế hoạch (hoặc tải tệp Word, PDF, HTML, .txt). "
     "Hệ thống đối chiếu từng mục, "
@@ -104,6 +107,28 @@ def report_rows(report: ReviewReport) -> list[list[Any]]:
             ]
         )
     return rows
+
+
+def findings_html(rows: list[list[Any]]) -> str:
+    """The findings as an HTML table (every value escaped). Each cell also carries its
+    column's label in a span that only phones show, where rows turn into cards."""
+    if not rows:
+        return f'<p class="troly-findings-empty">{html.escape(EMPTY_FINDINGS)}</p>'
+    cols = "".join(f'<col style="width:{w}">' for w in COLUMN_WIDTHS)
+    head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in HEADERS)
+    body = []
+    for row in rows:
+        cells = "".join(
+            f'<td><span class="troly-label">{html.escape(h)}</span>'
+            f'<span class="troly-value">{html.escape(str(v))}</span></td>'
+            for h, v in zip(HEADERS, row, strict=False)
+        )
+        severity = html.escape(str(row[0])) if row else ""
+        body.append(f'<tr data-severity="{severity}">{cells}</tr>')
+    return (
+        f'<table class="troly-findings"><colgroup>{cols}</colgroup>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def summary_markdown(report: ReviewReport) -> str:
@@ -209,14 +234,11 @@ def build_review_tab(services: Services) -> None:
         )
     button = gr.Button("Rà soát", variant="primary")
     summary = gr.Markdown()
-    table = gr.Dataframe(
-        headers=HEADERS,
-        value=[],
-        label="Kết quả rà soát",
-        interactive=False,
-        wrap=True,
-        column_widths=COLUMN_WIDTHS,
-        elem_id="troly-review-table",
+    # Our own HTML table, not gr.Dataframe: the Dataframe's virtual body drifted from its
+    # header on a 360 px phone (one letter per line); here the phone layout is plain CSS.
+    gr.Markdown("**Kết quả rà soát**")
+    table = gr.HTML(
+        findings_html([]), label="Kết quả rà soát", js_on_load=None, elem_id="troly-review-table"
     )
     with gr.Accordion("Báo cáo đầy đủ (JSON)", open=False):
         raw = gr.JSON(label="Báo cáo")
@@ -231,15 +253,15 @@ def build_review_tab(services: Services) -> None:
 
     def review(
         text: str, file: Any, province: str | None, against: list[str] | None
-    ) -> tuple[str, list[list[Any]], dict[str, Any]]:
+    ) -> tuple[str, str, dict[str, Any]]:
         reason = check_upload(getattr(file, "name", file))
         if reason:
             gr.Warning(reason, title="Tệp không hợp lệ")
-            return f"⚠ {reason}", [], {}
-        out = handler(text, file, province, against)
-        if out[0].startswith("⚠"):
-            gr.Warning(out[0].lstrip("⚠ "), title="Chưa rà soát được")
-        return out
+            return f"⚠ {reason}", findings_html([]), {}
+        summary_md, rows, raw_report = handler(text, file, province, against)
+        if summary_md.startswith("⚠"):
+            gr.Warning(summary_md.lstrip("⚠ "), title="Chưa rà soát được")
+        return summary_md, findings_html(rows), raw_report
 
     upload.upload(reject_unreadable, [upload], [upload], api_visibility="private")
     button.click(
