@@ -310,6 +310,7 @@ def test_widget_dislike_opens_a_box_and_stores_the_comment(
     wait_for(lambda: "nhập nội dung góp ý" in status.text, 5, "the empty-comment hint")
     comment = "Thiếu thời hạn của nhiệm vụ thứ hai."
     area.send_keys(comment)
+    wait_for(lambda: status.text.strip() == "", 5, "the hint cleared once typing starts")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     d.save_screenshot(str(SCREENSHOTS / "widget-360px-dislike-comment.png"))
     msg.find_element(By.CSS_SELECTOR, ".comment-send").click()

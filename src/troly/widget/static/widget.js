@@ -389,10 +389,15 @@
     actions.appendChild(status);
     box.appendChild(area);
     box.appendChild(actions);
+    var EMPTY_HINT = "Xin vui lòng nhập nội dung góp ý.";
     function done() {
       turn.commented = true;
       save();
     }
+    // the empty-comment hint goes away as soon as something is typed
+    area.addEventListener("input", function () {
+      if (status.textContent === EMPTY_HINT && area.value.trim()) status.textContent = "";
+    });
     skip.addEventListener("click", function () {
       done();
       box.remove();
@@ -401,7 +406,7 @@
       e.preventDefault();
       var text = area.value.replace(/\s+/g, " ").trim();
       if (!text) {
-        status.textContent = "Xin vui lòng nhập nội dung góp ý.";
+        status.textContent = EMPTY_HINT;
         area.focus();
         return;
       }
