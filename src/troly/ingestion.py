@@ -33,7 +33,7 @@ from troly.documents import DocumentError, ManifestEntry, load_manifest, parse
 from troly.embedding import Embedder, EmbeddingCache
 from troly.index_store import IndexStore, Sparse, sparse_from_terms
 from troly.schema import Chunk, DocumentTree
-from troly.text import TERMS_VERSION, document_terms
+from troly.text import document_terms
 
 Progress = Callable[[str, int, int], None]
 Detail = Callable[[str, str, int, int], None]
@@ -72,12 +72,6 @@ def _pause_point(event: str, doc: str) -> None:
         sys.stderr.flush()
         while True:  # the fault test kills this process with SIGKILL here
             time.sleep(3600)
-
-
-def index_hash(content_hash: str) -> str:
-    """What a document's points record as its version: the file's content hash and the
-    version of the lexical terms (a new version re-indexes on the next plain ingest)."""
-    return f"{content_hash}+t{TERMS_VERSION}"
 
 
 def encode_chunks(
@@ -157,15 +151,12 @@ def ingest_trees(
         indexed = store.document_hashes()
         for n, tree in enumerate(trees, start=1):
             doc = tree.doc_id
-            want = index_hash(tree.meta.content_hash)
-            if not force and indexed.get(doc) == want:
+            if not force and indexed.get(doc) == tree.meta.content_hash:
                 summary.skipped += 1
                 if progress:
                     progress(f"{doc} (unchanged)", n, total)
                 continue
             chunks = chunk_document(tree, max_chars)
-            for c in chunks:
-                c.content_hash = want  # the file's hash and the terms it was indexed with
             n_sections = sum(1 for _ in tree.iter_sections())
             if detail:
                 detail(doc, "parsed", n_sections, len(chunks))

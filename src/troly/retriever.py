@@ -1,8 +1,4 @@
-"""Hybrid retrieval: dense (e5) and lexical rankings, fused.
-
-* Lexical terms are folded (diacritics stripped) so a question typed without accents
-  matches, plus, for accented text, the exact accented syllables and syllable pairs
-  (:func:`troly.text.raw_terms`): accents carry meaning in legal text.
+"""Hybrid retrieval: dense (e5) and lexical (diacritic-folded terms) rankings, fused.
 
 * Both rankings come from Qdrant under the same payload filter (province, year,
   document, kind, lead agency).

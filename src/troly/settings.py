@@ -96,12 +96,7 @@ class RetrievalSettings(BaseModel):
     candidates: int = Field(40, description="Candidates taken from each of dense and lexical.")
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(1.0, description="Weight of the dense ranking in fusion.")
-    lexical_weight: float = Field(
-        1.5,
-        description="Weight of the lexical ranking in fusion (1.5 chosen on the dev splits of "
-        "the plans' gold set and of ALQAC through the product: hit@1 and hit@5 both rose; "
-        "2.0 lost hit@5).",
-    )
+    lexical_weight: float = Field(1.0, description="Weight of the lexical ranking in fusion.")
     restore_accents: bool = Field(
         True,
         description="Give the dense search of a question typed without diacritics its "

@@ -13,7 +13,6 @@ import re
 import unicodedata
 from collections import Counter
 from functools import lru_cache
-from itertools import pairwise
 
 _WS = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
 _TOKEN = re.compile(r"[0-9a-z]+(?:[/.,%-][0-9a-z]+)*%?")
@@ -157,26 +156,6 @@ def _plain_terms(folded: str) -> list[str]:
     return out
 
 
-# Version of the lexical terms an index holds: a change re-indexes every document on the
-# next ingest (troly.ingestion compares it with what each document was written with).
-TERMS_VERSION = 2
-RAW_PREFIX = "="  # accented terms share the sparse vector with folded ones, never a term
-_RAW_TOKEN = re.compile(r"\w+")
-
-
-def raw_terms(sentence: str) -> list[str]:
-    """Accented terms of one sentence, beside the folded ones: its syllables that carry
-    diacritics and every pair of adjacent syllables, lower-cased, prefixed ``=``.
-
-    Folding merges words ("có"/"cơ", "tại"/"tài"); in legal text the accents carry the
-    meaning, so an accented question also matches the exact words and word pairs. A
-    question typed without accents gets none of these and matches the folded terms."""
-    toks = _RAW_TOKEN.findall(nfc(sentence).lower())
-    out = [RAW_PREFIX + t for t in toks if fold(t) != t and fold(t) not in STOPWORDS]
-    out.extend(RAW_PREFIX + a + "_" + b for a, b in pairwise(toks))
-    return out
-
-
 def document_terms(text: str) -> list[str]:
     """Folded lexical terms of a passage: syllables plus underthesea compounds.
 
@@ -188,7 +167,6 @@ def document_terms(text: str) -> list[str]:
     for sent in _sentences(nfc(text)):
         folded = fold(sent)
         terms.extend(_plain_terms(folded))
-        terms.extend(raw_terms(sent))
         for word in _segment(sent):
             parts = _TOKEN.findall(fold(word))
             if len(parts) >= 2:
@@ -210,9 +188,6 @@ def query_terms(text: str, max_n: int = 3) -> list[str]:
     passage side got from underthesea. Non-words among the n-grams match nothing.
     """
     terms: list[str] = []
-    for sent in re.split(r"[\n.?!;]+", nfc(text)):
-        if has_diacritics(sent):
-            terms.extend(raw_terms(sent))
     for sent in re.split(r"[\n.?!;]+", expand_abbreviations(fold(nfc(text)))):
         folded = sent
         toks = _TOKEN.findall(folded)

@@ -35,23 +35,6 @@ def test_accented_and_unaccented_queries_share_terms_with_passage() -> None:
     assert "2024" in set(query_terms("quy I 2024"))
 
 
-def test_accented_text_also_matches_on_its_exact_words_and_word_pairs() -> None:
-    from troly.ingestion import index_hash
-    from troly.text import TERMS_VERSION, raw_terms
-
-    passage = set(document_terms("Người đủ 18 tuổi có quyền kết hôn."))
-    assert {"=người", "=tuổi", "=có", "=quyền", "=kết_hôn", "=18_tuổi"} <= passage
-    assert {"nguoi", "tuoi", "quyen"} <= passage  # the folded terms stay
-    # folding merges "có" and "cơ"; the accented terms keep them apart
-    assert "=cơ" in raw_terms("cơ quan") and "=cơ" not in passage
-    accented = set(query_terms("Người đủ 18 tuổi có được kết hôn không?"))
-    assert {"=người", "=kết_hôn", "=18_tuổi"} <= accented & passage
-    # a question typed without accents gets folded terms only
-    assert not [t for t in query_terms("nguoi du 18 tuoi co duoc ket hon khong") if "=" in t]
-    # the terms' version is part of what a document is indexed with (a change re-indexes)
-    assert index_hash("abc") == f"abc+t{TERMS_VERSION}" != index_hash("abd")
-
-
 def test_sparse_vector_is_sorted_and_merged() -> None:
     idx, vals = sparse_from_terms(["a", "b", "a"])
     assert idx == sorted(idx) and len(idx) == 2
