@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from troly.evaluation.legal import (  # noqa: E402
     Suite,
+    answer_figures,
     load_suites,
     question_metrics,
     run_suite,
@@ -111,14 +112,10 @@ def product_rows(svc: Any, suite: Suite, doc_to_law: dict[str, str], split: str)
 
 
 def answer_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    n = len(rows) or 1
-    return {
-        "n": len(rows),
-        "cites_relevant": sum(r["cites_relevant"] for r in rows) / n,
-        "first_cites_relevant": sum(r["first_cites_relevant"] for r in rows) / n,
-        "refusal_rate": sum(r["refused"] for r in rows) / n,
-        "ask_ms_p50": float(np.median([r["ask_ms"] for r in rows])) if rows else 0.0,
-    }
+    """The evaluation's answer figures (one definition for both paths), plus latency."""
+    out = {k: v for k, v in answer_figures(rows).items() if not k.endswith("_ci")}
+    out["ask_ms_p50"] = float(np.median([r["ask_ms"] for r in rows])) if rows else 0.0
+    return out
 
 
 def main() -> int:
@@ -216,7 +213,7 @@ def main() -> int:
                 f"{split:6} {name:26} {ret.get('n', 0):>4} {ret.get('hit@1', 0):>6.3f} "
                 f"{ret.get('hit@5', 0):>6.3f} {ret.get('mrr@10', 0):>6.3f} {cites:>6}"
             )
-    print(f"→ {out.relative_to(ROOT)}")
+    print(f"→ {out}")
     return 0
 
 

@@ -10,6 +10,7 @@ from troly.documents.legal import tree_from_paragraphs
 from troly.evaluation.legal import (
     BM25,
     FusionParams,
+    answer_figures,
     bootstrap,
     fuse,
     lexical_terms,
@@ -112,3 +113,18 @@ def test_bm25_fusion_and_metrics() -> None:
     assert lo < 0.5 < hi
     assert split_of("Câu hỏi") == split_of("Câu  hỏi".replace("  ", " "))
     assert {split_of(f"câu {i}") for i in range(20)} == {"dev", "test"}
+
+
+def test_answer_figures_count_citing_and_refused_answers() -> None:
+    rows = [
+        {"cites_relevant": True, "first_cites_relevant": True, "refused": False},
+        {"cites_relevant": True, "first_cites_relevant": False, "refused": False},
+        {"cites_relevant": False, "first_cites_relevant": False, "refused": True},
+        {"cites_relevant": False, "first_cites_relevant": False, "refused": False},
+    ]
+    f = answer_figures(rows)
+    assert (f["n"], f["cites_relevant"], f["first_cites_relevant"]) == (4, 0.5, 0.25)
+    assert f["refusal_rate"] == 0.25
+    lo, hi = f["cites_relevant_ci"]
+    assert 0.0 <= lo <= 0.5 <= hi <= 1.0
+    assert answer_figures([])["n"] == 0 and answer_figures([])["cites_relevant"] == 0.0

@@ -518,16 +518,21 @@ def evaluate_answers(
                 "relevant": [f"{by_key[k].law_label} Điều {k[1]}" for k in rel if k in by_key],
             }
         )
+    return answer_figures(rows), rows
+
+
+def answer_figures(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Share of answers citing a relevant article (first citation too) and refusal rate,
+    from rows with ``cites_relevant``, ``first_cites_relevant`` and ``refused``."""
     n = len(rows) or 1
     cites = [float(r["cites_relevant"]) for r in rows]
-    summary = {
+    return {
         "n": len(rows),
         "cites_relevant": sum(cites) / n,
         "cites_relevant_ci": bootstrap(cites),
         "first_cites_relevant": sum(r["first_cites_relevant"] for r in rows) / n,
         "refusal_rate": sum(r["refused"] for r in rows) / n,
     }
-    return summary, rows
 
 
 # -- verdicts --------------------------------------------------------------------------
