@@ -122,6 +122,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--laws", default=DEFAULT_LAWS, help="comma-separated ALQAC law ids")
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "reports" / "legal")
+    ap.add_argument(
+        "--splits", default="dev,test", help="dev while tuning; test once, for the note"
+    )
     args = ap.parse_args()
     laws = [x.strip() for x in args.laws.split(",") if x.strip()]
 
@@ -177,7 +180,7 @@ def main() -> int:
             def keep(d: dict[str, Any]) -> dict[str, Any]:
                 return {k: v for k, v in d.items() if not k.endswith("_ci") and k[:2] != "by"}
 
-            for split in ("dev", "test"):
+            for split in [x.strip() for x in args.splits.split(",") if x.strip()]:
                 ranking, answers = product_rows(svc, suite, doc_to_law, split)
                 product = keep(summarise(ranking))
                 product["search_ms_p50"] = float(np.median([r["search_ms"] for r in ranking]))

@@ -76,6 +76,18 @@ class ProvinceDetector:
         return [p for p, pat in self._patterns if pat.search(folded)]
 
 
+@dataclass
+class Candidates:
+    """What fusion works on: both rankings, their weights and the provinces to boost."""
+
+    dense: list[Hit]
+    lexical: list[Hit]
+    dense_weight: float
+    lexical_weight: float
+    boost: set[str]
+    trace: SearchTrace
+
+
 class Retriever:
     def __init__(
         self,
@@ -118,8 +130,30 @@ class Retriever:
     ) -> list[SearchResult]:
         """Top-k chunks for ``question``. ``mode``: hybrid | dense | lexical."""
         t0 = time.perf_counter()
-        q = validate_question(question, self.max_question_chars)
         k = k or self.settings.top_k
+        c = self.candidates(question, max(self.settings.candidates, k), filters, mode)
+        results = fuse(
+            c.dense,
+            c.lexical,
+            c.dense_weight,
+            c.lexical_weight,
+            self.settings.rrf_k,
+            c.boost,
+            method=self.settings.fusion,
+        )
+        c.trace.total_ms = (time.perf_counter() - t0) * 1000
+        self.last_trace = c.trace
+        return results[:k]
+
+    def candidates(
+        self,
+        question: str,
+        n: int,
+        filters: SearchFilters | None = None,
+        mode: str = "hybrid",
+    ) -> Candidates:
+        """Both rankings of ``question`` (``n`` each) and the weights fusion gives them."""
+        q = validate_question(question, self.max_question_chars)
         flt = replace(filters) if filters else SearchFilters()
         trace = SearchTrace(accented=has_diacritics(q))
         named = self.provinces.detect(q)
@@ -131,7 +165,6 @@ class Retriever:
             elif self.settings.province_mode == "boost":
                 boost = set(named)
         trace.filters = flt
-        n = max(self.settings.candidates, k)
 
         dense: list[Hit] = []
         lexical: list[Hit] = []
@@ -165,10 +198,7 @@ class Retriever:
             dw, lw = 1.0, 0.0
         elif mode == "lexical":
             dw, lw = 0.0, 1.0
-        results = fuse(dense, lexical, dw, lw, self.settings.rrf_k, boost)
-        trace.total_ms = (time.perf_counter() - t0) * 1000
-        self.last_trace = trace
-        return results[:k]
+        return Candidates(dense, lexical, dw, lw, boost, trace)
 
 
 def fuse(
@@ -178,24 +208,35 @@ def fuse(
     lexical_weight: float,
     rrf_k: int,
     boost_provinces: set[str] | None = None,
+    method: str = "rrf",
 ) -> list[SearchResult]:
-    """Weighted reciprocal-rank fusion; ties broken by the chunk's document order."""
+    """Fuse the two rankings; ties broken by the chunk's document order.
+
+    ``rrf``: weighted reciprocal-rank fusion, ``w / (rrf_k + rank)`` from each ranking.
+    ``convex``: a weighted sum of each ranking's scores min-max normalised over its
+    candidates (0 for a chunk the ranking did not return), which keeps how far ahead the
+    first candidate is — rank fusion forgets it.
+    """
     by_id: dict[str, SearchResult] = {}
-    for rank, hit in enumerate(dense, start=1):
-        r = by_id.setdefault(hit.chunk.id, SearchResult(hit.chunk, 0.0))
-        r.dense_rank = rank
-        r.score += dense_weight / (rrf_k + rank)
-    for rank, hit in enumerate(lexical, start=1):
-        r = by_id.setdefault(hit.chunk.id, SearchResult(hit.chunk, 0.0))
-        r.lexical_rank = rank
-        r.score += lexical_weight / (rrf_k + rank)
-    if boost_provinces:
-        for r in by_id.values():
-            if r.chunk.province in boost_provinces:
-                r.score += 1.0
+    for hits, weight, attr in (
+        (dense, dense_weight, "dense_rank"),
+        (lexical, lexical_weight, "lexical_rank"),
+    ):
+        scores = [h.score for h in hits]
+        lo, hi = (min(scores), max(scores)) if scores else (0.0, 0.0)
+        for rank, hit in enumerate(hits, start=1):
+            r = by_id.setdefault(hit.chunk.id, SearchResult(hit.chunk, 0.0))
+            setattr(r, attr, rank)
+            if method == "convex":
+                norm = (hit.score - lo) / (hi - lo) if hi > lo else 1.0
+                # a floor keeps a returned candidate above the ones no ranking returned
+                r.score += weight * (0.01 + norm)
+            else:
+                r.score += weight / (rrf_k + rank)
+    boost = boost_provinces or set()
     ranked = sorted(
         (r for r in by_id.values() if r.score > 0),
-        key=lambda r: (-r.score, r.chunk.doc_id, r.chunk.ordinal),
+        key=lambda r: (r.chunk.province not in boost, -r.score, r.chunk.doc_id, r.chunk.ordinal),
     )
     for i, r in enumerate(ranked, start=1):
         r.rank = i
