@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from troly.chunking import chunk_document
+from troly.chunking import chunk_document, dense_text
 from troly.documents import DocumentError, ManifestEntry, load_manifest, parse
 from troly.embedding import Embedder, EmbeddingCache
 from troly.index_store import IndexStore, Sparse, sparse_from_terms
@@ -74,6 +74,18 @@ def _pause_point(event: str, doc: str) -> None:
             time.sleep(3600)
 
 
+# Version of what a document's points hold beyond its file (chunking, lexical terms): a
+# new version re-indexes every document on the next plain ingest. 2: an article's lexical
+# vector reads the whole article, not the first 1,000 characters the dense model reads.
+INDEX_VERSION = 2
+
+
+def index_hash(content_hash: str) -> str:
+    """What a document's points record as their version: the file's content hash and
+    ``INDEX_VERSION``; a document is skipped on ingest only when both are unchanged."""
+    return f"{content_hash}+v{INDEX_VERSION}"
+
+
 def encode_chunks(
     chunks: list[Chunk],
     embedder: Embedder,
@@ -84,7 +96,7 @@ def encode_chunks(
     """Dense vectors in batches (progress after each) and the lexical sparse vectors."""
     vectors = []
     for start in range(0, len(chunks), batch_size):
-        texts = [c.embed_text for c in chunks[start : start + batch_size]]
+        texts = [dense_text(c) for c in chunks[start : start + batch_size]]
         if cache is not None:
             vectors.append(cache.embed_passages(embedder, texts))
         else:
@@ -151,12 +163,15 @@ def ingest_trees(
         indexed = store.document_hashes()
         for n, tree in enumerate(trees, start=1):
             doc = tree.doc_id
-            if not force and indexed.get(doc) == tree.meta.content_hash:
+            want = index_hash(tree.meta.content_hash)
+            if not force and indexed.get(doc) == want:
                 summary.skipped += 1
                 if progress:
                     progress(f"{doc} (unchanged)", n, total)
                 continue
             chunks = chunk_document(tree, max_chars)
+            for c in chunks:
+                c.content_hash = want
             n_sections = sum(1 for _ in tree.iter_sections())
             if detail:
                 detail(doc, "parsed", n_sections, len(chunks))

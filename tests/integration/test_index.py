@@ -62,6 +62,33 @@ def test_changed_document_replaces_its_chunks(tmp_path: Path, embedder: Any) -> 
     svc.close()
 
 
+def test_a_new_index_version_reindexes_unchanged_files(
+    tmp_path: Path, embedder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Points written by an older chunker/lexical version are replaced on a plain ingest
+    (no --force), once, with nothing duplicated."""
+    from troly import ingestion
+    from troly.services import build_services
+    from troly.settings import QdrantSettings, Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "phu-tho-2021.txt", corpus / "phu-tho-2021.txt")
+    settings = Settings(corpus_dir=corpus, qdrant=QdrantSettings(path=Path(":memory:")))
+    svc = build_services(settings, embedder=embedder)
+    monkeypatch.setattr(ingestion, "INDEX_VERSION", 1)
+    first = svc.ingest()
+    n = svc.store.count()
+    assert svc.ingest().skipped == 1
+    monkeypatch.setattr(ingestion, "INDEX_VERSION", 2)
+    again = svc.ingest()
+    assert again.documents == 1 and again.skipped == 0 and again.chunks == first.chunks
+    assert svc.store.count() == n
+    assert [h.endswith("+v2") for h in svc.store.document_hashes().values()] == [True]
+    assert svc.ingest().skipped == 1
+    svc.close()
+
+
 def test_filters(services: Any) -> None:
     r = services.retriever
     res = r.search(

@@ -115,9 +115,11 @@ def _store(root: Path) -> Any:
 def _expected(corpus: Path) -> dict[str, tuple[str, int]]:
     from troly.chunking import chunk_document
     from troly.documents import parse_corpus
+    from troly.ingestion import index_hash
 
     return {
-        t.doc_id: (t.meta.content_hash, len(chunk_document(t, 1200))) for t in parse_corpus(corpus)
+        t.doc_id: (index_hash(t.meta.content_hash), len(chunk_document(t, 1200)))
+        for t in parse_corpus(corpus)
     }
 
 

@@ -169,6 +169,25 @@ def test_article_chunks_one_per_article_long_ones_split_by_khoan() -> None:
     assert "Chương II. QUYỀN, NGHĨA VỤ" in short.embed_text
 
 
+def test_a_long_article_is_indexed_whole_and_embedded_cut() -> None:
+    """The dense model reads an article's first EMBED_CHARS characters; the lexical index
+    reads all of it (a word only in its last khoản must match)."""
+    from troly.chunking import dense_text
+    from troly.chunking.articles import EMBED_CHARS
+    from troly.text import document_terms
+
+    meta = DocumentMeta(doc_id="luat-dai", title="Luật Dài", year=2020)
+    filler = "Cơ quan đăng ký cư trú có trách nhiệm tiếp nhận hồ sơ của công dân. " * 30
+    paras = ["Chương I", "QUY ĐỊNH CHUNG", "Điều 1. Một điều dài", filler + "Cuối cùng là lệ phí."]
+    (chunk,) = article_chunks(tree_from_paragraphs(meta, paras), max_chars=5000)
+    assert len(chunk.embed_text) > 2 * EMBED_CHARS
+    assert chunk.embed_text.startswith("Luật Dài 2020 › Chương I. QUY ĐỊNH CHUNG\nĐiều 1.")
+    dense = dense_text(chunk)
+    assert len(dense) <= EMBED_CHARS and chunk.embed_text.startswith(dense)
+    assert "le_phi" in document_terms(chunk.embed_text)
+    assert "le_phi" not in document_terms(dense)
+
+
 def test_references_of_a_tree() -> None:
     refs = references_of(_tree(), [LibraryEntry("luat-x-2020", "Luật Cư trú", "68/2020/QH14")])
     assert refs["basis"][0].target == "Hiến pháp" and refs["basis"][0].in_library is False

@@ -45,6 +45,17 @@ def chunk_document(tree: DocumentTree, max_chars: int = 1200) -> list[Chunk]:
     return _mark_ocr(chunks)
 
 
+def dense_text(chunk: Chunk) -> str:
+    """What the dense model reads of a chunk: ``embed_text``, for an article its first
+    ``EMBED_CHARS`` characters (ingest cost on 2 cores; most articles fit whole). The
+    lexical index reads the whole ``embed_text``: a long article's later khoản must match."""
+    if chunk.kind == "article":
+        from troly.chunking.articles import EMBED_CHARS, truncate
+
+        return truncate(chunk.embed_text, EMBED_CHARS)
+    return chunk.embed_text
+
+
 def _mark_ocr(chunks: list[Chunk]) -> list[Chunk]:
     """Text read by OCR says so where it is cited: its location ends with OCR_NOTE."""
     for c in chunks:
@@ -53,4 +64,4 @@ def _mark_ocr(chunks: list[Chunk]) -> list[Chunk]:
     return chunks
 
 
-__all__ = ["chunk_document", "chunk_id", "plan_label"]
+__all__ = ["chunk_document", "chunk_id", "dense_text", "plan_label"]

@@ -5,7 +5,8 @@ by the article's intro and the khoản it covers, so that a quote can be re-pars
 khoản/điểm (:func:`troly.documents.legal.parse_legal`). ``location`` is the citation
 path ("Luật Cư trú 2020 › Chương II › Điều 12 › khoản 2"); ``fields`` carry the law, the
 article, the khoản covered and the chapter path. ``embed_text`` prefixes the law's name
-and the chapter path and is cut to fit the e5 window (512 tokens).
+and the chapter path to the whole text: it is what gets lexically indexed. The dense
+model reads its first ``EMBED_CHARS`` characters (:func:`dense_text`).
 """
 
 from __future__ import annotations
@@ -40,9 +41,9 @@ def truncate(text: str, limit: int = EMBED_CHARS) -> str:
 
 
 def article_embed_text(law_name: str, heading_chain: str, article_text: str) -> str:
-    """What is embedded for an article: law name, chapter path, then the text, cut."""
+    """What is indexed for an article: law name, chapter path, then the whole text."""
     head = f"{law_name} › {heading_chain}" if heading_chain else law_name
-    return truncate(f"{head}\n{article_text}")
+    return f"{head}\n{article_text}"
 
 
 def _clause_label(numbers: list[str]) -> str:
