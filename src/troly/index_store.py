@@ -995,6 +995,12 @@ class IndexStore:
             return 0
         return self.engine.count(filters)
 
+    def content_token(self) -> tuple[str, int]:
+        """A cheap token that changes when the content does: the published generation
+        (edge: every write publishes a new one, from any process) and the point count (a
+        server or local mode, where a write that keeps the count is not seen)."""
+        return (self.version or "", self.count())
+
     def document_hashes(self) -> dict[str, str]:
         """doc_id → content hash of each *completely* indexed document."""
         if not self.exists():

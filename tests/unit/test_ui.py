@@ -163,3 +163,49 @@ def test_chat_session_keeps_every_question_and_drops_answers_after_a_reset() -> 
     s.finish(fresh, None, "Hệ thống bận.")
     assert [m["content"] for m in render_chat(s.snapshot())] == ["q4", "Hệ thống bận."]
     assert s.turn_at(0) is fresh and s.turn_at(1) is None
+
+
+class _FakeStore:
+    """A store's reads as the catalog uses them (pure logic of its cache)."""
+
+    def __init__(self, docs: list[tuple[str, str]], generation: str = "g1") -> None:
+        self.docs = docs
+        self.generation = generation
+        self.scans = 0
+
+    def content_token(self) -> tuple[str, int]:
+        return (self.generation, len(self.docs))
+
+    def chunks(self) -> list:
+        from types import SimpleNamespace
+
+        self.scans += 1
+        return [
+            SimpleNamespace(doc_id=d, title=d, province=p, year=2025, kind="section")
+            for d, p in self.docs
+        ]
+
+
+def test_catalog_cache_follows_the_store_and_its_version() -> None:
+    import gc
+    from types import SimpleNamespace
+
+    from troly.ui.catalog import indexed_documents
+
+    store = _FakeStore([("a", "Hà Tĩnh")])
+    svc = SimpleNamespace(store=store)
+    assert [d.province for d in indexed_documents(svc)] == ["Hà Tĩnh"]  # type: ignore[arg-type]
+    indexed_documents(svc)  # type: ignore[arg-type]
+    assert store.scans == 1  # unchanged version: cached
+    # an upload that keeps the number of points still publishes a new generation
+    store.docs, store.generation = [("a", "Khánh Hòa")], "g2"
+    assert [d.province for d in indexed_documents(svc)] == ["Khánh Hòa"]  # type: ignore[arg-type]
+    # a new store with the same version never reads a freed store's entry (an id() key
+    # could: CPython reuses the address of a freed object)
+    for _ in range(20):
+        del svc, store
+        gc.collect()
+        store = _FakeStore([("b", "Phú Yên")], "g2")
+        svc = SimpleNamespace(store=store)
+        assert [d.province for d in indexed_documents(svc)] == ["Phú Yên"]  # type: ignore[arg-type]
+        store.docs = [("a", "Khánh Hòa")]  # the next store starts from this one's state

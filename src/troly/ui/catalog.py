@@ -8,8 +8,9 @@ filter refresh, and a bundled plan that was never ingested does not.
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from troly.schema import FilterKind
 
@@ -27,22 +28,26 @@ class IndexedDocument:
 
 
 _lock = threading.Lock()
-_cache: dict[int, tuple[int, list[IndexedDocument]]] = {}
+# per store object (an entry goes with its store: a new store never reads an old one's
+# entry, as it could with an id() key), with the store's version token
+_cache: weakref.WeakKeyDictionary[Any, tuple[Any, list[IndexedDocument]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def indexed_documents(services: Services) -> list[IndexedDocument]:
     """One entry per document in the index, sorted by province, then newest year first.
 
-    Cached per store while the number of indexed points is unchanged (a count is one cheap
-    query; the full scan runs again after an ingest or upload). Raises
-    :class:`troly.index_store.IndexUnavailable` when Qdrant cannot be reached.
+    Cached per store while its version (published generation and point count, one cheap
+    read) is unchanged; the full scan runs again after an ingest or upload, even one that
+    keeps the number of points. Raises :class:`troly.index_store.IndexUnavailable` when
+    Qdrant cannot be reached.
     """
     store = services.store
-    count = store.count()
-    key = id(store)
+    version = store.content_token()
     with _lock:
-        hit = _cache.get(key)
-        if hit is not None and hit[0] == count:
+        hit = _cache.get(store)
+        if hit is not None and hit[0] == version:
             return hit[1]
     docs: dict[str, IndexedDocument] = {}
     for c in store.chunks():
@@ -52,7 +57,7 @@ def indexed_documents(services: Services) -> list[IndexedDocument]:
             )
     out = sorted(docs.values(), key=lambda d: (d.province, -(d.year or 0), d.doc_id))
     with _lock:
-        _cache[key] = (count, out)
+        _cache[store] = (version, out)
     return out
 
 
