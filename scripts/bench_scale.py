@@ -97,7 +97,7 @@ def worker(engine: str, size: int, source: Path, work: Path, queries: int) -> di
     from troly.index_store import IndexStore, StoredPoint, sparse_from_terms
     from troly.retriever import fuse
     from troly.schema import SearchFilters
-    from troly.settings import QdrantSettings
+    from troly.settings import QdrantSettings, RetrievalSettings
     from troly.text import query_terms
 
     rng = np.random.default_rng(0)
@@ -175,6 +175,7 @@ def worker(engine: str, size: int, source: Path, work: Path, queries: int) -> di
     store.dense_search(dense_q[0], None, 40)  # warm-up
     store.lexical_search(sparse_q[0], None, 40)
     for fname, fl in flts.items():
+        rs = RetrievalSettings()  # the product's fusion, as configured
         lat: dict[str, list[float]] = {"dense": [], "lexical": [], "hybrid": []}
         for i in range(len(qs)):
             t = time.perf_counter()
@@ -182,7 +183,7 @@ def worker(engine: str, size: int, source: Path, work: Path, queries: int) -> di
             td = time.perf_counter()
             lx = store.lexical_search(sparse_q[i], fl[i], 40)
             tl = time.perf_counter()
-            fuse(d, lx, 1.0, 1.0, 60)
+            fuse(d, lx, rs.dense_weight, rs.lexical_weight, rs.rrf_k, method=rs.fusion)
             tf = time.perf_counter()
             lat["dense"].append((td - t) * 1000)
             lat["lexical"].append((tl - td) * 1000)

@@ -90,7 +90,7 @@ def product_rows(svc: Any, suite: Suite, doc_to_law: dict[str, str], split: str)
         m.update({"qid": q.qid, "type": q.qtype, "search_ms": search_ms})
         ranking.append(m)
         t0 = time.perf_counter()
-        ans = svc.answerer.ask(q.text)
+        ans = svc.answerer.ask(q.query_text)  # as a user types it: options included
         cited = []
         for c in ans.citations:
             found = _ARTICLE.search(c.location)
