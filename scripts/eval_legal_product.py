@@ -68,6 +68,30 @@ def small_library(laws: list[str], folder: Path) -> dict[str, str]:
     return {e["alqac_id"]: e["id"] for e in entries}
 
 
+def subset_suite(laws: list[str]) -> Suite:
+    """The ALQAC 2023/2024 articles of ``laws`` and the questions answered by them alone."""
+    suite_all = next(s for s in load_suites(SHARED, LEGAL) if s.name == "alqac2024")
+    chosen = set(laws)
+    return Suite(
+        "alqac2024-subset",
+        [a for a in suite_all.articles if a.law_id in chosen],
+        [q for q in suite_all.questions if q.relevant and {r[0] for r in q.relevant} <= chosen],
+    )
+
+
+def ranked_articles(results: Any, doc_to_law: dict[str, str], k: int = 10) -> list[tuple[str, str]]:
+    """The first ``k`` distinct (ALQAC law, article) keys of ranked chunks."""
+    ranked: list[tuple[str, str]] = []
+    for r in results:
+        key = (
+            doc_to_law.get(r.chunk.doc_id, r.chunk.doc_id),
+            str(r.chunk.fields.get("article", "")),
+        )
+        if key not in ranked:
+            ranked.append(key)
+    return ranked[:k]
+
+
 def product_rows(svc: Any, suite: Suite, doc_to_law: dict[str, str], split: str) -> Any:
     from troly.schema import SearchFilters
 
@@ -78,15 +102,7 @@ def product_rows(svc: Any, suite: Suite, doc_to_law: dict[str, str], split: str)
         t0 = time.perf_counter()
         results = svc.retriever.search(q.query_text, k=20, filters=SearchFilters(kind="article"))
         search_ms = (time.perf_counter() - t0) * 1000
-        ranked: list[tuple[str, str]] = []
-        for r in results:
-            key = (
-                doc_to_law.get(r.chunk.doc_id, r.chunk.doc_id),
-                str(r.chunk.fields.get("article", "")),
-            )
-            if key not in ranked:
-                ranked.append(key)
-        m: dict[str, Any] = dict(question_metrics(ranked[:10], q.relevant))
+        m: dict[str, Any] = dict(question_metrics(ranked_articles(results, doc_to_law), q.relevant))
         m.update({"qid": q.qid, "type": q.qtype, "search_ms": search_ms})
         ranking.append(m)
         t0 = time.perf_counter()
@@ -133,13 +149,7 @@ def main() -> int:
 
     started = time.strftime("%Y%m%d-%H%M%S")
     load_start = [round(x, 2) for x in os.getloadavg()]
-    suite_all = next(s for s in load_suites(SHARED, LEGAL) if s.name == "alqac2024")
-    chosen = set(laws)
-    suite = Suite(
-        "alqac2024-subset",
-        [a for a in suite_all.articles if a.law_id in chosen],
-        [q for q in suite_all.questions if q.relevant and {r[0] for r in q.relevant} <= chosen],
-    )
+    suite = subset_suite(laws)
     print(f"{len(laws)} laws, {len(suite.articles)} articles, {len(suite.questions)} questions")
     with tempfile.TemporaryDirectory(prefix="troly-legal-product-") as tmp:
         root = Path(tmp)

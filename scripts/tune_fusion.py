@@ -37,11 +37,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from eval_legal_product import DEFAULT_LAWS, LEGAL, SHARED, small_library  # noqa: E402
+from eval_legal_product import (  # noqa: E402
+    DEFAULT_LAWS,
+    ranked_articles,
+    small_library,
+    subset_suite,
+)
 
 from troly.evaluation.evaluators import RetrievalEvaluator, Retrieved  # noqa: E402
 from troly.evaluation.gold import load_gold, select_split  # noqa: E402
-from troly.evaluation.legal import Suite, load_suites, question_metrics  # noqa: E402
+from troly.evaluation.legal import Suite, question_metrics  # noqa: E402
 from troly.retriever import Candidates, fuse  # noqa: E402
 from troly.schema import SearchFilters  # noqa: E402
 
@@ -114,12 +119,7 @@ def score_legal(
 ) -> dict[str, float]:
     recs = []
     for q, c in rows:
-        ranked: list[tuple[str, str]] = []
-        for r in fused(c, f, cur):
-            key = (doc_to_law.get(r.chunk.doc_id, r.chunk.doc_id), str(r.chunk.fields["article"]))
-            if key not in ranked:
-                ranked.append(key)
-        recs.append(question_metrics(ranked[:10], q.relevant))
+        recs.append(question_metrics(ranked_articles(fused(c, f, cur), doc_to_law), q.relevant))
     return {
         "hit@1": float(np.mean([r["hit@1"] for r in recs])),
         "hit@5": float(np.mean([r["hit@5"] for r in recs])),
@@ -143,13 +143,7 @@ def main() -> int:
     started = time.strftime("%Y%m%d-%H%M%S")
     load_start = [round(x, 2) for x in os.getloadavg()]
     laws = [x.strip() for x in DEFAULT_LAWS.split(",")]
-    suite_all = next(s for s in load_suites(SHARED, LEGAL) if s.name == "alqac2024")
-    chosen = set(laws)
-    suite = Suite(
-        "alqac2024-subset",
-        [a for a in suite_all.articles if a.law_id in chosen],
-        [q for q in suite_all.questions if q.relevant and {r[0] for r in q.relevant} <= chosen],
-    )
+    suite = subset_suite(laws)
     with tempfile.TemporaryDirectory(prefix="troly-fusion-") as tmp:
         root = args.work or Path(tmp)
         plans = build_services(
