@@ -229,6 +229,7 @@ class _ClientEngine:
 
         kwargs: dict[str, Any] = {}
         if self.settings.url:
+            kwargs["on_disk_payload"] = self.settings.on_disk_payload
             if self.settings.shard_number:
                 kwargs["shard_number"] = self.settings.shard_number
             if self.settings.replication_factor:
@@ -703,6 +704,7 @@ class _EdgeEngine:
         config = e.EdgeConfig(
             vectors={DENSE: e.EdgeVectorParams(size=dim, distance=e.Distance.Cosine)},
             sparse_vectors={LEXICAL: e.EdgeSparseVectorParams(modifier=e.Modifier.Idf)},
+            on_disk_payload=self.settings.on_disk_payload,
             wal_enabled=False,
         )
         try:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from troly.chunking import chunk_document, dense_text
+from troly.chunking import chunk_document, dense_text, lexical_texts
 from troly.documents import DocumentError, ManifestEntry, load_manifest, parse
 from troly.embedding import Embedder, EmbeddingCache
 from troly.index_store import IndexStore, Sparse, sparse_from_terms
@@ -77,7 +77,8 @@ def _pause_point(event: str, doc: str) -> None:
 # Version of what a document's points hold beyond its file (chunking, lexical terms): a
 # new version re-indexes every document on the next plain ingest. 2: an article's lexical
 # vector reads the whole article, not the first 1,000 characters the dense model reads.
-INDEX_VERSION = 2
+# 3: passages' lexical terms include syllable bigrams; an article's heading is boosted.
+INDEX_VERSION = 3
 
 
 def index_hash(content_hash: str) -> str:
@@ -104,7 +105,10 @@ def encode_chunks(
         if progress:
             progress(min(start + batch_size, len(chunks)), len(chunks))
     dense = np.vstack(vectors) if vectors else np.zeros((0, embedder.dim), dtype=np.float32)
-    sparse = [sparse_from_terms(document_terms(c.embed_text)) for c in chunks]
+    sparse = [
+        sparse_from_terms([t for text in lexical_texts(c) for t in document_terms(text)])
+        for c in chunks
+    ]
     return dense, sparse
 
 

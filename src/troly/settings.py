@@ -47,6 +47,12 @@ class QdrantSettings(BaseModel):
         "writer at a time); 'local' is qdrant-client's local mode (brute force, for "
         "comparison and older stores).",
     )
+    on_disk_payload: bool = Field(
+        True,
+        description="Keep chunk payloads (text, fields) on disk, memory-mapped, instead of "
+        "in RAM (the Qdrant server's default); filters use in-memory payload indexes. "
+        "Applies to a new collection (edge engine or server).",
+    )
     hnsw_ef: int | None = Field(
         128, description="HNSW search breadth for dense search (higher: better recall, slower)."
     )

@@ -156,3 +156,26 @@ def test_same_scores_as_local_mode(tmp_path: Path) -> None:
             assert da == db  # small collections are searched exactly
     edge.close()
     local.close()
+
+
+@pytest.mark.parametrize("on_disk", [True, False])
+def test_payload_storage_follows_the_setting_and_search_is_unchanged(
+    tmp_path: Path, on_disk: bool
+) -> None:
+    """Payloads memory-mapped from disk (default, as on a Qdrant server) or kept in RAM:
+    the segment says which, and filtered searches return the same chunks either way."""
+    import json
+
+    pts = _points(200, doc="d") + _points(200, doc="e", seed=3, province="B")
+    store = IndexStore(QdrantSettings(path=tmp_path / "s", collection="t", on_disk_payload=on_disk))
+    _fill(store, pts)
+    kinds = {
+        json.loads(p.read_text())["config"]["payload_storage_type"]["type"]
+        for p in (tmp_path / "s").rglob("segment.json")
+    }
+    assert kinds == ({"mmap"} if on_disk else {"in_ram_mmap"})
+    v = np.random.default_rng(1).standard_normal(DIM).astype(np.float32)
+    hits = store.dense_search(v, SearchFilters(province="B"), 5)
+    assert len(hits) == 5 and {h.chunk.doc_id for h in hits} == {"e"}
+    assert hits[0].chunk.text.startswith("t")
+    store.close()

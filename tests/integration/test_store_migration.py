@@ -117,6 +117,7 @@ def test_import_into_a_cluster_sends_shards_replicas_schema_and_vectors(
     assert len(create) == 1
     body = create[0]
     assert body["shard_number"] == 3 and body["replication_factor"] == 2
+    assert body["on_disk_payload"] is True
     assert body["vectors"] == {"dense": {"size": embedder.dim, "distance": "Cosine"}} or (
         body["vectors"]["dense"]["size"] == embedder.dim
         and body["vectors"]["dense"]["distance"] == "Cosine"

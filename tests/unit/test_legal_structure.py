@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from troly.chunking.articles import article_chunks, law_label
@@ -186,6 +188,22 @@ def test_a_long_article_is_indexed_whole_and_embedded_cut() -> None:
     assert len(dense) <= EMBED_CHARS and chunk.embed_text.startswith(dense)
     assert "le_phi" in document_terms(chunk.embed_text)
     assert "le_phi" not in document_terms(dense)
+
+
+def test_the_lexical_index_reads_an_article_heading_once_more() -> None:
+    """The heading line names the article's subject: it is read again (a field boost);
+    a plan's section is read once."""
+    from troly.chunking import ARTICLE_HEADING_REPEAT, lexical_texts
+
+    meta = DocumentMeta(doc_id="luat-ngan", title="Luật Ngắn", year=2020)
+    paras = ["Điều 35. Định đoạt tài sản chung", "1. Vợ chồng thỏa thuận việc định đoạt."]
+    (chunk,) = article_chunks(tree_from_paragraphs(meta, paras), max_chars=5000)
+    texts = lexical_texts(chunk)
+    assert texts[0] == chunk.embed_text
+    assert texts[1:] == ["Điều 35. Định đoạt tài sản chung"] * ARTICLE_HEADING_REPEAT
+    assert lexical_texts(chunk, heading_repeat=0) == [chunk.embed_text]
+    plan = replace(chunk, kind="section")
+    assert lexical_texts(plan) == [chunk.embed_text]
 
 
 def test_references_of_a_tree() -> None:

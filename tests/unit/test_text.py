@@ -35,6 +35,18 @@ def test_accented_and_unaccented_queries_share_terms_with_passage() -> None:
     assert "2024" in set(query_terms("quy I 2024"))
 
 
+def test_passages_index_every_syllable_pair_as_questions_do() -> None:
+    """A question's word pair matches a passage even where underthesea did not join the
+    two syllables into one word; within one sentence only, never across sentences."""
+    text = "Công dân đến sinh sống tại chỗ ở hợp pháp. Nhà thuê phải đăng ký."
+    terms = set(document_terms(text))
+    q = set(query_terms("cho o hop phap nha thue"))
+    assert {"cho_o", "o_hop", "hop_phap", "nha_thue"} <= terms & q
+    assert "phap_nha" not in terms  # the sentence ends between them
+    plain = set(document_terms(text, bigrams=False))
+    assert "o_hop" not in plain and {"cho", "hop", "phap"} <= plain
+
+
 def test_sparse_vector_is_sorted_and_merged() -> None:
     idx, vals = sparse_from_terms(["a", "b", "a"])
     assert idx == sorted(idx) and len(idx) == 2
