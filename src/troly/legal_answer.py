@@ -139,6 +139,19 @@ def _coverage(q: tuple[set[str], set[str]], text: str) -> float:
     return (len(qs & ts) + 2 * len(qb & tb)) / (len(qs) + 2 * len(qb))
 
 
+def question_coverage(question: str, text: str) -> float:
+    """How much of a question ``text`` covers, for the refusal check. A multiple-choice
+    question's options are alternatives — the governing text holds one of them, not all
+    — so it is the best of "stem + one option" (and of the whole question)."""
+    from troly.legal_verdict import split_choices
+
+    stem, options = split_choices(question)
+    whole = _coverage(_terms(question), text)
+    if len(options) < 2:
+        return whole
+    return max([whole, *(_coverage(_terms(f"{stem} {o}"), text) for o in options.values())])
+
+
 @dataclass
 class Quote:
     units: list[Section]  # article → khoản → điểm chain of the quoted unit
@@ -421,7 +434,8 @@ def answer_legal(
         quote = best_unit(question, r.chunk.text, whole_below)
         if quote is None:
             continue
-        article_cov = _coverage(_terms(question), r.chunk.text)
+        # the law's name and chapter path count: "Luật An ninh mạng … có hiệu lực …"
+        article_cov = question_coverage(question, r.chunk.embed_text or r.chunk.text)
         if article_cov < MIN_OVERLAP:
             continue
         if picked and (r.score < SECOND_ARTICLE_RATIO * picked[0][0].score):

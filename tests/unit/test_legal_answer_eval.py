@@ -128,3 +128,31 @@ def test_answer_figures_count_citing_and_refused_answers() -> None:
     lo, hi = f["cites_relevant_ci"]
     assert 0.0 <= lo <= 0.5 <= hi <= 1.0
     assert answer_figures([])["n"] == 0 and answer_figures([])["cites_relevant"] == 0.0
+
+
+def test_a_multiple_choice_question_is_not_refused_for_its_other_options() -> None:
+    """The options are alternatives: the governing article holds one of them. Counting
+    all four dates against it would refuse a question the library answers."""
+    from troly.legal_answer import MIN_OVERLAP, _coverage, _terms, question_coverage
+
+    law = [
+        "Điều 43. Hiệu lực thi hành",
+        "1. Luật này có hiệu lực thi hành từ ngày 01 tháng 01 năm 2019.",
+        "2. Hệ thống thông tin đang vận hành được đưa vào Danh mục trong thời hạn 12 tháng.",
+    ]
+    results = _results(law, "Luật An ninh mạng", 2018, "anm")
+    q = (
+        "Luật An ninh mạng năm 2018 có hiệu lực từ ngày nào?\n"
+        "A. 1/1/2018\nB. 1/7/2018\nC. 1/1/2019\nD. 1/7/2019"
+    )
+    text = results[0].chunk.embed_text  # law name + path + article, as the check reads it
+    assert _coverage(_terms(q), text) < MIN_OVERLAP  # the old check: all options counted
+    assert question_coverage(q, text) >= MIN_OVERLAP
+    ans = answer_legal(q, results)
+    assert not ans.refused and "Điều 43" in ans.answer
+    # an unrelated article is still refused, options or not
+    other = _results(PCMT, "Luật Phòng, chống ma túy", 2021, "pcmt")
+    assert answer_legal(q, other).refused
+    # without options, the whole question counts as before
+    plain = "Luật An ninh mạng năm 2018 có hiệu lực từ ngày nào?"
+    assert question_coverage(plain, text) == _coverage(_terms(plain), text)
