@@ -71,12 +71,18 @@ class LexicalIndex:
         n = len(chunks)
         self.idf = {t: math.log((n - k + 0.5) / (k + 0.5) + 1.0) for t, k in df.items()}
 
-    def search(self, question: str, province: str | None, n: int) -> list[Hit]:
+    def search(self, question: str, filters: Any, n: int) -> list[Hit]:
+        """Top ``n`` chunks for ``question`` within the retriever's filters (province,
+        kind, document: the ones the two evaluation sets use)."""
         idx, val = sparse_from_terms(query_terms(expand_paraphrases(question)), saturate=False)
-        allowed = set(province.split("|")) if province else None
+        allowed = set(filters.province.split("|")) if filters.province else None
         scored = []
         for c, row in zip(self.chunks, self.rows, strict=True):
             if allowed is not None and c.province not in allowed:
+                continue
+            if (filters.kind and c.kind != filters.kind) or (
+                filters.doc_id and c.doc_id != filters.doc_id
+            ):
                 continue
             s = sum(
                 w * row.get(t, 0.0) * self.idf.get(t, 0.0) for t, w in zip(idx, val, strict=True)
@@ -88,11 +94,11 @@ class LexicalIndex:
 
 
 def relexed(
-    rows: list[tuple[Any, Candidates]], index: LexicalIndex, question: Any
+    rows: list[tuple[Any, Candidates]], index: LexicalIndex, question: Any, n: int
 ) -> list[tuple[Any, Candidates]]:
     out = []
     for item, c in rows:
-        lx = index.search(question(item), c.trace.filters.province, len(c.lexical) or 40)
+        lx = index.search(question(item), c.trace.filters, n)
         out.append((item, replace(c, lexical=lx)))
     return out
 
@@ -128,6 +134,7 @@ def main() -> int:
         try:
             rs = plans.settings.retrieval
             cur = (rs.fusion, rs.dense_weight, rs.lexical_weight, rs.rrf_k)
+            n = rs.candidates
             for name, svc in (("plans", plans), ("laws", laws_svc)):
                 t0 = time.perf_counter()
                 s = svc.ingest()
@@ -148,8 +155,8 @@ def main() -> int:
     for bigrams, rep in VARIANTS:
         p_idx = LexicalIndex(p_chunks, bigrams, rep)
         l_idx = LexicalIndex(l_chunks, bigrams, rep)
-        p = score_plans(relexed(p_rows, p_idx, lambda i: i.question), cur, cur)
-        lg = score_legal(relexed(l_rows, l_idx, lambda q: q.query_text), cur, cur, doc_to_law)
+        p = score_plans(relexed(p_rows, p_idx, lambda i: i.question, n), cur, cur)
+        lg = score_legal(relexed(l_rows, l_idx, lambda q: q.query_text, n), cur, cur, doc_to_law)
         trials.append(
             {
                 "bigrams": bigrams,

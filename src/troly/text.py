@@ -168,7 +168,8 @@ def document_terms(text: str, bigrams: bool = True) -> list[str]:
     (:func:`query_terms`): a question's word pair that underthesea did not join in the
     passage still matches it, and a pair found in order weighs more than its syllables
     scattered through a long article (dev splits: plans hit@1 0.805 → 0.850, laws
-    0.885 → 0.915; ``scripts/tune_lexical.py``).
+    0.885 → 0.915; ``scripts/tune_lexical.py``). A two-syllable word underthesea found
+    is thus counted twice (as the word and as the pair): that is the form that was tuned.
     """
     terms: list[str] = []
     for sent in _sentences(nfc(text)):

@@ -204,6 +204,35 @@ def test_the_lexical_index_reads_an_article_heading_once_more() -> None:
     assert lexical_texts(chunk, heading_repeat=0) == [chunk.embed_text]
     plan = replace(chunk, kind="section")
     assert lexical_texts(plan) == [chunk.embed_text]
+    assert ARTICLE_HEADING_REPEAT >= 1
+
+
+def test_ingest_builds_an_articles_lexical_vector_from_its_lexical_texts() -> None:
+    """encode_chunks (the one place passage vectors are made) reads lexical_texts: the
+    heading's words weigh more than the same words read once."""
+    import numpy as np
+
+    from troly.chunking import lexical_texts
+    from troly.index_store import sparse_from_terms, term_index
+    from troly.ingestion import encode_chunks
+    from troly.text import document_terms
+
+    class _Zero:  # a stand-in embedder: this test is about the lexical half only
+        name, dim = "zero", 4
+
+        def embed_passages(self, texts: list[str]) -> np.ndarray:
+            return np.zeros((len(texts), self.dim), dtype=np.float32)
+
+    meta = DocumentMeta(doc_id="luat-ngan", title="Luật Ngắn", year=2020)
+    paras = ["Điều 35. Định đoạt tài sản chung", "1. Vợ chồng thỏa thuận việc định đoạt."]
+    (chunk,) = article_chunks(tree_from_paragraphs(meta, paras), max_chars=5000)
+    dense, sparse = encode_chunks([chunk], _Zero(), batch_size=8)  # type: ignore[arg-type]
+    assert dense.shape == (1, 4)
+    expected = sparse_from_terms([t for x in lexical_texts(chunk) for t in document_terms(x)])
+    assert sparse[0] == expected
+    plain = dict(zip(*sparse_from_terms(document_terms(chunk.embed_text)), strict=True))
+    boosted = dict(zip(*sparse[0], strict=True))
+    assert boosted[term_index("tai_san")] > plain[term_index("tai_san")]
 
 
 def test_references_of_a_tree() -> None:

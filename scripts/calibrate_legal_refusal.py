@@ -1,0 +1,152 @@
+"""Calibrate the legal answers' refusal check on the ALQAC dev split (never test).
+
+The library's six laws (as ``scripts/eval_legal_product.py``) are ingested by the
+product; two kinds of dev questions are asked through its retriever:
+
+* **in-library**: every relevant article is in the six laws — the answer should cite one;
+* **out-of-library**: none of their laws is in the six — the library holds no governing
+  text, the answer should be a refusal.
+
+For each way of measuring how much of a question an article covers and each threshold,
+:func:`troly.legal_answer.answer_legal` is run on the same retrieved articles, and the
+report gives the share of in-library answers citing a relevant article, their refusal
+rate and the out-of-library refusal rate. Choice rule (fixed before looking): the most
+in-library citations among settings that refuse at least as many out-of-library
+questions as the previous setting did.
+
+    python scripts/calibrate_legal_refusal.py [--work DIR] [--split dev]
+
+Writes ``eval/reports/legal/refusal-<split>-<time>.json`` and prints the grid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from eval_legal_product import DEFAULT_LAWS, LEGAL, SHARED, small_library  # noqa: E402
+
+import troly.legal_answer as la  # noqa: E402
+from troly.evaluation.legal import load_suites  # noqa: E402
+
+_ARTICLE = re.compile(r"Điều\s+(\d+[a-z]?)")
+THRESHOLDS = (0.30, 0.34, 0.38, 0.42, 0.46, 0.50)
+
+
+def _all_options(question: str, text: str) -> float:
+    """The check before this script: every option counted against the article."""
+    return la._coverage(la._terms(question), text)
+
+
+COVERAGES: dict[str, Callable[[str, str], float]] = {
+    "all options counted": _all_options,
+    "options as alternatives": la.question_coverage,
+}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--split", default="dev", choices=("dev", "test"))
+    ap.add_argument("--work", type=Path, help="keep the store here (re-runs skip ingest)")
+    ap.add_argument("--out", type=Path, default=ROOT / "eval" / "reports" / "legal")
+    args = ap.parse_args()
+
+    from troly.services import build_services
+    from troly.settings import QdrantSettings, Settings
+
+    started = time.strftime("%Y%m%d-%H%M%S")
+    load_start = [round(x, 2) for x in os.getloadavg()]
+    laws = {x.strip() for x in DEFAULT_LAWS.split(",")}
+    suite = next(s for s in load_suites(SHARED, LEGAL) if s.name == "alqac2024")
+    qs = [q for q in suite.questions if q.split == args.split and q.relevant]
+    inlib = [q for q in qs if {r[0] for r in q.relevant} <= laws]
+    outlib = [q for q in qs if not {r[0] for r in q.relevant} & laws]
+    print(f"{args.split}: {len(inlib)} in-library, {len(outlib)} out-of-library questions")
+    with tempfile.TemporaryDirectory(prefix="troly-refusal-") as tmp:
+        root = args.work or Path(tmp)
+        law_to_doc = small_library(sorted(laws), root / "legal")
+        doc_to_law = {v: k for k, v in law_to_doc.items()}
+        svc = build_services(
+            Settings(
+                data_dir=root / "l",
+                qdrant=QdrantSettings(path=root / "lq"),
+                legal_dir=root / "legal",
+                library="laws",
+            )
+        )
+        try:
+            svc.ingest()
+            # the answerer's own retrieval for a legal question (Answerer._legal: k=8)
+            retrieved = [
+                (kind, q, svc.retriever.search(q.query_text, k=8))
+                for kind, group in (("in", inlib), ("out", outlib))
+                for q in group
+            ]
+        finally:
+            svc.close()
+
+    current = (la.question_coverage, la.MIN_OVERLAP)
+    grid: list[dict[str, Any]] = []
+    try:
+        for (name, cov), thr in itertools.product(COVERAGES.items(), THRESHOLDS):
+            la.question_coverage, la.MIN_OVERLAP = cov, thr
+            cites = refused_in = refused_out = 0
+            for kind, q, results in retrieved:
+                ans = la.answer_legal(q.query_text, results)
+                if kind == "out":
+                    refused_out += ans.refused
+                    continue
+                refused_in += ans.refused
+                cited = set()
+                for c in ans.citations:
+                    m = _ARTICLE.search(c.location)
+                    if m:
+                        cited.add((doc_to_law.get(c.doc_id, c.doc_id), m[1]))
+                cites += bool(cited & set(q.relevant))
+            row = {
+                "coverage": name,
+                "threshold": thr,
+                "in_library_cites_relevant": round(cites / max(1, len(inlib)), 3),
+                "in_library_refused": round(refused_in / max(1, len(inlib)), 3),
+                "out_of_library_refused": round(refused_out / max(1, len(outlib)), 3),
+            }
+            grid.append(row)
+            print(
+                f"{name:24} ≥ {thr:.2f}: in-library cites {row['in_library_cites_relevant']:.3f} "
+                f"refused {row['in_library_refused']:.3f} | out-of-library refused "
+                f"{row['out_of_library_refused']:.3f}"
+            )
+    finally:
+        la.question_coverage, la.MIN_OVERLAP = current
+    report = {
+        "started": started,
+        "split": args.split,
+        "load_avg": [load_start, [round(x, 2) for x in os.getloadavg()]],
+        "laws": sorted(laws),
+        "n_in_library": len(inlib),
+        "n_out_of_library": len(outlib),
+        "configured": {"threshold": current[1]},
+        "grid": grid,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    out = args.out / f"refusal-{args.split}-{started}.json"
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"→ {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
