@@ -4,7 +4,7 @@ Both rankings of every dev question are fetched once through the product's retri
 (as in ``scripts/tune_fusion.py``: the bundled plans and six laws of the legal library,
 each ingested by the product); then the lexical ranking is recomputed in-process for
 each variant of the passage terms — with the product's own term functions
-(:func:`troly.text.document_terms`, :func:`troly.chunking.lexical_texts`), BM25 weights
+(:func:`troly.chunking.lexical_terms`), BM25 weights
 (:func:`troly.index_store.sparse_from_terms`) and Qdrant's IDF formula over the same
 chunks and the same province filter — and fused with the stored dense ranking as the
 product fuses. The variant the code is configured with reproduces the stored ranking
@@ -40,12 +40,12 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from eval_legal_product import DEFAULT_LAWS, small_library, subset_suite  # noqa: E402
 from tune_fusion import legal_candidates, plans_candidates, score_legal, score_plans  # noqa: E402
 
-from troly.chunking import lexical_texts  # noqa: E402
+from troly.chunking import lexical_terms  # noqa: E402
 from troly.index_store import Hit, sparse_from_terms  # noqa: E402
 from troly.paraphrase import expand as expand_paraphrases  # noqa: E402
 from troly.retriever import Candidates  # noqa: E402
 from troly.schema import Chunk  # noqa: E402
-from troly.text import document_terms, query_terms  # noqa: E402
+from troly.text import query_terms  # noqa: E402
 
 VARIANTS = [(bigrams, rep) for bigrams in (False, True) for rep in (0, 1, 2, 3)]
 
@@ -59,12 +59,7 @@ class LexicalIndex:
         self.rows: list[dict[int, float]] = []
         df: Counter[int] = Counter()
         for c in chunks:
-            terms = [
-                t
-                for text in lexical_texts(c, heading_repeat)
-                for t in document_terms(text, bigrams)
-            ]
-            idx, val = sparse_from_terms(terms)
+            idx, val = sparse_from_terms(lexical_terms(c, heading_repeat, bigrams))
             row = dict(zip(idx, val, strict=True))
             self.rows.append(row)
             df.update(row.keys())

@@ -28,12 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
-from troly.chunking import chunk_document, dense_text, lexical_texts
+from troly.chunking import chunk_document, dense_text, lexical_terms
 from troly.documents import DocumentError, ManifestEntry, load_manifest, parse
 from troly.embedding import Embedder, EmbeddingCache
 from troly.index_store import IndexStore, Sparse, sparse_from_terms
 from troly.schema import Chunk, DocumentTree
-from troly.text import document_terms
 
 Progress = Callable[[str, int, int], None]
 Detail = Callable[[str, str, int, int], None]
@@ -105,10 +104,7 @@ def encode_chunks(
         if progress:
             progress(min(start + batch_size, len(chunks)), len(chunks))
     dense = np.vstack(vectors) if vectors else np.zeros((0, embedder.dim), dtype=np.float32)
-    sparse = [
-        sparse_from_terms([t for text in lexical_texts(c) for t in document_terms(text)])
-        for c in chunks
-    ]
+    sparse = [sparse_from_terms(lexical_terms(c)) for c in chunks]
     return dense, sparse
 
 

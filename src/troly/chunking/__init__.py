@@ -74,6 +74,18 @@ def lexical_texts(chunk: Chunk, heading_repeat: int = ARTICLE_HEADING_REPEAT) ->
     return texts
 
 
+def lexical_terms(
+    chunk: Chunk, heading_repeat: int = ARTICLE_HEADING_REPEAT, bigrams: bool = True
+) -> list[str]:
+    """The passage terms of a chunk's lexical vector (:func:`lexical_texts` read by
+    :func:`troly.text.document_terms`); the parameters exist for the tuning script."""
+    from troly.text import document_terms
+
+    return [
+        t for text in lexical_texts(chunk, heading_repeat) for t in document_terms(text, bigrams)
+    ]
+
+
 def _mark_ocr(chunks: list[Chunk]) -> list[Chunk]:
     """Text read by OCR says so where it is cited: its location ends with OCR_NOTE."""
     for c in chunks:
@@ -82,4 +94,11 @@ def _mark_ocr(chunks: list[Chunk]) -> list[Chunk]:
     return chunks
 
 
-__all__ = ["chunk_document", "chunk_id", "dense_text", "lexical_texts", "plan_label"]
+__all__ = [
+    "chunk_document",
+    "chunk_id",
+    "dense_text",
+    "lexical_terms",
+    "lexical_texts",
+    "plan_label",
+]
