@@ -46,14 +46,15 @@ _ARTICLE = re.compile(r"Điều\s+(\d+[a-z]?)")
 THRESHOLDS = (0.30, 0.34, 0.38, 0.42, 0.46, 0.50)
 
 
-def _all_options(question: str, text: str) -> float:
+def _all_options(question: str) -> list[tuple[set[str], set[str]]]:
     """The check before this script: every option counted against the article."""
-    return la._coverage(la._terms(question), text)
+    return [la._terms(question)]
 
 
-COVERAGES: dict[str, Callable[[str, str], float]] = {
+# how a question is read by the check (troly.legal_answer.question_term_sets)
+COVERAGES: dict[str, Callable[[str], list[tuple[set[str], set[str]]]]] = {
     "all options counted": _all_options,
-    "options as alternatives": la.question_coverage,
+    "options as alternatives": la.question_term_sets,
 }
 
 
@@ -98,11 +99,11 @@ def main() -> int:
         finally:
             svc.close()
 
-    current = (la.question_coverage, la.MIN_OVERLAP)
+    current = (la.question_term_sets, la.MIN_OVERLAP)
     grid: list[dict[str, Any]] = []
     try:
         for (name, cov), thr in itertools.product(COVERAGES.items(), THRESHOLDS):
-            la.question_coverage, la.MIN_OVERLAP = cov, thr
+            la.question_term_sets, la.MIN_OVERLAP = cov, thr
             cites = refused_in = refused_out = 0
             for kind, q, results in retrieved:
                 ans = la.answer_legal(q.query_text, results)
@@ -130,7 +131,7 @@ def main() -> int:
                 f"{row['out_of_library_refused']:.3f}"
             )
     finally:
-        la.question_coverage, la.MIN_OVERLAP = current
+        la.question_term_sets, la.MIN_OVERLAP = current
     report = {
         "started": started,
         "split": args.split,

@@ -135,26 +135,42 @@ def _terms(text: str) -> tuple[set[str], set[str]]:
     return set(toks), {f"{a}_{b}" for a, b in itertools.pairwise(toks)}
 
 
-def _coverage(q: tuple[set[str], set[str]], text: str) -> float:
-    """Share of the question's content syllables (bigrams count double) in ``text``."""
+def _covered(q: tuple[set[str], set[str]], t: tuple[set[str], set[str]]) -> float:
+    """Share of the question's terms ``q`` among the text's terms ``t`` (bigrams double)."""
     qs, qb = q
     if not qs:
         return 0.0
-    ts, tb = _terms(text)
+    ts, tb = t
     return (len(qs & ts) + 2 * len(qb & tb)) / (len(qs) + 2 * len(qb))
 
 
-def question_coverage(question: str, text: str) -> float:
-    """How much of a question ``text`` covers, for the refusal check. A multiple-choice
-    question's options are alternatives — the governing text holds one of them, not all
-    — so it is the best of "stem + one option" (and of the whole question)."""
+def _coverage(q: tuple[set[str], set[str]], text: str) -> float:
+    """Share of the question's content syllables (bigrams count double) in ``text``."""
+    return _covered(q, _terms(text))
+
+
+def question_term_sets(question: str) -> list[tuple[set[str], set[str]]]:
+    """The readings of a question the refusal check weighs: the whole question and, for a
+    multiple-choice question, "stem + one option" for each option — the options are
+    alternatives, the governing text holds one of them, not all."""
     from troly.legal_verdict import split_choices
 
     stem, options = split_choices(question)
-    whole = _coverage(_terms(question), text)
-    if len(options) < 2:
-        return whole
-    return max([whole, *(_coverage(_terms(f"{stem} {o}"), text) for o in options.values())])
+    readings = [_terms(question)]
+    if len(options) >= 2:
+        readings += [_terms(f"{stem} {o}") for o in options.values()]
+    return readings
+
+
+def question_coverage(question: str, text: str) -> float:
+    """How much of a question ``text`` covers, for the refusal check: the best of the
+    readings of :func:`question_term_sets`."""
+    return _best_coverage(question_term_sets(question), text)
+
+
+def _best_coverage(readings: Sequence[tuple[set[str], set[str]]], text: str) -> float:
+    t = _terms(text)  # once per article, not once per reading
+    return max(_covered(q, t) for q in readings)
 
 
 @dataclass
@@ -426,6 +442,7 @@ def answer_legal(
 
     # options to weigh: quote whole (short) articles, or whole khoản, not one điểm
     whole_below = WHOLE_FOR_CHOICES if len(split_choices(question)[1]) >= 2 else 0
+    readings = question_term_sets(question)  # once per question, not once per article
     arts = [r for r in results if r.chunk.kind == "article"]
     picked: list[tuple[SearchResult, Quote]] = []
     seen: set[tuple[str, str]] = set()
@@ -439,7 +456,7 @@ def answer_legal(
         quote = best_unit(question, r.chunk.text, whole_below)
         if quote is None:
             continue
-        article_cov = question_coverage(question, r.chunk.text)
+        article_cov = _best_coverage(readings, r.chunk.text)
         if article_cov < MIN_OVERLAP:
             continue
         if picked and (r.score < SECOND_ARTICLE_RATIO * picked[0][0].score):
