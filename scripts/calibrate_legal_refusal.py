@@ -25,7 +25,6 @@ import argparse
 import itertools
 import json
 import os
-import re
 import sys
 import tempfile
 import time
@@ -37,12 +36,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from eval_legal_product import DEFAULT_LAWS, LEGAL, SHARED, small_library  # noqa: E402
+from eval_legal_product import (  # noqa: E402
+    DEFAULT_LAWS,
+    LEGAL,
+    SHARED,
+    cited_articles,
+    laws_services,
+)
 
 import troly.legal_answer as la  # noqa: E402
 from troly.evaluation.legal import load_suites  # noqa: E402
 
-_ARTICLE = re.compile(r"Điều\s+(\d+[a-z]?)")
 THRESHOLDS = (0.30, 0.34, 0.38, 0.42, 0.46, 0.50)
 
 
@@ -65,9 +69,6 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "reports" / "legal")
     args = ap.parse_args()
 
-    from troly.services import build_services
-    from troly.settings import QdrantSettings, Settings
-
     started = time.strftime("%Y%m%d-%H%M%S")
     load_start = [round(x, 2) for x in os.getloadavg()]
     laws = {x.strip() for x in DEFAULT_LAWS.split(",")}
@@ -77,17 +78,7 @@ def main() -> int:
     outlib = [q for q in qs if not {r[0] for r in q.relevant} & laws]
     print(f"{args.split}: {len(inlib)} in-library, {len(outlib)} out-of-library questions")
     with tempfile.TemporaryDirectory(prefix="troly-refusal-") as tmp:
-        root = args.work or Path(tmp)
-        law_to_doc = small_library(sorted(laws), root / "legal")
-        doc_to_law = {v: k for k, v in law_to_doc.items()}
-        svc = build_services(
-            Settings(
-                data_dir=root / "l",
-                qdrant=QdrantSettings(path=root / "lq"),
-                legal_dir=root / "legal",
-                library="laws",
-            )
-        )
+        svc, doc_to_law = laws_services(sorted(laws), args.work or Path(tmp))
         try:
             svc.ingest()
             # the answerer's own retrieval for a legal question (Answerer._legal: k=8)
@@ -111,12 +102,7 @@ def main() -> int:
                     refused_out += ans.refused
                     continue
                 refused_in += ans.refused
-                cited = set()
-                for c in ans.citations:
-                    m = _ARTICLE.search(c.location)
-                    if m:
-                        cited.add((doc_to_law.get(c.doc_id, c.doc_id), m[1]))
-                cites += bool(cited & set(q.relevant))
+                cites += bool(set(cited_articles(ans, doc_to_law)) & set(q.relevant))
             row = {
                 "coverage": name,
                 "threshold": thr,

@@ -68,6 +68,35 @@ def small_library(laws: list[str], folder: Path) -> dict[str, str]:
     return {e["alqac_id"]: e["id"] for e in entries}
 
 
+def laws_services(laws: list[str], root: Path) -> tuple[Any, dict[str, str]]:
+    """The product (``Services``) over a library of ``laws`` only, kept under ``root``
+    (``legal/`` the texts, ``l/`` data, ``lq/`` the store; not yet ingested), and the
+    ALQAC law id of each troly document id."""
+    from troly.services import build_services
+    from troly.settings import QdrantSettings, Settings
+
+    law_to_doc = small_library(laws, root / "legal")
+    svc = build_services(
+        Settings(
+            data_dir=root / "l",
+            qdrant=QdrantSettings(path=root / "lq"),
+            legal_dir=root / "legal",
+            library="laws",
+        )
+    )
+    return svc, {v: k for k, v in law_to_doc.items()}
+
+
+def cited_articles(answer: Any, doc_to_law: dict[str, str]) -> list[tuple[str, str]]:
+    """(ALQAC law, article) of each citation of ``answer`` that names an article, in order."""
+    cited = []
+    for c in answer.citations:
+        found = _ARTICLE.search(c.location)
+        if found:
+            cited.append((doc_to_law.get(c.doc_id, c.doc_id), found[1]))
+    return cited
+
+
 def subset_suite(laws: list[str]) -> Suite:
     """The ALQAC 2023/2024 articles of ``laws`` and the questions answered by them alone."""
     suite_all = next(s for s in load_suites(SHARED, LEGAL) if s.name == "alqac2024")
@@ -107,11 +136,7 @@ def product_rows(svc: Any, suite: Suite, doc_to_law: dict[str, str], split: str)
         ranking.append(m)
         t0 = time.perf_counter()
         ans = svc.answerer.ask(q.query_text)  # as a user types it: options included
-        cited = []
-        for c in ans.citations:
-            found = _ARTICLE.search(c.location)
-            if found:
-                cited.append((doc_to_law.get(c.doc_id, c.doc_id), found[1]))
+        cited = cited_articles(ans, doc_to_law)
         rel = set(q.relevant)
         answers.append(
             {
@@ -144,24 +169,12 @@ def main() -> int:
     args = ap.parse_args()
     laws = [x.strip() for x in args.laws.split(",") if x.strip()]
 
-    from troly.services import build_services
-    from troly.settings import QdrantSettings, Settings
-
     started = time.strftime("%Y%m%d-%H%M%S")
     load_start = [round(x, 2) for x in os.getloadavg()]
     suite = subset_suite(laws)
     print(f"{len(laws)} laws, {len(suite.articles)} articles, {len(suite.questions)} questions")
     with tempfile.TemporaryDirectory(prefix="troly-legal-product-") as tmp:
-        root = Path(tmp)
-        law_to_doc = small_library(laws, root / "legal")
-        doc_to_law = {v: k for k, v in law_to_doc.items()}
-        settings = Settings(
-            data_dir=root,
-            qdrant=QdrantSettings(path=root / "q"),
-            legal_dir=root / "legal",
-            library="laws",
-        )
-        svc = build_services(settings)
+        svc, doc_to_law = laws_services(laws, Path(tmp))
         try:
             t0 = time.perf_counter()
             summary = svc.ingest()

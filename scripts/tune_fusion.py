@@ -39,8 +39,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from eval_legal_product import (  # noqa: E402
     DEFAULT_LAWS,
+    laws_services,
     ranked_articles,
-    small_library,
     subset_suite,
 )
 
@@ -86,6 +86,15 @@ def fused(
         factor = restored_factor
     lex_factor = c.lexical_weight / base_lw if base_lw else 1.0
     return fuse(c.dense, c.lexical, dw * factor, lw * lex_factor, k, c.boost, method=m)
+
+
+def plans_services(root: Path) -> Any:
+    """The product over the bundled plans, kept under ``root`` (``p/`` data, ``pq/``
+    the store; not yet ingested)."""
+    from troly.services import build_services
+    from troly.settings import QdrantSettings, Settings
+
+    return build_services(Settings(data_dir=root / "p", qdrant=QdrantSettings(path=root / "pq")))
 
 
 def plans_candidates(svc: Any, split: str, n: int) -> list[tuple[Any, Candidates]]:
@@ -137,28 +146,14 @@ def main() -> int:
     if args.split == "test" and not args.candidate:
         raise SystemExit("--split test scores one chosen --candidate against the current setting")
 
-    from troly.services import build_services
-    from troly.settings import QdrantSettings, Settings
-
     started = time.strftime("%Y%m%d-%H%M%S")
     load_start = [round(x, 2) for x in os.getloadavg()]
     laws = [x.strip() for x in DEFAULT_LAWS.split(",")]
     suite = subset_suite(laws)
     with tempfile.TemporaryDirectory(prefix="troly-fusion-") as tmp:
         root = args.work or Path(tmp)
-        plans = build_services(
-            Settings(data_dir=root / "p", qdrant=QdrantSettings(path=root / "pq"))
-        )
-        law_to_doc = small_library(laws, root / "legal")
-        doc_to_law = {v: k for k, v in law_to_doc.items()}
-        laws_svc = build_services(
-            Settings(
-                data_dir=root / "l",
-                qdrant=QdrantSettings(path=root / "lq"),
-                legal_dir=root / "legal",
-                library="laws",
-            )
-        )
+        plans = plans_services(root)
+        laws_svc, doc_to_law = laws_services(laws, root)
         try:
             rs = plans.settings.retrieval
             current: Fusion = (rs.fusion, rs.dense_weight, rs.lexical_weight, rs.rrf_k)

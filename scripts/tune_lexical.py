@@ -37,8 +37,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from eval_legal_product import DEFAULT_LAWS, small_library, subset_suite  # noqa: E402
-from tune_fusion import legal_candidates, plans_candidates, score_legal, score_plans  # noqa: E402
+from eval_legal_product import DEFAULT_LAWS, laws_services, subset_suite  # noqa: E402
+from tune_fusion import (  # noqa: E402
+    legal_candidates,
+    plans_candidates,
+    plans_services,
+    score_legal,
+    score_plans,
+)
 
 from troly.chunking import lexical_terms  # noqa: E402
 from troly.index_store import Hit, sparse_from_terms  # noqa: E402
@@ -104,28 +110,14 @@ def main() -> int:
     ap.add_argument("--work", type=Path, help="keep the two stores here (re-runs skip ingest)")
     args = ap.parse_args()
 
-    from troly.services import build_services
-    from troly.settings import QdrantSettings, Settings
-
     started = time.strftime("%Y%m%d-%H%M%S")
     load_start = [round(x, 2) for x in os.getloadavg()]
     laws = [x.strip() for x in DEFAULT_LAWS.split(",")]
     suite = subset_suite(laws)
     with tempfile.TemporaryDirectory(prefix="troly-lexical-") as tmp:
         root = args.work or Path(tmp)
-        plans = build_services(
-            Settings(data_dir=root / "p", qdrant=QdrantSettings(path=root / "pq"))
-        )
-        law_to_doc = small_library(laws, root / "legal")
-        doc_to_law = {v: k for k, v in law_to_doc.items()}
-        laws_svc = build_services(
-            Settings(
-                data_dir=root / "l",
-                qdrant=QdrantSettings(path=root / "lq"),
-                legal_dir=root / "legal",
-                library="laws",
-            )
-        )
+        plans = plans_services(root)
+        laws_svc, doc_to_law = laws_services(laws, root)
         try:
             rs = plans.settings.retrieval
             cur = (rs.fusion, rs.dense_weight, rs.lexical_weight, rs.rrf_k)
@@ -134,8 +126,8 @@ def main() -> int:
                 t0 = time.perf_counter()
                 s = svc.ingest()
                 print(f"{name}: {s.chunks} chunks ingested in {time.perf_counter() - t0:.0f} s")
-            p_rows = plans_candidates(plans, "dev", rs.candidates)
-            l_rows = legal_candidates(laws_svc, suite, "dev", rs.candidates)
+            p_rows = plans_candidates(plans, "dev", n)
+            l_rows = legal_candidates(laws_svc, suite, "dev", n)
             p_chunks, l_chunks = plans.store.chunks(), laws_svc.store.chunks()
         finally:
             plans.close()
