@@ -77,7 +77,8 @@ def _pause_point(event: str, doc: str) -> None:
 # new version re-indexes every document on the next plain ingest. 2: an article's lexical
 # vector reads the whole article, not the first 1,000 characters the dense model reads.
 # 3: passages' lexical terms include syllable bigrams; an article's heading is boosted.
-INDEX_VERSION = 3
+# 4: a law's closing block (adoption formula, signature) is no longer its last khoản.
+INDEX_VERSION = 4
 
 
 def index_hash(content_hash: str) -> str:

@@ -180,14 +180,29 @@ class Quote:
     coverage: float
 
 
-def best_unit(question: str, article_text: str, whole_below: int = 0) -> Quote | None:
+def without_law_name(question: str, law: str) -> str:
+    """The question (folded) without the name of the law being quoted ("Luật An ninh mạng
+    năm 2018 có hiệu lực từ ngày nào?" → "có hiệu lực từ ngày nào?", folded): every unit
+    of the law is "of" that law, so its name tells them apart no more than it tells a
+    long khoản that happens to repeat "an ninh mạng" from the short one that answers."""
+    text = " ".join(fold(question).lower().split())
+    name = " ".join(fold(law).lower().split())
+    if not name:
+        return text
+    pattern = re.compile(r"\b" + re.escape(name) + r"(?:\s+(?:nam\s+)?\d{4})?\b")
+    return " ".join(pattern.sub(" ", text).split())
+
+
+def best_unit(
+    question: str, article_text: str, whole_below: int = 0, law: str = ""
+) -> Quote | None:
     """The khoản or điểm of an article (given as chunk text) that best covers a question.
 
-    Units are scored by coverage of the question's content words, with a small bonus for
-    shorter units (the most specific unit that still covers the question wins); the
-    article body is quoted only when it has no khoản, or when it is shorter than
-    ``whole_below`` characters (a multiple-choice question: its options may sit in
-    several khoản/điểm).
+    Units are scored by coverage of the question's content words (without the name of the
+    article's law ``law``, when the question names it; ties go to the earlier unit); a
+    điểm replaces its khoản when it keeps most of the khoản's coverage; the article body
+    is quoted only when it has no khoản, or when it is shorter than ``whole_below``
+    characters (a multiple-choice question: its options may sit in several khoản/điểm).
     """
     parsed = parse_legal(article_text.split("\n"))
     articles = parsed.articles()
@@ -195,6 +210,10 @@ def best_unit(question: str, article_text: str, whole_below: int = 0) -> Quote |
         return None
     art = articles[0]
     q = _terms(question)
+    if law:
+        rest = _terms(without_law_name(question, law))
+        if rest[0]:
+            q = rest
     body = unit_text(art)
     if whole_below and len(body) <= whole_below and art.children:
         return Quote([art], body, _coverage(q, body))  # with its heading: it frames the list
@@ -453,7 +472,7 @@ def answer_legal(
         if key in seen:
             continue
         seen.add(key)
-        quote = best_unit(question, r.chunk.text, whole_below)
+        quote = best_unit(question, r.chunk.text, whole_below, law=r.chunk.fields.get("law", ""))
         if quote is None:
             continue
         article_cov = _best_coverage(readings, r.chunk.text)
@@ -576,4 +595,5 @@ __all__ = [
     "follow_references",
     "is_personal",
     "shelf_for",
+    "without_law_name",
 ]

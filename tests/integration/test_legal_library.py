@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
-from troly.documents.legal import load_library, unit_kind
+from troly.documents.legal import CLOSING, load_library, unit_kind, unit_text
 from troly.legal_answer import answer_legal
 from troly.schema import SearchFilters
 
@@ -43,6 +43,16 @@ def test_bundled_library_parses_with_every_article() -> None:
     assert counts["Luật Cư trú"] == 38 and counts["Bộ luật dân sự"] == 689
     cu_tru = next(t for t in trees if t.doc_id == "luat-cu-tru-2020")
     assert (cu_tru.meta.number, cu_tru.meta.year) == ("68/2020/QH14", 2020)
+
+
+def test_the_bundled_laws_end_with_their_closing_block() -> None:
+    for tree in load_library(LIBRARY):
+        closings = [r for r in tree.sections if r.path == CLOSING]
+        assert len(closings) == 1, tree.meta.doc_id
+        assert "(Đã ký)" in closings[0].text, tree.meta.doc_id
+        last = tree.sections[-2]
+        assert "thông qua ngày" not in unit_text(last), tree.meta.doc_id
+        assert "(Đã ký)" not in unit_text(last), tree.meta.doc_id
 
 
 def test_small_law_ingested_searched_and_answered(tmp_path: Path, embedder: Any) -> None:

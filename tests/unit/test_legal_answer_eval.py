@@ -17,7 +17,7 @@ from troly.evaluation.legal import (
     question_metrics,
     split_of,
 )
-from troly.legal_answer import GENERAL_NOTE, answer_legal, is_personal
+from troly.legal_answer import GENERAL_NOTE, answer_legal, is_personal, without_law_name
 from troly.schema import DocumentMeta, SearchResult
 
 pytestmark = pytest.mark.unit
@@ -81,6 +81,38 @@ def test_list_article_keeps_its_lead_in_and_personal_cases_get_a_note() -> None:
     assert "1. Không đăng ký" not in c.text
     assert is_personal(q) and ans.answer.endswith(GENERAL_NOTE)
     assert not is_personal("Quyền của trẻ em được quy định thế nào?")
+
+
+ANM = [
+    "Điều 43. Hiệu lực thi hành",
+    "1. Luật này có hiệu lực thi hành từ ngày 01 tháng 01 năm 2019.",
+    "2. Hệ thống thông tin đang vận hành được đưa vào Danh mục hệ thống thông tin quan trọng "
+    "về an ninh quốc gia thì trong thời hạn 12 tháng kể từ ngày Luật này có hiệu lực, chủ "
+    "quản hệ thống thông tin có trách nhiệm bảo đảm đủ điều kiện an ninh mạng.",
+    "Luật này được Quốc hội nước Cộng hòa xã hội chủ nghĩa Việt Nam khóa XIV, kỳ họp thứ 5 "
+    "thông qua ngày 12 tháng 6 năm 2018.",
+    "CHỦ TỊCH QUỐC HỘI",
+    "(Đã ký)",
+]
+
+
+def test_the_law_named_in_the_question_does_not_pick_the_khoan() -> None:
+    results = _results(ANM, "Luật An ninh mạng", 2018, "anm")
+    for q in (
+        "Luật An ninh mạng năm 2018 có hiệu lực từ ngày nào?",
+        "luat an ninh mang 2018 co hieu luc tu ngay nao",
+    ):
+        ans = answer_legal(q, results)
+        assert not ans.refused, q
+        assert ans.citations[0].location == "Luật An ninh mạng 2018 › Điều 43 › khoản 1", q
+        assert ans.citations[0].text == (
+            "1. Luật này có hiệu lực thi hành từ ngày 01 tháng 01 năm 2019."
+        )
+    # the closing formula is no part of the last khoản
+    assert "thông qua" not in results[0].chunk.text and "(Đã ký)" not in results[0].chunk.text
+    assert without_law_name("Theo Luật An ninh mạng năm 2018, ai?", "Luật An ninh mạng") == (
+        "theo , ai?"
+    )
 
 
 def test_refuses_when_no_article_governs_the_question() -> None:

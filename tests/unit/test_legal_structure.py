@@ -8,6 +8,7 @@ import pytest
 
 from troly.chunking.articles import article_chunks, law_label
 from troly.documents.legal import (
+    CLOSING,
     article_paragraphs,
     citation_form,
     normalize_legal_text,
@@ -15,6 +16,7 @@ from troly.documents.legal import (
     tree_from_paragraphs,
     unit_kind,
     unit_number,
+    unit_text,
 )
 from troly.documents.references import (
     LibraryEntry,
@@ -86,6 +88,60 @@ def test_units_and_hierarchy() -> None:
     )
     # the preamble keeps the issuer, number and title; nothing is dropped
     assert "Số: 12/2024/NĐ-CP" in s.sections[0].text
+
+
+def test_the_closing_block_is_its_own_section_not_the_last_khoan() -> None:
+    law = [
+        "Điều 43. Hiệu lực thi hành",
+        "1. Luật này có hiệu lực thi hành từ ngày 01 tháng 01 năm 2019.",
+        "2. Hệ thống thông tin đang vận hành thì trong thời hạn 12 tháng phải bổ sung.",
+        "Luật này được Quốc hội nước Cộng hòa xã hội chủ nghĩa Việt Nam khóa XIV, kỳ họp thứ 5"
+        " thông qua ngày 12 tháng 6 năm 2018.",
+        "CHỦ TỊCH QUỐC HỘI",
+        "(Đã ký)",
+        "Nguyễn Thị Kim Ngân",
+    ]
+    s = parse_legal(law)
+    article, closing = s.sections
+    assert unit_text(article.children[-1]).endswith("phải bổ sung.")
+    assert (closing.path, closing.key) == (CLOSING, "closing")
+    assert closing.text.startswith("Luật này được Quốc hội") and "(Đã ký)" in closing.text
+    assert closing.text.endswith("Nguyễn Thị Kim Ngân")  # nothing dropped
+    # a rule line or a signatory's title alone (no adoption formula) closes too
+    ruled = parse_legal(["Điều 2. Hiệu lực", "1. Một.", "2. Hai.", "_______", "CHỦ TỊCH QUỐC HỘI"])
+    assert unit_text(ruled.sections[0]).endswith("2. Hai.") and ruled.sections[1].text == (
+        "CHỦ TỊCH QUỐC HỘI"
+    )
+    signed = parse_legal(["Điều 50. Chuyển tiếp", "1. Một.", "CHỦ TỊCH QUỐC HỘI", "(Đã ký)"])
+    assert [r.path for r in signed.sections] == ["Điều 50", CLOSING]
+    # a decree issuing a regulation: the regulation's articles after "Nơi nhận:" are
+    # articles again; a caps chapter title naming an office is still a title
+    decree = [
+        "Điều 1. Ban hành kèm theo Nghị định này Quy chế.",
+        "Điều 2. Nghị định này có hiệu lực từ ngày ký.",
+        "Nơi nhận:",
+        "- Như Điều 2;",
+        "TM. CHÍNH PHỦ",
+        "THỦ TƯỚNG",
+        "QUY CHẾ",
+        "Chương I",
+        "CHỦ TỊCH NƯỚC",
+        "Điều 1. Phạm vi",
+        "1. Quy chế này quy định.",
+    ]
+    d = parse_legal(decree)
+    assert [r.path for r in d.sections] == ["Điều 1", "Điều 2", CLOSING, "Chương I"]
+    assert d.sections[2].text.split("\n") == [
+        "Nơi nhận:",
+        "- Như Điều 2;",
+        "TM. CHÍNH PHỦ",
+        "THỦ TƯỚNG",
+        "QUY CHẾ",
+    ]
+    chuong = d.sections[3]
+    assert chuong.title == "CHỦ TỊCH NƯỚC"
+    assert [a.key for a in d.articles()] == ["dieu:1", "dieu:2", "dieu:1#2"]
+    assert unit_kind(d.articles()[2].children[0]) == "khoan"
 
 
 def test_normalisation_and_alqac_articles() -> None:

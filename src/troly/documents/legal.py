@@ -11,6 +11,10 @@ model that yields paragraphs can feed it. Recognised, in the order of the hierar
 * ``1. …`` inside an Điều → khoản; ``a) …`` inside a khoản (or an Điều) → điểm
 * ``Căn cứ …`` lines before the first unit → the "Căn cứ" section; other text before it
   (issuer, number, title) → "Mở đầu".
+* After an article, the closing block — a rule line ("_____"), the adoption formula
+  ("Luật này được Quốc hội … thông qua ngày …"), a signatory's title ("CHỦ TỊCH QUỐC
+  HỘI", "TM. CHÍNH PHỦ"), "(Đã ký)" or "Nơi nhận:" — and everything after it up to the
+  next Phần/Chương/Điều → the "Phần ký" section, not the last khoản.
 
 A Phần/Chương/Mục title given on the next paragraph (``CHƯƠNG I`` then ``NHỮNG QUY ĐỊNH
 CHUNG``) is taken as the title. Every unit is a :class:`troly.schema.Section`; its
@@ -43,6 +47,7 @@ UNIT_LABEL = {
 }
 PREAMBLE = "Mở đầu"
 BASIS = "Căn cứ"
+CLOSING = "Phần ký"
 
 _ROMAN_OR_NUM = r"(?:[IVXLC]+|\d+)"
 _ORDINAL = r"(?:thứ\s+\w+|" + _ROMAN_OR_NUM + r")"
@@ -54,6 +59,20 @@ DIEU = re.compile(r"^Điều\s+(?P<num>\d+[a-zđ]?)(?:\s*\.\s*(?P<rest>.*)|\s*)$
 KHOAN = re.compile(r"^(?P<num>\d{1,3})\.\s*(?P<rest>\S.*)$")
 DIEM = re.compile(r"^(?P<num>[a-zđ])\)\s*(?P<rest>\S.*)$")
 CAN_CU = re.compile(r"^Căn\s+cứ\b", re.IGNORECASE)
+# the closing block of a normative document (see module doc)
+RULE_LINE = re.compile(r"^[_\-–—=]{5,}$")
+ADOPTION = re.compile(
+    r"^(?:Bộ\s+luật|Luật|Hiến\s+pháp|Pháp\s+lệnh|Nghị\s+quyết)\s+này\s+(?:đã\s+)?được\b"
+    r".*\bthông\s+qua\s+ngày\b",
+    re.IGNORECASE,
+)
+SIGNATORY = re.compile(
+    r"^(?:(?:TM|KT|Q|TUQ|TL)\.\s*)?(?:NỮ\s+)?(?:PHÓ\s+)?"
+    r"(?:CHỦ\s+TỊCH|CHAIRMAN|CHAIRWOMAN|THỦ\s+TƯỚNG|BỘ\s+TRƯỞNG|CHÁNH\s+ÁN|VIỆN\s+TRƯỞNG|"
+    r"TỔNG\s+KIỂM\s+TOÁN|CHÍNH\s+PHỦ|ỦY\s+BAN|UỶ\s+BAN|QUỐC\s+HỘI)\b"
+)
+SIGNED = re.compile(r"^\(\s*(?:đã\s+ký|ký)\b[^)]*\)$", re.IGNORECASE)
+RECIPIENTS = re.compile(r"^Nơi\s+nhận\s*:", re.IGNORECASE)
 
 _WS = re.compile(r"[ \t\u00a0\u202f]+")
 
@@ -104,6 +123,8 @@ class _Builder:
         self.basis_section: Section | None = None
         self.pending_title: Section | None = None  # a Phần/Chương/Mục waiting for its title
         self.articles: dict[str, str] = {}  # article number → key of its first occurrence
+        self.closing: Section | None = None  # the open "Phần ký" (closing block), if any
+        self.closings = 0
 
     def _parent_for(self, kind: str) -> Section | None:
         rank = UNIT_ORDER.index(kind)
@@ -112,6 +133,7 @@ class _Builder:
         return self.stack[-1][1] if self.stack else None
 
     def open(self, kind: str, num: str, title: str, raw: str, line: int) -> Section:
+        self.closing = None
         parent = self._parent_for(kind)
         base = f"{parent.key}/" if parent is not None and kind in ("khoan", "diem") else ""
         if kind == "dieu":
@@ -143,6 +165,14 @@ class _Builder:
         )
         return sec
 
+    def close(self, line: int) -> None:
+        """Start the closing block: later text belongs to it, not to the last unit."""
+        self.closings += 1
+        key = "closing" if self.closings == 1 else f"closing#{self.closings}"
+        self.closing = Section(path=CLOSING, title=CLOSING, key=key, line=line)
+        self.roots.append(self.closing)
+        self.stack = []
+
     def text(self, para: str, line: int) -> None:
         if self.pending_title is not None and _is_caps_title(para):
             self.pending_title.title = para
@@ -150,7 +180,9 @@ class _Builder:
             self.pending_title = None
             return
         self.pending_title = None
-        if not self.stack:
+        if self.closing is not None:
+            target = self.closing
+        elif not self.stack:
             if CAN_CU.match(para):
                 self.basis.append(para)
                 if self.basis_section is None:
@@ -169,6 +201,14 @@ class _Builder:
         target.text = f"{target.text}\n{para}" if target.text else para
 
 
+def _starts_closing(para: str) -> bool:
+    if RULE_LINE.match(para) or ADOPTION.match(para) or SIGNED.match(para):
+        return True
+    if RECIPIENTS.match(para):
+        return True
+    return _is_caps_title(para) and len(para) <= 80 and bool(SIGNATORY.match(para))
+
+
 def parse_legal(paragraphs: Iterable[str]) -> LegalStructure:
     """Parse paragraph texts of a legal document into its unit tree (see module doc)."""
     b = _Builder()
@@ -177,6 +217,10 @@ def parse_legal(paragraphs: Iterable[str]) -> LegalStructure:
         if not para:
             continue
         in_article = any(kind == "dieu" for kind, _ in b.stack)
+        if in_article and b.closing is None and _starts_closing(para):
+            b.close(line)
+            if RULE_LINE.match(para):
+                continue  # the rule itself carries no text
         if m := DIEU.match(para):
             b.open("dieu", m["num"], (m["rest"] or "").strip(), para, line)
         elif m := PHAN.match(para):
@@ -302,6 +346,7 @@ def load_library(folder: Path) -> list[DocumentTree]:
 
 __all__ = [
     "BASIS",
+    "CLOSING",
     "PREAMBLE",
     "LegalStructure",
     "LibraryError",
