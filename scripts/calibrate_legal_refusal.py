@@ -87,8 +87,21 @@ def main() -> int:
                 for kind, group in (("in", inlib), ("out", outlib))
                 for q in group
             ]
+            # the configured check through the whole answerer (its named-law handling too)
+            asked = {"in": [0, 0], "out": [0, 0]}  # [cites relevant, refused]
+            for kind, q, _ in retrieved:
+                ans = svc.answerer.ask(q.query_text)
+                asked[kind][1] += ans.refused
+                if kind == "in":
+                    asked[kind][0] += bool(set(cited_articles(ans, doc_to_law)) & set(q.relevant))
         finally:
             svc.close()
+    through_answerer = {
+        "in_library_cites_relevant": round(asked["in"][0] / max(1, len(inlib)), 3),
+        "in_library_refused": round(asked["in"][1] / max(1, len(inlib)), 3),
+        "out_of_library_refused": round(asked["out"][1] / max(1, len(outlib)), 3),
+    }
+    print(f"through the answerer (configured): {through_answerer}")
 
     current = (la.question_term_sets, la.MIN_OVERLAP)
     grid: list[dict[str, Any]] = []
@@ -127,6 +140,7 @@ def main() -> int:
         "n_out_of_library": len(outlib),
         "configured": {"threshold": current[1]},
         "grid": grid,
+        "through_answerer": through_answerer,
     }
     args.out.mkdir(parents=True, exist_ok=True)
     out = args.out / f"refusal-{args.split}-{started}.json"

@@ -38,7 +38,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from troly.documents.legal import parse_legal, unit_kind, unit_number, unit_text
-from troly.documents.references import LibraryEntry, Reference, parse_references, resolve
+from troly.documents.references import (
+    LibraryEntry,
+    Reference,
+    named_documents,
+    names_entry,
+    parse_references,
+    resolve,
+)
 from troly.schema import Answer, Chunk, Citation, SearchFilters, SearchResult, Section
 from troly.text import fold
 
@@ -117,6 +124,12 @@ WHOLE_FOR_CHOICES = 2000  # chars: a multiple-choice question quotes a shorter a
 # (0.923 before, all options counted, at 0.34) and refuses 0.563 of the second (0.511).
 MIN_OVERLAP = 0.42
 SECOND_ARTICLE_RATIO = 0.85
+# A question naming a document the library does not hold ("Theo Luật Đất đai, …") is
+# answered only from an article holding nearly all the rest of it (the name taken out),
+# with a note saying so; otherwise refused, naming the document. Set beforehand as
+# "nearly all"; on dev it keeps the one in-library question that names a wrong law
+# (a "đúng hay sai?" trap, 0.86 with the name in) and refuses the out-of-library ones.
+NAMED_MISSING_MIN = 0.8
 
 GENERAL_NOTE = (
     "Lưu ý: đây là thông tin pháp luật chung, không thay thế ý kiến tư vấn cho trường hợp "
@@ -444,6 +457,73 @@ def _missing_name(r: Reference) -> str:
     return " ".join(p for p in (where, doc) if p)
 
 
+@dataclass
+class NamedLaws:
+    """The documents a legal question names: library laws (doc ids) and the names of
+    documents the library does not hold."""
+
+    known: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def named_laws(question: str, entries: Sequence[LibraryEntry]) -> NamedLaws:
+    """Which documents ``question`` names ("Theo Luật Cư trú, …"), against the library."""
+    out = NamedLaws()
+    for ref in named_documents(question):
+        by_number = [e for e in entries if ref.number and e.number.upper() == ref.number.upper()]
+        hits = by_number or [e for e in entries if ref.name and names_entry(ref.name, e)]
+        if hits:
+            out.known += [e.doc_id for e in hits if e.doc_id not in out.known]
+        elif (ref.name or ref.target) not in out.missing:
+            out.missing.append(ref.name or ref.target)
+    return out
+
+
+def without_names(question: str, names: Sequence[str]) -> str:
+    """The question with the document names read from it taken out (case kept)."""
+    for name in names:
+        question = re.sub(re.escape(name), " ", question, flags=re.IGNORECASE)
+    return re.sub(r"[ \t]+", " ", question).strip()
+
+
+def _short_name(name: str, words: int = 6) -> str:
+    """A document name as read from a question, for saying it is not in the library."""
+    cut = re.split(r"\s+(?:về|quy định|áp dụng|thì|có|là)\s+", name, maxsplit=1)[0]
+    parts = cut.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+
+
+def missing_law_refusal(question: str, missing: Sequence[str], library: Sequence[str]) -> Answer:
+    """The answer to a question about documents the library does not hold: say which, and
+    what the library does hold — never an article of another law as if it governed."""
+    names = ", ".join(f"“{_short_name(m)}”" for m in missing)
+    shown = ", ".join(library[:8]) + (
+        f" và {len(library) - 8} văn bản khác" if len(library) > 8 else ""
+    )
+    text = (
+        f"Xin lỗi anh/chị, văn bản {names} mà câu hỏi nêu hiện chưa có trong thư viện văn bản "
+        "pháp luật của trợ lý, nên trợ lý không trích dẫn được quy định để trả lời. "
+        f"Thư viện hiện có: {shown}. Anh/chị có thể tra cứu văn bản đó trên Cơ sở dữ liệu "
+        "quốc gia về văn bản pháp luật hoặc liên hệ cơ quan tư pháp địa phương."
+    )
+    return Answer(
+        question=question,
+        answer=text,
+        refused=True,
+        mode="extractive",
+        intent="legal",
+        context={"missing_documents": [_short_name(m) for m in missing]},
+    )
+
+
+def missing_law_note(missing: Sequence[str]) -> str:
+    names = ", ".join(f"“{_short_name(m)}”" for m in missing)
+    return (
+        f"Lưu ý: văn bản {names} mà câu hỏi nêu chưa có trong thư viện văn bản pháp luật của "
+        "trợ lý; quy định dưới đây là của văn bản thư viện có, trùng gần hết nội dung câu hỏi."
+    )
+
+
 def answer_legal(
     question: str,
     results: Sequence[SearchResult],
@@ -589,11 +669,16 @@ __all__ = [
     "NOT_IN_LIBRARY",
     "REFUSAL",
     "LawShelf",
+    "NamedLaws",
     "answer_legal",
     "best_unit",
     "citation_phrase",
     "follow_references",
     "is_personal",
+    "missing_law_note",
+    "missing_law_refusal",
+    "named_laws",
     "shelf_for",
     "without_law_name",
+    "without_names",
 ]

@@ -86,6 +86,19 @@ def test_small_law_ingested_searched_and_answered(tmp_path: Path, embedder: Any)
         assert not via.refused and via.intent == "legal", via.context
         assert via.citations[0].location == "Luật Cư trú 2020 › Điều 12 › khoản 1"
         assert "[1]" in via.answer
+        # a question naming the law searches its articles only; one naming a law the
+        # library does not hold is refused and the law named, not answered from another
+        named = svc.answerer.ask("Theo Luật Cư trú năm 2020, " + q[0].lower() + q[1:])
+        assert named.citations[0].location == "Luật Cư trú 2020 › Điều 12 › khoản 1"
+        assert any("searched its articles only" in e for e in named.context["explain"])
+        other = svc.answerer.ask("Theo Luật Đất đai, thời hạn sử dụng đất nông nghiệp là bao lâu?")
+        assert other.refused and not other.citations
+        assert "“Luật Đất đai”" in other.answer and "Thư viện hiện có: Luật Cư trú" in other.answer
+        assert other.context["missing_documents"] == ["Luật Đất đai"]
+        # … unless an article holds nearly all the rest of the question: then with a note
+        noted = svc.answerer.ask("Theo Luật Đất đai, " + q[0].lower() + q[1:])
+        assert not noted.refused and noted.answer.startswith("Lưu ý: văn bản “Luật Đất đai”")
+        assert noted.citations[0].location == "Luật Cư trú 2020 › Điều 12 › khoản 1"
     finally:
         svc.close()
 

@@ -291,6 +291,44 @@ def test_ingest_builds_an_articles_lexical_vector_from_its_lexical_texts() -> No
     assert boosted[term_index("tai_san")] > plain[term_index("tai_san")]
 
 
+def test_documents_a_question_names_and_whether_the_library_holds_them() -> None:
+    from troly.documents.references import named_documents, names_entry
+    from troly.legal_answer import missing_law_refusal, named_laws
+
+    def names(text: str) -> list[str]:
+        return [r.name or r.target for r in named_documents(text)]
+
+    assert names("Luật Cư trú và Luật Đất đai quy định gì?") == ["Luật Cư trú", "Luật Đất đai"]
+    assert names("Theo Bộ luật Dân sự 2015, năng lực pháp luật là gì?") == ["Bộ luật Dân sự 2015"]
+    assert names("Nghị định số 82/2018/NĐ-CP quy định gì?") == ["Nghị định 82/2018/NĐ-CP"]
+    assert names("Theo Hiến pháp năm 2013, công dân có quyền gì?") == ["Hiến pháp"]
+    # "pháp luật", "luật sư", lower-case "luật": no document named
+    assert names("Luật sư có quyền gì theo pháp luật về cư trú?") == []
+    assert names("luat cu tru quy dinh gi") == []
+    library = [
+        LibraryEntry("cu-tru", "Luật Cư trú", "68/2020/QH14"),
+        LibraryEntry("hngd", "Luật Hôn nhân và gia đình", "52/2014/QH13"),
+        LibraryEntry("hp", "Hiến pháp"),
+    ]
+    assert names_entry("Luật Cư trú năm 2020 quy định", library[0])
+    assert names_entry("Luật Hôn nhân gia đình", library[1])  # "và" left out
+    assert not names_entry("Luật Cư", library[0]) and not names_entry("Luật Đất đai", library[0])
+    found = named_laws("Theo Luật Hôn nhân gia đình, tài sản chung gồm gì?", library)
+    assert (found.known, found.missing) == (["hngd"], [])
+    found = named_laws("Luật số 68/2020/QH14 và Luật Trồng trọt quy định gì?", library)
+    assert (found.known, found.missing) == (["cu-tru"], ["Luật Trồng trọt"])
+    found = named_laws(
+        "Theo Luật Du lịch về trách nhiệm quản lý nhà nước về du lịch, ủy ban có quyền gì?",
+        library,
+    )
+    # where a name ends cannot be read; the refusal shows its first words
+    assert found.missing == ["Luật Du lịch về trách nhiệm quản lý nhà nước"]
+    refusal = missing_law_refusal("?", found.missing, ["Luật Cư trú", "Hiến pháp"])
+    assert refusal.refused and refusal.context["missing_documents"] == ["Luật Du lịch"]
+    assert "“Luật Du lịch”" in refusal.answer
+    assert "Thư viện hiện có: Luật Cư trú, Hiến pháp." in refusal.answer
+
+
 def test_references_of_a_tree() -> None:
     refs = references_of(_tree(), [LibraryEntry("luat-x-2020", "Luật Cư trú", "68/2020/QH14")])
     assert refs["basis"][0].target == "Hiến pháp" and refs["basis"][0].in_library is False

@@ -199,14 +199,39 @@ class Answerer:
         results = self._search(q, filters, k=8)
         if not results or results[0].chunk.kind != "article":
             return None
-        from troly.legal_answer import answer_legal
+        import troly.legal_answer as la
 
-        answer = answer_legal(q, results, store=self.retriever.store)
+        explain = ["intent: legal", "top result is an article"]
+        entries = la.shelf_for(self.retriever.store).entries()
+        named = la.named_laws(q, entries)
+        note = ""
+        if named.missing and not named.known:
+            # "Theo Luật Đất đai, …" with no Luật Đất đai in the library: say so, rather
+            # than quote whatever article of another law shares its words — unless an
+            # article holds nearly all the rest of the question (then with a note)
+            rest = la.without_names(q, named.missing)
+            arts = [r for r in results[:3] if r.chunk.kind == "article"]
+            best = max((la.question_coverage(rest, r.chunk.text) for r in arts), default=0.0)
+            why = f"names {named.missing}: not in the library; best article covers {best:.2f}"
+            if best < la.NAMED_MISSING_MIN:
+                answer = la.missing_law_refusal(q, named.missing, [e.title for e in entries])
+                answer.context["explain"] = [*explain, f"{why} < {la.NAMED_MISSING_MIN}"]
+                return answer
+            note = la.missing_law_note(named.missing)
+            explain.append(f"{why} ≥ {la.NAMED_MISSING_MIN}: answered with a note")
+        if len(named.known) == 1 and not (filters and filters.doc_id):
+            # the question names one law of the library: its articles only
+            scoped = replace(filters or SearchFilters(), doc_id=named.known[0], kind="article")
+            results = self._search(q, scoped, k=8) or results
+            explain.append(f"names {named.known[0]}: searched its articles only")
+        answer = la.answer_legal(q, results, store=self.retriever.store)
+        if note and not answer.refused:
+            answer.answer = f"{note}\n\n{answer.answer}"
         ocr_ids = {r.chunk.id for r in results if r.chunk.fields.get("ocr") == "true"}
         for cite in answer.citations:  # text read by OCR from a scan says so (issue 9)
             if cite.chunk_id in ocr_ids:
                 cite.mark_ocr()
-        answer.context.setdefault("explain", ["intent: legal", "top result is an article"])
+        answer.context.setdefault("explain", explain)
         return answer
 
     # -- plumbing ----------------------------------------------------------------------

@@ -59,6 +59,7 @@ ARTICLE_REF = re.compile(
     r"(?P<tail>\s+(?:này\b|(?:của\s+)?(?:" + _TYPE + r")\b"
     r"(?:\s+này\b|(?:\s+(?!Điều\b|điểm\b|khoản\b|và\b|hoặc\b)[\wÀ-ỹ/-]+){0,8})))?"
 )
+_TYPE_WORD = re.compile(rf"(?<![\wÀ-ỹ])(?:{_TYPE})(?![\wÀ-ỹ])")
 BASIS_LINE = re.compile(r"^Căn\s+cứ\s+(?P<rest>.+?)[;.]?\s*$", re.IGNORECASE)
 # Words that end a document name in running text.
 _NAME_STOP = re.compile(
@@ -217,6 +218,61 @@ class LibraryEntry:
     number: str = ""
 
 
+def named_documents(text: str) -> list[Reference]:
+    """The documents a question or a draft names on their own, not as the tail of an
+    article reference: "Theo Luật Cư trú năm 2020, …", "Nghị định số 82/2018/NĐ-CP quy
+    định …", "Hiến pháp". ``name`` is cut at the words that end a name in running text
+    ("Luật Du lịch về trách nhiệm …" keeps its first words only: in Vietnamese only the
+    name's first word is capitalised, so where it ends cannot be read reliably — callers
+    match it by prefix, :func:`names_entry`)."""
+    text = normalize_legal_text(text)
+    out: list[Reference] = []
+    taken: list[tuple[int, int]] = []
+    for d in DOC_BY_NUMBER.finditer(text):
+        taken.append(d.span())
+        out.append(
+            Reference(
+                kind="document",
+                raw=d.group(0),
+                target=f"{d['type']} {d['number']}",
+                doc_type=d["type"],
+                number=d["number"],
+            )
+        )
+    starts = [m.start() for m in _TYPE_WORD.finditer(text)]
+    for i, start in enumerate(starts):
+        # each name runs at most to the next document type ("Luật Cư trú và Luật Đất đai")
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        n = DOC_BY_NAME.match(text, start, end)
+        if n is None or n["this"] or any(a <= n.start() < b for a, b in taken):
+            continue
+        if n["type"] == "Hiến pháp":
+            name = "Hiến pháp"
+        elif n["name"]:
+            name = re.sub(r"(?:\s+(?:và|hoặc)|\s*,)+$", "", _doc_name(n["type"], n["name"]))
+        else:
+            continue  # "Luật" alone, or followed by a lower-case word ("luật sư")
+        out.append(
+            Reference(kind="document", raw=n.group(0), target=name, doc_type=n["type"], name=name)
+        )
+    out.sort(key=lambda r: text.find(r.raw))
+    return out
+
+
+def names_entry(name: str, entry: LibraryEntry) -> bool:
+    """Whether a document name read from running text names a library entry: the entry's
+    folded title starts it ("Luật Cư trú năm 2020 quy …" names "Luật Cư trú"), or every
+    word of the title but "và" is among its first words ("Luật Hôn nhân gia đình")."""
+    said = fold(name).lower().split()
+    title = fold(entry.title).lower().split()
+    if not title or not said:
+        return False
+    if said[: len(title)] == title:
+        return True
+    core = [w for w in title if w != "va"]
+    return len(core) >= 2 and said[0] == title[0] and set(core) <= set(said[: len(title) + 1])
+
+
 def resolve(
     refs: Iterable[Reference], library: Iterable[LibraryEntry], this_doc: str = ""
 ) -> list[Reference]:
@@ -287,6 +343,8 @@ __all__ = [
     "Reference",
     "library_entries",
     "mapping_of",
+    "named_documents",
+    "names_entry",
     "parse_basis",
     "parse_references",
     "references_of",
