@@ -19,6 +19,7 @@ from troly.answerer.refusal import DEFAULT_REFERRAL, REFERRALS, referral, refusa
 from troly.answerer.scope import CorpusScope
 from troly.composer import Evidence, clean_cell, quote
 from troly.schema import Chunk
+from troly.text import fold
 
 pytestmark = pytest.mark.unit
 
@@ -73,6 +74,23 @@ def test_fields_english_and_analysis() -> None:
     assert not is_english("ai chu tri ke hoach kiem soat tthc o phu yen")
     a = analyse("Kế hoạch CCHC năm 2025 của Phú Yên do ai chủ trì?", ["Phú Yên"])
     assert a.plan_years == {2025} and a.focus == "lead" and not a.english
+
+
+@pytest.mark.parametrize(
+    ("question", "fields"),
+    [
+        ("Hạn nộp báo cáo là ngày nào?", ["deadline"]),
+        ("han chot gui ke hoach la khi nao", ["deadline"]),
+        ("Nhiệm vụ này có hạn không?", ["deadline"]),
+        # "đúng hạn", "quá hạn", "trễ hạn" qualify a figure; "hạn chế" is a limit
+        ("Bình Phước cam kết giải quyết đúng hạn bao nhiêu phần trăm hồ sơ?", []),
+        ("Tỷ lệ hồ sơ quá hạn năm 2024 là bao nhiêu?", []),
+        ("tre han bao nhieu ho so", []),
+        ("Kế hoạch nêu những hạn chế gì?", []),
+    ],
+)
+def test_a_deadline_is_asked_only_by_han_alone(question: str, fields: list[str]) -> None:
+    assert detect_fields(fold(question)) == fields
 
 
 # -- referrals --------------------------------------------------------------------------

@@ -90,7 +90,10 @@ FIELD_PATTERNS = {
     ),
     "deadline": re.compile(
         r"bao gio|khi nao|thoi han|han chot|luc nao|thoi gian (thuc hien|hoan thanh)"
-        r"|\bhan\b|xong|hoan thanh (vao|truoc|trong|khi)|nam nao|quy nao|thang nao"
+        # "hạn" alone asks for a deadline; "đúng hạn", "quá hạn", "trễ hạn" (on time,
+        # overdue) and "hạn chế" (limit) do not
+        r"|(?<!dung )(?<!qua )(?<!tre )(?<!gioi )(?<!ngan )(?<!dai )\bhan\b(?! che| muc| ngach)"
+        r"|xong|hoan thanh (vao|truoc|trong|khi)|nam nao|quy nao|thang nao"
     ),
     "product": re.compile(r"san pham|ket qua (la|gi)"),
     "budget": re.compile(r"kinh phi|bao nhieu tien|ty dong|trieu dong|du toan"),
