@@ -14,7 +14,7 @@ from troly.answerer.analysis import (
     within,
 )
 from troly.answerer.compose import Draft, plain_lead
-from troly.answerer.evidence import agency_sections, near_duplicate
+from troly.answerer.evidence import ROLE_CUE, agency_sections, near_duplicate
 from troly.answerer.refusal import DEFAULT_REFERRAL, REFERRALS, referral, refusal_text
 from troly.answerer.scope import CorpusScope
 from troly.composer import Evidence, clean_cell, quote
@@ -169,6 +169,13 @@ def test_near_duplicates_and_agency_sections() -> None:
     headed = _chunk("bp", "Bình Phước", 2024, "a) Chủ trì …", headings=["VII", "9. Sở Y tế"])
     assert agency_sections([prose, other, headed], "Sở Tài chính") == [prose]
     assert agency_sections([prose, other, headed], "Sở Y tế") == [headed]
+    # items "a) …", "b) …" chunked on their own under the agency's heading
+    item = _chunk(
+        "bp", "Bình Phước", 2024, "b) Chủ trì …", headings=["VII", "3. Sở Tư pháp", "b) Chủ trì"]
+    )
+    assert agency_sections([prose, item], "Sở Tư pháp") == [item]
+    assert ROLE_CUE.search(fold("Sở Tư pháp phụ trách nội dung cải cách nào?"))
+    assert ROLE_CUE.search(fold("So Noi vu dam nhiem linh vuc gi"))
 
 
 def test_plain_lead_sentence_first() -> None:

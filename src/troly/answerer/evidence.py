@@ -26,6 +26,8 @@ _AGENCY_ALIASES = sorted(
 ROLE_CUE = re.compile(
     r"trach nhiem|nhiem vu gi|vai tro|duoc giao|phai lam gi|lam gi|co nhiem vu|giao (nhung )?viec"
     r"|nhung viec gi|chiu trach nhiem|tham muu|phu trach (gi|nhung)"
+    # "phụ trách nội dung cải cách nào", "đảm nhiệm lĩnh vực gì"
+    r"|\b(phu trach|dam nhiem|dam nhan)( \w+){0,4} (gi|nao)\b"
 )
 
 
@@ -73,14 +75,16 @@ def _starts_with_agency(text: str, agency: str) -> bool:
 
 
 def agency_sections(chunks: list[Chunk], agency: str) -> list[Chunk]:
-    """Prose sections about an agency's duties: their heading or first words name it
-    ("5. Sở Tài chính: Chủ trì …", a heading "9. Sở Y tế")."""
+    """Prose sections about an agency's duties: a heading of theirs or their first words
+    name it ("5. Sở Tài chính: Chủ trì …", a heading "9. Sở Y tế", or the items "a) …",
+    "b) …" under a heading "3. Sở Tư pháp")."""
     out = []
     for c in chunks:
         if c.kind != "section":
             continue
-        heading = c.headings[-1] if c.headings else ""
-        if _starts_with_agency(heading, agency) or _starts_with_agency(c.text, agency):
+        if any(_starts_with_agency(h, agency) for h in c.headings) or _starts_with_agency(
+            c.text, agency
+        ):
             out.append(c)
     return out
 
