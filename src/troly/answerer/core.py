@@ -616,7 +616,14 @@ class Answerer:
             spec = {c.id: specificity(terms, c.fields.get("content", "")) for c in tasks}
             best = max(tasks, key=lambda c: (cov[c.id] + 0.3 * spec[c.id], -chunks.index(c)))
             margin = 0.15 if focus else 0.0
-            if cov[best.id] >= threshold and cov[best.id] + margin >= sentence_cov:
+            # a tie goes to the row, unless the question asks several things and no row
+            # field: the sentences are picked part by part, a row answers one part
+            tie_to_row = focus is not None or len(parts) == 1
+            if tie_to_row:
+                ahead = cov[best.id] + margin >= sentence_cov
+            else:
+                ahead = cov[best.id] > sentence_cov
+            if cov[best.id] >= threshold and ahead:
                 task = best
         if task is not None and want_figure:
             if focus == "budget" and not figures(task.fields.get("budget", "")):
