@@ -284,3 +284,17 @@ def test_lead_cells_and_abbreviations(services: Any) -> None:
     assert [c.location for c in short.citations] == [c.location for c in full.citations]
     for ans in (short, full):
         assert not re.search(r"\b\d+\.\d+\.\s", ans.answer.split("[")[0])
+
+
+def test_on_time_figures_and_an_agencys_itemised_duties(services: Any) -> None:
+    # "đúng hạn" qualifies the figure asked for; it does not ask for a deadline
+    on_time = services.answerer.ask(
+        "Tỷ lệ hồ sơ thủ tục hành chính giải quyết đúng hạn của Bình Phước năm 2024 là bao nhiêu?"
+    )
+    assert not on_time.refused and "98%" in on_time.answer, on_time.answer
+    assert "thời gian thực hiện" not in on_time.answer
+    # the items a), b) under "3. Sở Tư pháp" are its duties
+    duties = services.answerer.ask("Sở Tư pháp tỉnh Bình Phước đảm nhiệm nội dung gì?")
+    assert duties.intent == "agency_role", duties.context
+    assert duties.citations and all(c.location.startswith("VII.3") for c in duties.citations)
+    assert "cải cách thể chế" in duties.answer
