@@ -113,7 +113,7 @@ class Evidence:
 
 GENERIC_PHRASES = re.compile(
     r"\b(nhiem vu|trach nhiem|vai tro|noi dung|duoc giao|nhu the nao|the nao|cu the"
-    r"|la gi|ra sao|o dau|tu dau|so sanh|khac nhau|giong nhau|giua)\b"
+    r"|la gi|ra sao|o dau|tu dau|so sanh|khac nhau|giong nhau|giua|phan tram)\b"
 )
 
 

@@ -298,3 +298,17 @@ def test_on_time_figures_and_an_agencys_itemised_duties(services: Any) -> None:
     assert duties.intent == "agency_role", duties.context
     assert duties.citations and all(c.location.startswith("VII.3") for c in duties.citations)
     assert "cải cách thể chế" in duties.answer
+
+
+def test_the_plan_year_asked_is_metadata_not_a_word_to_find(services: Any) -> None:
+    # every passage retrieved is of the 2021 plan: "2021" is not required in the sentence,
+    # so an unrelated sentence that happens to hold "2021" no longer wins; the plan sets
+    # no ranking target and the question is refused
+    ranking = services.answerer.ask(
+        "Năm 2021 Phú Thọ đặt mục tiêu xếp hạng chỉ số cải cách hành chính thế nào?"
+    )
+    assert ranking.refused, ranking.answer
+    due = services.answerer.ask(
+        "Năm 2024 Bình Phước yêu cầu các sở gửi kế hoạch CCHC trước ngày nào?"
+    )
+    assert not due.refused and "15/01/2024" in due.answer, due.answer

@@ -52,6 +52,7 @@ from troly.answerer.ranker import load_ranker
 from troly.answerer.refusal import missing_plan_year, refusal_text, scope_refusal
 from troly.answerer.scope import CorpusScope
 from troly.composer import (
+    YEAR,
     Evidence,
     coverage,
     describe_task,
@@ -599,6 +600,13 @@ class Answerer:
                 )
                 return draft
         parts = a.parts if len(a.parts) > 1 else [q]
+        years = [t for t in terms if YEAR.match(t)]
+        if years and len(plan_years) == 1 and set(years) <= plan_years and len(terms) > len(years):
+            # Every passage retrieved is of the plan of the year asked: the year is the
+            # document's metadata, a sentence need not repeat it to answer.
+            terms = [t for t in terms if t not in years]
+            cut = re.compile(r"(?<!\d)(?:" + "|".join(years) + r")(?!\d)")
+            parts = [cut.sub(" ", fold(p)) for p in parts]
         picked = pick_sentences(chunks[:8], parts, provinces, want_figure, ranker=self.ranker)
         if want_figure:
             picked = [p for p in picked if p.has_figure] or picked
