@@ -188,3 +188,31 @@ def test_plain_lead_sentence_first() -> None:
     d2 = Draft("Theo Kế hoạch …: “Tăng cường tuyên truyền.” [1].", ev, intent="section")
     assert "không đặt con số cụ thể" in plain_lead("Tỷ lệ tuyên truyền là bao nhiêu?", d2)
     assert plain_lead("x", Draft("Xin lỗi", Evidence(), refused=True)) == ""
+
+
+def test_a_passage_heading_without_a_figure_is_not_quoted_as_an_answer() -> None:
+    from troly.answerer.ranker import candidates
+
+    text = (
+        "3. Các cơ quan Trung ương đóng trên địa bàn tỉnh\n"
+        "- Gửi kế hoạch CCHC năm 2025 về UBND tỉnh trước ngày 31/01/2025."
+    )
+    c = _chunk(
+        "ht",
+        "Hà Tĩnh",
+        2025,
+        text,
+        headings=["VI", "3. Các cơ quan Trung ương đóng trên địa bàn tỉnh"],
+    )
+    terms = ["co", "quan", "trung", "uong", "gui", "ke", "hoach"]
+    quoted = [s for s, _, _ in candidates([c], terms, False)]
+    assert quoted == ["- Gửi kế hoạch CCHC năm 2025 về UBND tỉnh trước ngày 31/01/2025."]
+    # a heading that states a figure is a target: it stays quotable
+    target = _chunk(
+        "ht",
+        "Hà Tĩnh",
+        2025,
+        "Tỷ lệ sắp xếp lại nhà, đất đạt trên 85%",
+        headings=["VI", "Tỷ lệ sắp xếp lại nhà, đất đạt trên 85%"],
+    )
+    assert [s for s, _, _ in candidates([target], ["ty", "le"], True)] == [target.text]

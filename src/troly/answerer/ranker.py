@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -26,6 +27,7 @@ from troly.composer import (
     specificity,
 )
 from troly.schema import Chunk
+from troly.text import fold
 
 FEATURES = (
     "coverage",
@@ -104,14 +106,27 @@ def load_ranker() -> SentenceRanker | None:
     )
 
 
+_ENUMERATOR = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[a-zđ]\)|[ivxlc]+\.)\s+")
+
+
+def _shape(text: str) -> str:
+    """A line as compared with a heading: folded, without its enumerator ("3.", "a)")
+    and final punctuation (the sentence splitter cuts "3." off a heading line)."""
+    return _ENUMERATOR.sub("", " ".join(fold(text).split())).rstrip(".:; ")
+
+
 def candidates(
     chunks: list[Chunk], terms: list[str], want_figure: bool
 ) -> list[tuple[str, Chunk, list[float]]]:
-    """(sentence, chunk, features) for every sentence of the top chunks."""
+    """(sentence, chunk, features) for every sentence of the top chunks but their own
+    heading lines without a figure ("3. Các cơ quan Trung ương đóng trên địa bàn tỉnh"):
+    such a heading says what the passage is about, not what it says — its words count
+    through the heading feature, for the sentences under it."""
     out = []
     for rank, chunk in enumerate(chunks):
+        own = {_shape(h) for h in chunk.headings}
         for s in sentences(chunk.text):
-            if len(s) < 12:
-                continue
+            if len(s) < 12 or (_shape(s) in own and not figures(s)):
+                continue  # (a heading stating a figure — a target — is quotable)
             out.append((s, chunk, features(s, chunk, rank, terms, want_figure)))
     return out
