@@ -95,7 +95,7 @@ FIELD_PATTERNS = {
         r"|(?<!dung )(?<!qua )(?<!tre )(?<!gioi )(?<!ngan )(?<!dai )\bhan\b(?! che| muc| ngach)"
         r"|xong|hoan thanh (vao|truoc|trong|khi)|nam nao|quy nao|thang nao"
     ),
-    "product": re.compile(r"san pham|ket qua (la|gi)"),
+    "product": re.compile(r"san pham|ket qua (la|gi)\b"),
     "budget": re.compile(r"kinh phi|bao nhieu tien|ty dong|trieu dong|du toan"),
 }
 FIELD_WORDS = frozenset(
