@@ -312,3 +312,13 @@ def test_the_plan_year_asked_is_metadata_not_a_word_to_find(services: Any) -> No
         "Năm 2024 Bình Phước yêu cầu các sở gửi kế hoạch CCHC trước ngày nào?"
     )
     assert not due.refused and "15/01/2024" in due.answer, due.answer
+
+
+def test_a_comparison_says_which_plan_is_silent(services: Any) -> None:
+    ans = services.answerer.ask(
+        "Bình Phước và Quảng Ngãi đặt chỉ tiêu tỷ lệ hồ sơ trực tuyến toàn trình bao nhiêu?"
+    )
+    assert ans.intent == "comparison" and not ans.refused, ans.answer
+    assert "Tỉnh Quảng Ngãi: kế hoạch hiện có không nêu nội dung này." in ans.answer
+    assert "tối thiểu 30%" in ans.answer
+    assert all(c.doc_id == "binh-phuoc-2024" for c in ans.citations)

@@ -716,10 +716,12 @@ class Answerer:
         first_chunk: Chunk | None = None
         for p in provinces:
             results = self._search(base, filters, k=6, province=p)
-            draft = self._compose(base, ba, results, a.focus, want_figure, threshold=0.45)
+            # the same calibrated support threshold as a single-province answer (a
+            # stricter 0.45 here refused provinces whose plan does answer)
+            draft = self._compose(base, ba, results, a.focus, want_figure)
             if draft is None:
                 lines.append(f"- Tỉnh {p}: kế hoạch hiện có không nêu nội dung này.")
-                explain.append(f"{p}: no passage reaches coverage 0.45")
+                explain.append(f"{p}: no passage reaches coverage {self.threshold:.2f}")
                 continue
             found += 1
             supports.append(draft.support)
