@@ -78,7 +78,8 @@ def _pause_point(event: str, doc: str) -> None:
 # vector reads the whole article, not the first 1,000 characters the dense model reads.
 # 3: passages' lexical terms include syllable bigrams; an article's heading is boosted.
 # 4: a law's closing block (adoption formula, signature) is no longer its last khoản.
-INDEX_VERSION = 4
+# 5: an article's fields carry its law's adoption formula ("adopted").
+INDEX_VERSION = 5
 
 
 def index_hash(content_hash: str) -> str:

@@ -341,6 +341,13 @@ class LawShelf:
     def entries(self) -> list[LibraryEntry]:
         return self._load().entries
 
+    def first_chunk(self, doc_id: str) -> Chunk | None:
+        """Any one article chunk of a law (they all carry its fields), or None."""
+        for (doc, _), chunks in self._load().articles.items():
+            if doc == doc_id and chunks:
+                return chunks[0]
+        return None
+
     def article(self, doc_id: str, number: str) -> list[Chunk]:
         """The chunk(s) of one article (a long one is split by khoản), in order."""
         return self._load().articles.get((doc_id, number), [])
@@ -469,6 +476,12 @@ class NamedLaws:
 def named_laws(question: str, entries: Sequence[LibraryEntry]) -> NamedLaws:
     """Which documents ``question`` names ("Theo Luật Cư trú, …"), against the library."""
     out = NamedLaws()
+    # a library title typed without accents or capitals ("luat cu tru") is named too
+    folded = f" {' '.join(re.findall(r'[0-9a-z]+', fold(question).lower()))} "
+    for e in entries:
+        title = " ".join(re.findall(r"[0-9a-z]+", fold(e.title).lower()))
+        if title and f" {title} " in folded and e.doc_id not in out.known:
+            out.known.append(e.doc_id)
     for ref in named_documents(question):
         by_number = [e for e in entries if ref.number and e.number.upper() == ref.number.upper()]
         hits = by_number or [e for e in entries if ref.name and names_entry(ref.name, e)]
@@ -521,6 +534,45 @@ def missing_law_note(missing: Sequence[str]) -> str:
     return (
         f"Lưu ý: văn bản {names} mà câu hỏi nêu chưa có trong thư viện văn bản pháp luật của "
         "trợ lý; quy định dưới đây là của văn bản thư viện có, trùng gần hết nội dung câu hỏi."
+    )
+
+
+# "… được thông qua/ban hành ngày nào?", "… thông qua khi nào / năm nào?" (folded)
+# ("thông qua người đại diện khi nào" — "through" — is not asked: the time words must
+# follow the verb directly)
+ASKS_ADOPTION = re.compile(
+    r"\b(thong qua|ban hanh)\s+(vao\s+)?(ngay nao|khi nao|bao gio|nam nao|luc nao"
+    r"|thoi gian nao|thoi diem nao)|\b(ngay|nam|thoi diem) (thong qua|ban hanh)\b"
+)
+
+
+def adoption_answer(question: str, chunk: Chunk) -> Answer | None:
+    """ "Luật Cư trú được thông qua ngày nào?" → the adoption formula of the law's closing
+    block ("Phần ký"), verbatim and cited; None when the law's chunks do not carry it."""
+    sentence = chunk.fields.get("adopted", "")
+    if not sentence or not ASKS_ADOPTION.search(fold(question).lower()):
+        return None
+    name, label = _law_names(chunk)
+    number = chunk.fields.get("law_number", "")
+    head = f"{name}" + (f" (số {number})" if number else "")
+    return Answer(
+        question=question,
+        answer=f"Theo phần ký ban hành của {head}:\n“{sentence}” [1]",
+        refused=False,
+        citations=[
+            Citation(
+                n=1,
+                doc_id=chunk.doc_id,
+                title=chunk.title,
+                location=f"{label} › Phần ký",
+                kind="article",
+                text=sentence,
+                chunk_id=chunk.id,
+            )
+        ],
+        mode="extractive",
+        intent="legal",
+        context={"explain": ["intent: legal", "asks when the named law was adopted"]},
     )
 
 
@@ -670,6 +722,7 @@ __all__ = [
     "REFUSAL",
     "LawShelf",
     "NamedLaws",
+    "adoption_answer",
     "answer_legal",
     "best_unit",
     "citation_phrase",

@@ -24,7 +24,10 @@ def _small_library(tmp: Path) -> Path:
     text = (LIBRARY / "luat-cu-tru-2020.txt").read_text(encoding="utf-8").split("\n")
     start = text.index(next(t for t in text if t.startswith("Điều 10.")))
     end = text.index(next(t for t in text if t.startswith("Điều 14.")))
-    (tmp / "luat-cu-tru-2020.txt").write_text("\n".join(text[start:end]), encoding="utf-8")
+    closing = text.index(next(t for t in text if t.startswith("Luật này được Quốc hội")))
+    (tmp / "luat-cu-tru-2020.txt").write_text(
+        "\n".join(text[start:end] + text[closing:]), encoding="utf-8"
+    )
     manifest = yaml.safe_load((LIBRARY / "manifest.yaml").read_text(encoding="utf-8"))
     entry = next(e for e in manifest["laws"] if e["id"] == "luat-cu-tru-2020")
     (tmp / "manifest.yaml").write_text(
@@ -95,6 +98,12 @@ def test_small_law_ingested_searched_and_answered(tmp_path: Path, embedder: Any)
         assert other.refused and not other.citations
         assert "“Luật Đất đai”" in other.answer and "Thư viện hiện có: Luật Cư trú" in other.answer
         assert other.context["missing_documents"] == ["Luật Đất đai"]
+        # when was it adopted: the closing block's formula, cited as the law's "Phần ký"
+        for asked in ("Luật Cư trú được thông qua ngày nào?", "luat cu tru ban hanh nam nao"):
+            adopted = svc.answerer.ask(asked)
+            assert not adopted.refused, adopted.answer
+            assert "thông qua ngày 13 tháng 11 năm 2020" in adopted.answer
+            assert adopted.citations[0].location == "Luật Cư trú 2020 › Phần ký"
         # … unless an article holds nearly all the rest of the question: then with a note
         noted = svc.answerer.ask("Theo Luật Đất đai, " + q[0].lower() + q[1:])
         assert not noted.refused and noted.answer.startswith("Lưu ý: văn bản “Luật Đất đai”")

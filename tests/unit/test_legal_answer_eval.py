@@ -188,3 +188,21 @@ def test_a_multiple_choice_question_is_not_refused_for_its_other_options() -> No
     # without options, the whole question counts as before
     plain = "Luật này có hiệu lực thi hành từ ngày nào?"
     assert question_coverage(plain, text) == _coverage(_terms(plain), text)
+
+
+def test_the_adoption_formula_answers_when_a_law_was_adopted() -> None:
+    from troly.legal_answer import adoption_answer
+
+    chunk = _results(ANM, "Luật An ninh mạng", 2018, "anm")[0].chunk
+    assert chunk.fields["adopted"].endswith("thông qua ngày 12 tháng 6 năm 2018.")
+    ans = adoption_answer("Luật An ninh mạng được Quốc hội thông qua vào ngày nào?", chunk)
+    assert ans is not None and not ans.refused
+    assert ans.citations[0].location == "Luật An ninh mạng 2018 › Phần ký"
+    assert ans.citations[0].text == chunk.fields["adopted"] and "[1]" in ans.answer
+    # "thông qua" meaning "through", and other questions, are not adoption questions
+    assert adoption_answer("Người dưới 18 tuổi thông qua người đại diện khi nào?", chunk) is None
+    assert adoption_answer("Luật An ninh mạng có hiệu lực từ ngày nào?", chunk) is None
+    # a law without a closing block carries no formula
+    bare = _results(ANM[:3], "Luật An ninh mạng", 2018, "anm")[0].chunk
+    assert "adopted" not in bare.fields
+    assert adoption_answer("Luật An ninh mạng thông qua ngày nào?", bare) is None

@@ -313,6 +313,8 @@ def test_documents_a_question_names_and_whether_the_library_holds_them() -> None
     assert names_entry("Luật Cư trú năm 2020 quy định", library[0])
     assert names_entry("Luật Hôn nhân gia đình", library[1])  # "và" left out
     assert not names_entry("Luật Cư", library[0]) and not names_entry("Luật Đất đai", library[0])
+    # a library title typed without accents is named too (an unknown one cannot be read)
+    assert named_laws("theo luat cu tru nam 2020 thi sao", library).known == ["cu-tru"]
     found = named_laws("Theo Luật Hôn nhân gia đình, tài sản chung gồm gì?", library)
     assert (found.known, found.missing) == (["hngd"], [])
     found = named_laws("Luật số 68/2020/QH14 và Luật Trồng trọt quy định gì?", library)

@@ -220,6 +220,11 @@ class Answerer:
                 return answer
             note = la.missing_law_note(named.missing)
             explain.append(f"{why} ≥ {la.NAMED_MISSING_MIN}: answered with a note")
+        if len(named.known) == 1:
+            first = la.shelf_for(self.retriever.store).first_chunk(named.known[0])
+            adopted = la.adoption_answer(q, first) if first is not None else None
+            if adopted is not None:
+                return adopted
         if len(named.known) == 1 and not (filters and filters.doc_id):
             # the question names one law of the library: its articles only
             scoped = replace(filters or SearchFilters(), doc_id=named.known[0], kind="article")

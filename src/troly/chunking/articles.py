@@ -11,7 +11,7 @@ model reads its first ``EMBED_CHARS`` characters (:func:`dense_text`).
 
 from __future__ import annotations
 
-from troly.documents.legal import unit_kind, unit_number, unit_text
+from troly.documents.legal import ADOPTION, CLOSING, unit_kind, unit_number, unit_text
 from troly.schema import Chunk, DocumentTree, Section
 
 # multilingual-e5 reads 512 tokens; Vietnamese legal text averages ~3.5 characters per
@@ -79,6 +79,18 @@ def _pieces(article: Section, max_chars: int) -> list[tuple[str, list[str]]]:
     return pieces
 
 
+def adoption_sentence(tree: DocumentTree) -> str:
+    """The adoption formula of a law's closing block, verbatim ("Luật này được Quốc hội
+    … thông qua ngày 13 tháng 11 năm 2020."), or "" when it has none."""
+    for root in tree.sections:
+        if root.path != CLOSING:
+            continue
+        for line in root.text.split("\n"):
+            if ADOPTION.match(line.strip()):
+                return line.strip()
+    return ""
+
+
 def article_chunks(tree: DocumentTree, max_chars: int = 2400) -> list[Chunk]:
     """One chunk per Điều (split by khoản beyond ``max_chars``), in document order."""
     from troly.chunking import chunk_id
@@ -86,6 +98,7 @@ def article_chunks(tree: DocumentTree, max_chars: int = 2400) -> list[Chunk]:
     meta = tree.meta
     label = law_label(tree)
     cite_name = law_citation_name(tree)
+    adopted = adoption_sentence(tree)
     out: list[Chunk] = []
 
     def visit(sec: Section, chain: list[Section]) -> None:
@@ -122,6 +135,7 @@ def article_chunks(tree: DocumentTree, max_chars: int = 2400) -> list[Chunk]:
                             "clauses": ",".join(nums),
                             "chapter": chapter,
                             "citation": cite,
+                            **({"adopted": adopted} if adopted else {}),
                             **({"ocr": "true"} if any(s.ocr for s in sec.walk()) else {}),
                         },
                     )
@@ -140,6 +154,7 @@ def article_chunks(tree: DocumentTree, max_chars: int = 2400) -> list[Chunk]:
 
 __all__ = [
     "EMBED_CHARS",
+    "adoption_sentence",
     "article_chunks",
     "article_embed_text",
     "law_citation_name",

@@ -345,6 +345,7 @@ def load_library(folder: Path) -> list[DocumentTree]:
 
 
 __all__ = [
+    "ADOPTION",
     "BASIS",
     "CLOSING",
     "PREAMBLE",
