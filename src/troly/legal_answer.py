@@ -47,7 +47,7 @@ from troly.documents.references import (
     resolve,
 )
 from troly.schema import Answer, Chunk, Citation, SearchFilters, SearchResult, Section
-from troly.text import fold
+from troly.text import clean_ws, fold
 
 # Syllables that carry no content in questions (folded).
 _STOP = frozenset(
@@ -198,8 +198,8 @@ def without_law_name(question: str, law: str) -> str:
     năm 2018 có hiệu lực từ ngày nào?" → "có hiệu lực từ ngày nào?", folded): every unit
     of the law is "of" that law, so its name tells them apart no more than it tells a
     long khoản that happens to repeat "an ninh mạng" from the short one that answers."""
-    text = " ".join(fold(question).lower().split())
-    name = " ".join(fold(law).lower().split())
+    text = " ".join(fold(question).split())
+    name = " ".join(fold(law).split())
     if not name:
         return text
     pattern = re.compile(r"\b" + re.escape(name) + r"(?:\s+(?:nam\s+)?\d{4})?\b")
@@ -302,6 +302,7 @@ class _ShelfState:
     loaded: float
     entries: list[LibraryEntry]
     articles: dict[tuple[str, str], list[Chunk]]
+    firsts: dict[str, Chunk]  # doc id → its first article chunk
 
 
 class LawShelf:
@@ -329,13 +330,17 @@ class LawShelf:
             chunks = self.store.chunks(SearchFilters(kind="article"))
             entries: dict[str, LibraryEntry] = {}
             articles: dict[tuple[str, str], list[Chunk]] = {}
+            firsts: dict[str, Chunk] = {}
             for c in chunks:
                 if c.doc_id not in entries:
                     entries[c.doc_id] = LibraryEntry(
                         c.doc_id, c.fields.get("law") or c.title, c.fields.get("law_number", "")
                     )
+                    firsts[c.doc_id] = c
                 articles.setdefault((c.doc_id, c.fields.get("article", "")), []).append(c)
-            self._state = _ShelfState(version, time.monotonic(), list(entries.values()), articles)
+            self._state = _ShelfState(
+                version, time.monotonic(), list(entries.values()), articles, firsts
+            )
             return self._state
 
     def entries(self) -> list[LibraryEntry]:
@@ -343,10 +348,7 @@ class LawShelf:
 
     def first_chunk(self, doc_id: str) -> Chunk | None:
         """Any one article chunk of a law (they all carry its fields), or None."""
-        for (doc, _), chunks in self._load().articles.items():
-            if doc == doc_id and chunks:
-                return chunks[0]
-        return None
+        return self._load().firsts.get(doc_id)
 
     def article(self, doc_id: str, number: str) -> list[Chunk]:
         """The chunk(s) of one article (a long one is split by khoản), in order."""
@@ -477,9 +479,9 @@ def named_laws(question: str, entries: Sequence[LibraryEntry]) -> NamedLaws:
     """Which documents ``question`` names ("Theo Luật Cư trú, …"), against the library."""
     out = NamedLaws()
     # a library title typed without accents or capitals ("luat cu tru") is named too
-    folded = f" {' '.join(re.findall(r'[0-9a-z]+', fold(question).lower()))} "
+    folded = f" {' '.join(_WORD.findall(fold(question)))} "
     for e in entries:
-        title = " ".join(re.findall(r"[0-9a-z]+", fold(e.title).lower()))
+        title = " ".join(_WORD.findall(fold(e.title)))
         if title and f" {title} " in folded and e.doc_id not in out.known:
             out.known.append(e.doc_id)
     for ref in named_documents(question):
@@ -496,7 +498,7 @@ def without_names(question: str, names: Sequence[str]) -> str:
     """The question with the document names read from it taken out (case kept)."""
     for name in names:
         question = re.sub(re.escape(name), " ", question, flags=re.IGNORECASE)
-    return re.sub(r"[ \t]+", " ", question).strip()
+    return clean_ws(question)
 
 
 def _short_name(name: str, words: int = 6) -> str:
@@ -509,7 +511,7 @@ def _short_name(name: str, words: int = 6) -> str:
 def missing_law_refusal(question: str, missing: Sequence[str], library: Sequence[str]) -> Answer:
     """The answer to a question about documents the library does not hold: say which, and
     what the library does hold — never an article of another law as if it governed."""
-    names = ", ".join(f"“{_short_name(m)}”" for m in missing)
+    names = _quoted_names(missing)
     shown = ", ".join(library[:8]) + (
         f" và {len(library) - 8} văn bản khác" if len(library) > 8 else ""
     )
@@ -529,11 +531,15 @@ def missing_law_refusal(question: str, missing: Sequence[str], library: Sequence
     )
 
 
+def _quoted_names(missing: Sequence[str]) -> str:
+    return ", ".join(f"“{_short_name(m)}”" for m in missing)
+
+
 def missing_law_note(missing: Sequence[str]) -> str:
-    names = ", ".join(f"“{_short_name(m)}”" for m in missing)
     return (
-        f"Lưu ý: văn bản {names} mà câu hỏi nêu chưa có trong thư viện văn bản pháp luật của "
-        "trợ lý; quy định dưới đây là của văn bản thư viện có, trùng gần hết nội dung câu hỏi."
+        f"Lưu ý: văn bản {_quoted_names(missing)} mà câu hỏi nêu chưa có trong thư viện "
+        "văn bản pháp luật của trợ lý; quy định dưới đây là của văn bản thư viện có, trùng "
+        "gần hết nội dung câu hỏi."
     )
 
 
@@ -550,7 +556,7 @@ def adoption_answer(question: str, chunk: Chunk) -> Answer | None:
     """ "Luật Cư trú được thông qua ngày nào?" → the adoption formula of the law's closing
     block ("Phần ký"), verbatim and cited; None when the law's chunks do not carry it."""
     sentence = chunk.fields.get("adopted", "")
-    if not sentence or not ASKS_ADOPTION.search(fold(question).lower()):
+    if not sentence or not ASKS_ADOPTION.search(fold(question)):
         return None
     name, label = _law_names(chunk)
     number = chunk.fields.get("law_number", "")

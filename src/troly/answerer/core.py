@@ -203,7 +203,8 @@ class Answerer:
         import troly.legal_answer as la
 
         explain = ["intent: legal", "top result is an article"]
-        entries = la.shelf_for(self.retriever.store).entries()
+        shelf = la.shelf_for(self.retriever.store)
+        entries = shelf.entries()
         named = la.named_laws(q, entries)
         note = ""
         if named.missing and not named.known:
@@ -221,15 +222,16 @@ class Answerer:
             note = la.missing_law_note(named.missing)
             explain.append(f"{why} ≥ {la.NAMED_MISSING_MIN}: answered with a note")
         if len(named.known) == 1:
-            first = la.shelf_for(self.retriever.store).first_chunk(named.known[0])
+            law = named.known[0]
+            first = shelf.first_chunk(law)
             adopted = la.adoption_answer(q, first) if first is not None else None
             if adopted is not None:
                 return adopted
-        if len(named.known) == 1 and not (filters and filters.doc_id):
-            # the question names one law of the library: its articles only
-            scoped = replace(filters or SearchFilters(), doc_id=named.known[0], kind="article")
-            results = self._search(q, scoped, k=8) or results
-            explain.append(f"names {named.known[0]}: searched its articles only")
+            if not (filters and filters.doc_id):
+                # the question names one law of the library: its articles only
+                scoped = replace(filters or SearchFilters(), doc_id=law, kind="article")
+                results = self._search(q, scoped, k=8) or results
+                explain.append(f"names {law}: searched its articles only")
         answer = la.answer_legal(q, results, store=self.retriever.store)
         if note and not answer.refused:
             answer.answer = f"{note}\n\n{answer.answer}"

@@ -199,16 +199,19 @@ def parse_references(text: str, current_article: str = "") -> list[Reference]:
     for d in DOC_BY_NUMBER.finditer(text):
         if any(a <= d.start() < b for a, b in taken):
             continue
-        out.append(
-            Reference(
-                kind="document",
-                raw=d.group(0),
-                target=f"{d['type']} {d['number']}",
-                doc_type=d["type"],
-                number=d["number"],
-            )
-        )
+        out.append(_by_number(d))
     return out
+
+
+def _by_number(d: re.Match[str]) -> Reference:
+    """A document named by type + number (a :data:`DOC_BY_NUMBER` match)."""
+    return Reference(
+        kind="document",
+        raw=d.group(0),
+        target=f"{d['type']} {d['number']}",
+        doc_type=d["type"],
+        number=d["number"],
+    )
 
 
 @dataclass
@@ -226,19 +229,11 @@ def named_documents(text: str) -> list[Reference]:
     name's first word is capitalised, so where it ends cannot be read reliably — callers
     match it by prefix, :func:`names_entry`)."""
     text = normalize_legal_text(text)
-    out: list[Reference] = []
+    found: list[tuple[int, Reference]] = []  # (position in the text, reference)
     taken: list[tuple[int, int]] = []
     for d in DOC_BY_NUMBER.finditer(text):
         taken.append(d.span())
-        out.append(
-            Reference(
-                kind="document",
-                raw=d.group(0),
-                target=f"{d['type']} {d['number']}",
-                doc_type=d["type"],
-                number=d["number"],
-            )
-        )
+        found.append((d.start(), _by_number(d)))
     starts = [m.start() for m in _TYPE_WORD.finditer(text)]
     for i, start in enumerate(starts):
         # each name runs at most to the next document type ("Luật Cư trú và Luật Đất đai")
@@ -252,19 +247,23 @@ def named_documents(text: str) -> list[Reference]:
             name = re.sub(r"(?:\s+(?:và|hoặc)|\s*,)+$", "", _doc_name(n["type"], n["name"]))
         else:
             continue  # "Luật" alone, or followed by a lower-case word ("luật sư")
-        out.append(
-            Reference(kind="document", raw=n.group(0), target=name, doc_type=n["type"], name=name)
+        found.append(
+            (
+                start,
+                Reference(
+                    kind="document", raw=n.group(0), target=name, doc_type=n["type"], name=name
+                ),
+            )
         )
-    out.sort(key=lambda r: text.find(r.raw))
-    return out
+    return [r for _, r in sorted(found, key=lambda x: x[0])]
 
 
 def names_entry(name: str, entry: LibraryEntry) -> bool:
     """Whether a document name read from running text names a library entry: the entry's
     folded title starts it ("Luật Cư trú năm 2020 quy …" names "Luật Cư trú"), or every
     word of the title but "và" is among its first words ("Luật Hôn nhân gia đình")."""
-    said = fold(name).lower().split()
-    title = fold(entry.title).lower().split()
+    said = fold(name).split()
+    title = fold(entry.title).split()
     if not title or not said:
         return False
     if said[: len(title)] == title:
