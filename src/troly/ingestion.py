@@ -79,7 +79,8 @@ def _pause_point(event: str, doc: str) -> None:
 # 3: passages' lexical terms include syllable bigrams; an article's heading is boosted.
 # 4: a law's closing block (adoption formula, signature) is no longer its last khoản.
 # 5: an article's fields carry its law's adoption formula ("adopted").
-INDEX_VERSION = 5
+# 6: an adoption formula run into the last article's paragraph is split off (Word files).
+INDEX_VERSION = 6
 
 
 def index_hash(content_hash: str) -> str:

@@ -112,6 +112,24 @@ def test_the_closing_block_is_its_own_section_not_the_last_khoan() -> None:
     assert unit_text(ruled.sections[0]).endswith("2. Hai.") and ruled.sections[1].text == (
         "CHỦ TỊCH QUỐC HỘI"
     )
+    # the formula run into the article's last paragraph (a Word file of Luật Ngân sách
+    # nhà nước 2025 has it so) is split off
+    run_in = parse_legal(
+        [
+            "Điều 79. Quy định chi tiết",
+            "Chính phủ quy định chi tiết các điều, khoản được giao trong Luật. Luật này được "
+            "Quốc hội khoá XV, Kỳ họp thứ 9 thông qua ngày 25 tháng 6 năm 2025.",
+            "CHỦ TỊCH QUỐC HỘI",
+        ]
+    )
+    assert (
+        run_in.sections[0].text
+        == "Chính phủ quy định chi tiết các điều, khoản được giao trong Luật."
+    )
+    assert run_in.sections[1].text.split("\n") == [
+        "Luật này được Quốc hội khoá XV, Kỳ họp thứ 9 thông qua ngày 25 tháng 6 năm 2025.",
+        "CHỦ TỊCH QUỐC HỘI",
+    ]
     signed = parse_legal(["Điều 50. Chuyển tiếp", "1. Một.", "CHỦ TỊCH QUỐC HỘI", "(Đã ký)"])
     assert [r.path for r in signed.sections] == ["Điều 50", CLOSING]
     # a decree issuing a regulation: the regulation's articles after "Nơi nhận:" are

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,11 +61,14 @@ DIEM = re.compile(r"^(?P<num>[a-zđ])\)\s*(?P<rest>\S.*)$")
 CAN_CU = re.compile(r"^Căn\s+cứ\b", re.IGNORECASE)
 # the closing block of a normative document (see module doc)
 RULE_LINE = re.compile(r"^[_\-–—=]{5,}$")
-ADOPTION = re.compile(
-    r"^(?:Bộ\s+luật|Luật|Hiến\s+pháp|Pháp\s+lệnh|Nghị\s+quyết)\s+này\s+(?:đã\s+)?được\b"
-    r".*\bthông\s+qua\s+ngày\b",
-    re.IGNORECASE,
+_ADOPTION = (
+    r"(?:Bộ\s+luật|Luật|Hiến\s+pháp|Pháp\s+lệnh|Nghị\s+quyết)\s+này\s+(?:đã\s+)?được\b"
+    r".*\bthông\s+qua\s+ngày\b"
 )
+ADOPTION = re.compile("^" + _ADOPTION, re.IGNORECASE)
+# the formula run into the last paragraph of the last article ("… được giao trong Luật.
+# Luật này được Quốc hội … thông qua ngày …", as some Word files have it)
+_ADOPTION_INSIDE = re.compile(r"(?<=[.;])\s+(?=" + _ADOPTION + ")", re.IGNORECASE)
 SIGNATORY = re.compile(
     r"^(?:(?:TM|KT|Q|TUQ|TL)\.\s*)?(?:NỮ\s+)?(?:PHÓ\s+)?"
     r"(?:CHỦ\s+TỊCH|CHAIRMAN|CHAIRWOMAN|THỦ\s+TƯỚNG|BỘ\s+TRƯỞNG|CHÁNH\s+ÁN|VIỆN\s+TRƯỞNG|"
@@ -209,13 +212,21 @@ def _starts_closing(para: str) -> bool:
     return _is_caps_title(para) and len(para) <= 80 and bool(SIGNATORY.match(para))
 
 
-def parse_legal(paragraphs: Iterable[str]) -> LegalStructure:
-    """Parse paragraph texts of a legal document into its unit tree (see module doc)."""
-    b = _Builder()
+def _paragraphs(paragraphs: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """(line, normalised non-empty paragraph); an adoption formula run into the end of a
+    paragraph is split off as a paragraph of its own (same line number)."""
     for line, raw in enumerate(paragraphs, start=1):
         para = normalize_legal_text(raw).strip()
         if not para:
             continue
+        for piece in _ADOPTION_INSIDE.split(para, maxsplit=1):
+            yield line, piece
+
+
+def parse_legal(paragraphs: Iterable[str]) -> LegalStructure:
+    """Parse paragraph texts of a legal document into its unit tree (see module doc)."""
+    b = _Builder()
+    for line, para in _paragraphs(paragraphs):
         in_article = any(kind == "dieu" for kind, _ in b.stack)
         if in_article and b.closing is None and _starts_closing(para):
             b.close(line)
