@@ -86,8 +86,9 @@ def ingest(
                 pages.set_postfix_str(what)
                 pages.n = done
                 pages.refresh()
-            elif stage == "parsed":
+            elif stage == "parsed":  # a new document: nothing of the previous one shows
                 inner.reset(total=total)
+                inner.set_postfix_str("", refresh=False)
                 inner.set_description_str(f"  {doc}")
             elif stage == "embed":
                 inner.n = done

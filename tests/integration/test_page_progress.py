@@ -4,6 +4,7 @@ reports each page as Tesseract finishes it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,36 @@ def test_ocr_reports_each_scanned_page(tmp_path: Path) -> None:
         by_page[p.page] = f"{by_page.get(p.page, '')}\n{p.text}"
     assert "Điều 1" in by_page[1] and "Điều 2" in by_page[2], by_page
     assert all(p.ocr for p in doc.paragraphs())
+
+
+def test_each_document_bar_starts_clean(tmp_path: Path) -> None:
+    """The per-document bar of the next document does not show the last stage of the one
+    before ("ghi / writing 3/3" next to a document that has not started)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, topic in (("ke-hoach-mot", "chuyển đổi số"), ("ke-hoach-hai", "cải cách thể chế")):
+        (docs / f"{name}.txt").write_text(
+            f"KẾ HOẠCH {topic.upper()}\nI. MỤC ĐÍCH\n1. Đẩy mạnh {topic} trong năm 2025.\n"
+            f"II. NHIỆM VỤ\n1. Các sở triển khai {topic}; hoàn thành trong quý IV.\n",
+            encoding="utf-8",
+        )
+    env = {
+        "TROLY_CORPUS_DIR": str(tmp_path / "none"),
+        "TROLY_DATA_DIR": str(tmp_path / "data"),
+        "TROLY_QDRANT__PATH": str(tmp_path / "q"),
+        "COLUMNS": "200",
+    }
+    get_settings.cache_clear()
+    try:
+        res = CliRunner().invoke(
+            app, ["ingest", str(docs / "ke-hoach-mot.txt"), str(docs / "ke-hoach-hai.txt")], env=env
+        )
+    finally:
+        get_settings.cache_clear()
+    assert res.exit_code == 0, res.stdout + res.stderr
+    assert "Đã nạp 2 văn bản" in res.stdout
+    frames = [f for f in re.split(r"[\r\n]", res.stderr) if "ke-hoach-hai" in f and "đoạn" in f]
+    assert frames, res.stderr[-2000:]
+    first = frames[0]  # the second document's bar as it first appears
+    assert "ghi / writing" not in first and "nhúng" not in first, first
+    assert any("ghi / writing" in f for f in frames), frames  # its own stages still show
