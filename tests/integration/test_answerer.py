@@ -97,7 +97,7 @@ def test_citation_text_is_the_chunk_verbatim(
     ("question", "agency", "province"),
     [
         ("Sở Tư pháp Phú Yên chủ trì những nhiệm vụ nào?", "Sở Tư pháp", "Phú Yên"),
-        ("so noi vu phu yen phai lam nhung viec gi", "Sở Nội vụ", "Phú Yên"),
+        ("so noi vu phu yen chu tri nhung viec gi", "Sở Nội vụ", "Phú Yên"),
         (
             "Sở TT&TT Bình Phước chủ trì những nhiệm vụ nào?",
             "Sở Thông tin và Truyền thông",
@@ -124,6 +124,18 @@ def test_agency_lists_are_complete_against_parsed_records(
     assert ans.intent == "list" and not ans.refused
     assert f"có {len(expected)} nhiệm vụ" in ans.answer
     assert sorted(c.location for c in ans.citations) == sorted(t.location for t in expected)
+
+
+def test_an_agencys_work_without_a_role_word_gives_its_section_and_counts_its_rows(
+    services: Any, trees: dict[str, Any]
+) -> None:
+    # no "chủ trì": the plan's section on the agency, then how many rows it leads (the
+    # count checked against the parsed appendix) and how to ask for them
+    led = [t for t in trees["phu-yen-2024"].tasks if "Sở Nội vụ" in t.lead]
+    ans = services.answerer.ask("so noi vu phu yen phai lam nhung viec gi")
+    assert ans.intent == "agency_role" and not ans.refused, ans.context
+    assert [c.location for c in ans.citations] == ["V.2"], ans.answer
+    assert f"chủ trì {len(led)} nhiệm vụ" in ans.answer
 
 
 def test_deadline_list(services: Any, trees: dict[str, Any]) -> None:
@@ -322,3 +334,25 @@ def test_a_comparison_says_which_plan_is_silent(services: Any) -> None:
     assert "Tỉnh Quảng Ngãi: kế hoạch hiện có không nêu nội dung này." in ans.answer
     assert "tối thiểu 30%" in ans.answer
     assert all(c.doc_id == "binh-phuoc-2024" for c in ans.citations)
+
+
+def test_a_section_whose_items_are_chunked_one_by_one_is_listed_whole(services: Any) -> None:
+    # Phú Thọ's "8. Tuyên truyền Cải cách hành chính" items a), b), c) are separate chunks;
+    # a question naming the heading gets all of them, each cited, not the one ranked first
+    ans = services.answerer.ask("Phú Thọ có những nhiệm vụ gì về tuyên truyền cải cách hành chính?")
+    assert not ans.refused and ans.intent == "section_items", ans.context
+    locs = [c.location for c in ans.citations]
+    assert len(locs) >= 3 and all(loc.startswith("II.8.") for loc in locs), locs
+    assert "a)" in ans.answer and "c)" in ans.answer
+
+
+def test_an_agencys_tasks_without_chu_tri_are_its_duties_section(services: Any) -> None:
+    # "có những nhiệm vụ gì" names no role: the plan's section on the agency, every item of
+    # it; "chủ trì những nhiệm vụ nào" asks for the appendix rows it leads
+    duties = services.answerer.ask("Sở Tư pháp Bình Phước có những nhiệm vụ gì?")
+    assert duties.intent == "agency_role", duties.context
+    assert [c.location for c in duties.citations] == ["VII.3.a", "VII.3.b"], duties.answer
+    assert "chủ trì 1 nhiệm vụ" in duties.answer  # the pointer to the rows it leads
+    led = services.answerer.ask("Sở Tư pháp Bình Phước chủ trì những nhiệm vụ nào?")
+    assert led.intent == "list", led.context
+    assert all(c.location.startswith("Phụ lục") for c in led.citations), led.answer

@@ -455,6 +455,12 @@ class Answerer:
             constraints.append(f"thuộc nhóm “{group}”")
         if not constraints:
             return None
+        if agencies and len(constraints) == 1 and "chu tri" not in fq and "phoi hop" not in fq:
+            # "Sở X có nhiệm vụ gì / được giao những việc gì?" without "chủ trì": its duties
+            # are the plan's section about it (with a pointer to the rows it leads)
+            duties = self._agency_role(q, a, agencies[0], filters)
+            if duties is not None:
+                return duties
         if not rows:
             scope = f" của tỉnh {', '.join(named)}" if named else ""
             return Draft(
@@ -525,10 +531,27 @@ class Answerer:
             return None
         ev = Evidence()
         lines: list[str] = []
-        for c in sections[:2]:
-            n = ev.mark(c)
-            body = quote(" ".join(s.strip() for s in c.text.split("\n") if s.strip()), 900)
-            lines.append(f"Theo {plan_name(c)} (mục {c.location}): “{body}” [{n}].")
+        first = sections[0]
+        items = [
+            s
+            for s in sections
+            if s.doc_id == first.doc_id
+            and len(s.headings) >= 2
+            and s.headings[:-1] == first.headings[:-1]
+            and ITEM_LINE.match(s.text.strip())
+        ]
+        if len(items) >= 2:
+            # the items a), b), … under the agency's heading, each its own chunk: all of them
+            where = first.location.rsplit(".", 1)[0]
+            lines.append(f"Theo {plan_name(first)} (mục {where}), gồm {len(items)} nội dung:")
+            for c in items[:12]:
+                n = ev.mark(c)
+                lines.append(f"- {quote(c.text.strip(), 400)} [{n}]")
+        else:
+            for c in sections[:2]:
+                n = ev.mark(c)
+                body = quote(" ".join(s.strip() for s in c.text.split("\n") if s.strip()), 900)
+                lines.append(f"Theo {plan_name(c)} (mục {c.location}): “{body}” [{n}].")
         rows = [r for r in self.tasks() if r.province in {c.province for c in sections}]
         led = rows_by_agency(rows, agency, "lead")
         if led:
@@ -697,6 +720,45 @@ class Answerer:
                 explain=[
                     f"list question over prose section {c.location}: heading covers "
                     f"{head_cov:.2f} of the topic words; {len(items)} items quoted"
+                ],
+            )
+        return self._sibling_items(q, chunks, terms)
+
+    def _sibling_items(self, q: str, chunks: list[Chunk], terms: list[str]) -> Draft | None:
+        """The same list question over a section whose items a), b), … were chunked one by
+        one ("1. Công tác chỉ đạo, điều hành" → II.1.a, II.1.b, …): the question names the
+        parent heading, so every item under it is quoted, in document order."""
+        for c in chunks:
+            if c.kind != "section" or len(c.headings) < 2:
+                continue
+            parent = c.headings[:-1]
+            head_cov = coverage(terms, parent[-1])
+            if head_cov < 0.6:
+                continue
+            items = [
+                s
+                for s in self.sections()
+                if s.doc_id == c.doc_id
+                and s.headings[:-1] == parent
+                and ITEM_LINE.match(s.text.strip())
+            ]
+            if len(items) < 2 or c.id not in {s.id for s in items}:
+                continue
+            ev = Evidence()
+            where = c.location.rsplit(".", 1)[0]
+            lines = [f"Theo {plan_name(c)} (mục {where}), gồm {len(items)} nội dung:"]
+            for s in items[:12]:
+                n = ev.mark(s)
+                lines.append(f"- {quote(s.text.strip(), 400)} [{n}]")
+            return Draft(
+                "\n".join(lines),
+                ev,
+                intent="section_items",
+                turn=Turn(q, [c.province], topic_chunk=c),
+                support=head_cov,
+                explain=[
+                    f"list question over section {where} ({parent[-1][:60]}): heading covers "
+                    f"{head_cov:.2f} of the topic words; its {len(items)} item chunks quoted"
                 ],
             )
         return None
