@@ -72,8 +72,10 @@ class ProvinceDetector:
         ]
 
     def detect(self, question: str) -> list[str]:
+        """Provinces named in ``question``, in the order they are named."""
         folded = fold(question)
-        return [p for p, pat in self._patterns if pat.search(folded)]
+        found = [(m.start(), p) for p, pat in self._patterns if (m := pat.search(folded))]
+        return [p for _, p in sorted(found)]
 
 
 @dataclass

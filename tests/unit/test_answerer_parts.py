@@ -219,3 +219,24 @@ def test_a_passage_heading_without_a_figure_is_not_quoted_as_an_answer() -> None
         headings=["VI", "Tỷ lệ sắp xếp lại nhà, đất đạt trên 85%"],
     )
     assert [s for s, _, _ in candidates([target], ["ty", "le"], True)] == [target.text]
+
+
+def test_a_how_many_question_takes_the_best_sentence_with_a_figure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The learned ranker may put a field line without a figure first ("Sản phẩm: giải
+    pháp kỹ thuật …"); a "bao nhiêu" question needs the figure, so the best sentence
+    with one goes first when it covers the question about as well — not a weaker one."""
+    import troly.answerer.evidence as ev
+    from troly.composer import Scored
+
+    c = Chunk("c", "d", "task", "t", "t", "p", "l", [], "Hà Tĩnh", 2025, "T")
+    product = Scored("Sản phẩm: giải pháp thanh toán trực tuyến", 0.99, c, 1.0, False)
+    target = Scored("Tỷ lệ giao dịch thanh toán trực tuyến đạt tối thiểu 60%.", 0.9, c, 0.9, True)
+    weak = Scored("Năm 2025 có 3 đợt kiểm tra.", 0.8, c, 0.3, True)
+
+    monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: [product, target])
+    assert ev._best([c], ["thanh", "toan"], True, 1, object())[0] is target  # type: ignore[arg-type]
+    assert ev._best([c], ["thanh", "toan"], False, 1, object())[0] is product  # type: ignore[arg-type]
+    monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: [product, weak])
+    assert ev._best([c], ["thanh", "toan"], True, 1, object())[0] is product  # type: ignore[arg-type]

@@ -62,6 +62,12 @@ def test_province_detector_with_and_without_diacritics() -> None:
     assert d.detect("kế hoạch phú yênx") == []
 
 
+def test_provinces_come_in_the_order_the_question_names_them() -> None:
+    d = ProvinceDetector(["Phú Yên", "Hà Tĩnh", "Phú Thọ", "Bình Phước", "Quảng Ngãi"])
+    assert d.detect("binh phuoc va quang ngai dat bao nhieu") == ["Bình Phước", "Quảng Ngãi"]
+    assert d.detect("Quảng Ngãi, Phú Thọ và Bình Phước") == ["Quảng Ngãi", "Phú Thọ", "Bình Phước"]
+
+
 @pytest.mark.parametrize("bad", ["", "   ", "???", "x" * 2001])
 def test_bad_questions_rejected_with_vietnamese_message(bad: str) -> None:
     with pytest.raises(QueryError) as exc:

@@ -768,8 +768,9 @@ class Answerer:
         provinces = a.provinces or list(self.provinces)
         fq = a.folded
         base = q
-        for p in self.provinces:
-            base = re.sub(re.escape(p), " ", base, flags=re.IGNORECASE)
+        for p in self.provinces:  # as typed, with or without accents ("ha tinh")
+            names = {re.escape(p), re.escape(fold(p))}
+            base = re.sub(rf"\b(?:{'|'.join(names)})\b", " ", base, flags=re.IGNORECASE)
         want_figure = (
             bool(
                 NUMBER_CUE.search(fq) or re.search(r"cao hon|thap hon|muc tieu|chi tieu|ty le", fq)

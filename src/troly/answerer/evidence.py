@@ -135,6 +135,12 @@ def _best(
     ranked = ranked_sentences(chunks, terms, want_figure, ranker)
     if not ranked:
         return []
+    if want_figure and not ranked[0].has_figure:
+        # "bao nhiêu …?": a sentence without a figure cannot answer it; the best one with
+        # a figure goes first when it covers the question about as well
+        top = ranked[0].coverage
+        ahead = [s for s in ranked if s.has_figure and s.coverage >= 0.8 * top]
+        ranked = ahead + [s for s in ranked if s not in ahead]
     chosen = [ranked[0]]
     for cand in ranked[1:]:
         if len(chosen) >= limit:
