@@ -187,14 +187,31 @@ def figures(text: str) -> list[str]:
     return out
 
 
+# "gồm:", "bao gồm:", "như sau:", "sau đây:", "là:" open an enumeration; a field label
+# ("Cơ quan phối hợp: A; B") does not
+_LIST_OPEN = re.compile(r"(?:gồm|sau|đây|là)\s*:", re.IGNORECASE)
+
+
 def sentences(text: str) -> list[str]:
-    """Sentences of a chunk (lines first, then sentence ends), verbatim."""
+    """Sentences of a chunk (lines first, then sentence ends), verbatim. An enumeration
+    opened by "gồm:" (or "như sau:", "là:") and separated by semicolons ("… 6 nội dung
+    CCHC gồm: Cải cách thể chế; Cải cách thủ tục hành chính; …") stays one sentence: its
+    items are its content."""
     out: list[str] = []
     for line in text.split("\n"):
         line = line.strip()
         if not line:
             continue
-        out.extend(p.strip() for p in _SENT_SPLIT.split(line) if p.strip())
+        listing = False
+        for p in _SENT_SPLIT.split(line):
+            p = p.strip()
+            if not p:
+                continue
+            if listing:
+                out[-1] = f"{out[-1]} {p}"
+            else:
+                out.append(p)
+            listing = out[-1].endswith(";") and bool(_LIST_OPEN.search(out[-1]))
     return out
 
 

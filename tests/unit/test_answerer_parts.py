@@ -240,3 +240,18 @@ def test_a_how_many_question_takes_the_best_sentence_with_a_figure(
     assert ev._best([c], ["thanh", "toan"], False, 1, object())[0] is product  # type: ignore[arg-type]
     monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: [product, weak])
     assert ev._best([c], ["thanh", "toan"], True, 1, object())[0] is product  # type: ignore[arg-type]
+
+
+def test_an_enumeration_after_gom_stays_one_sentence() -> None:
+    from troly.composer import sentences
+
+    text = (
+        "- Nâng cao hiệu quả CCHC; thực hiện đồng bộ 6 nội dung gồm: Cải cách thể chế; "
+        "Cải cách thủ tục hành chính; Cải cách tài chính công. Tăng cường kỷ luật.\n"
+        "Cơ quan phối hợp: Các sở, ban, ngành; UBND cấp huyện"
+    )
+    got = sentences(text)
+    assert got[0].endswith("Cải cách tài chính công.") and "gồm: Cải cách thể chế;" in got[0]
+    assert got[1] == "Tăng cường kỷ luật."
+    # a field label is not an enumeration: its parts stay apart as before
+    assert got[2:] == ["Cơ quan phối hợp: Các sở, ban, ngành;", "UBND cấp huyện"]
