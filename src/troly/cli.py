@@ -87,9 +87,9 @@ def ingest(
                 pages.n = done
                 pages.refresh()
             elif stage == "parsed":  # a new document: nothing of the previous one shows
-                inner.reset(total=total)
                 inner.set_postfix_str("", refresh=False)
-                inner.set_description_str(f"  {doc}")
+                inner.set_description_str(f"  {doc}", refresh=False)
+                inner.reset(total=total)
             elif stage == "embed":
                 inner.n = done
                 inner.set_postfix_str("nhúng / embedding")

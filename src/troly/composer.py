@@ -189,7 +189,7 @@ def figures(text: str) -> list[str]:
 
 # "gồm:", "bao gồm:", "như sau:", "sau đây:", "là:" open an enumeration; a field label
 # ("Cơ quan phối hợp: A; B") does not
-_LIST_OPEN = re.compile(r"(?:gồm|sau|đây|là)\s*:", re.IGNORECASE)
+_LIST_OPEN = re.compile(r"(?<!\w)(?:gồm|sau|đây|là)\s*:", re.IGNORECASE)
 
 
 def sentences(text: str) -> list[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from dataclasses import dataclass, field, replace
 
 from troly.diacritics import DiacriticRestorer
@@ -76,6 +77,26 @@ class ProvinceDetector:
         folded = fold(question)
         found = [(m.start(), p) for p, pat in self._patterns if (m := pat.search(folded))]
         return [p for _, p in sorted(found)]
+
+    def without(self, question: str) -> str:
+        """``question`` without the provinces it names, however they were typed ("Hà
+        Tĩnh", "ha tinh", "Ha Tĩnh"); the rest keeps its accents."""
+        folded = fold(question)
+        if len(folded) != len(question):  # not a one-to-one fold (e.g. NFD input)
+            folded, question = (
+                fold(unicodedata.normalize("NFC", question)),
+                (unicodedata.normalize("NFC", question)),
+            )
+            if len(folded) != len(question):
+                return question
+        spans = sorted(m.span() for _, pat in self._patterns for m in pat.finditer(folded))
+        out, last = [], 0
+        for a, b in spans:
+            if a >= last:
+                out.append(question[last:a])
+                last = b
+        out.append(question[last:])
+        return " ".join(" ".join(out).split())
 
 
 @dataclass

@@ -343,6 +343,7 @@ def test_a_section_whose_items_are_chunked_one_by_one_is_listed_whole(services: 
     assert not ans.refused and ans.intent == "section_items", ans.context
     locs = [c.location for c in ans.citations]
     assert len(locs) >= 3 and all(loc.startswith("II.8.") for loc in locs), locs
+    assert len(set(locs)) == len(locs) and f"gồm {len(locs)} nội dung" in ans.answer  # each once
     assert "a)" in ans.answer and "c)" in ans.answer
 
 

@@ -86,3 +86,16 @@ def test_spell_out_gives_the_dense_query_the_full_form() -> None:
     assert spell_out("parity ubnds tthcx") == "parity ubnds tthcx"
     # the folded table the lexical side uses is the same table
     assert all(ABBREVIATIONS[a] == fold(full) for a, full in SPELLED_OUT.items())
+
+
+def test_provinces_are_cut_out_however_they_were_typed() -> None:
+    import unicodedata
+
+    d = ProvinceDetector(["Hà Tĩnh", "Bình Phước", "Phú Yên"])
+    assert d.without("thanh toan: binh phuoc va Ha Tĩnh dat bao nhieu?") == (
+        "thanh toan: va dat bao nhieu?"
+    )
+    assert d.without("So sánh Bình Phước và Phú Yên về chỉ tiêu") == "So sánh và về chỉ tiêu"
+    nfd = unicodedata.normalize("NFD", "Chỉ tiêu của Phú Yên")
+    assert d.without(nfd) == "Chỉ tiêu của"
+    assert d.without("kế hoạch phú yênx") == "kế hoạch phú yênx"

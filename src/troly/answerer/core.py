@@ -46,6 +46,7 @@ from troly.answerer.evidence import (
     question_terms,
     rows_by_agency,
     rows_in_periods,
+    starts_with_agency,
 )
 from troly.answerer.followup import history_questions, is_followup, swap_province
 from troly.answerer.ranker import load_ranker
@@ -455,9 +456,11 @@ class Answerer:
             constraints.append(f"thuộc nhóm “{group}”")
         if not constraints:
             return None
-        if agencies and len(constraints) == 1 and "chu tri" not in fq and "phoi hop" not in fq:
-            # "Sở X có nhiệm vụ gì / được giao những việc gì?" without "chủ trì": its duties
-            # are the plan's section about it (with a pointer to the rows it leads)
+        one_plan = len(named) == 1 or bool(filters and filters.doc_id)
+        implicit = "chu tri" not in fq and "phoi hop" not in fq
+        if agencies and len(constraints) == 1 and implicit and one_plan and not a.is_comparison:
+            # "Sở X (tỉnh Y) có nhiệm vụ gì / được giao những việc gì?" without "chủ trì": its
+            # duties are the plan's section about it (with a pointer to the rows it leads)
             duties = self._agency_role(q, a, agencies[0], filters)
             if duties is not None:
                 return duties
@@ -532,28 +535,25 @@ class Answerer:
         ev = Evidence()
         lines: list[str] = []
         first = sections[0]
-        items = [
-            s
-            for s in sections
-            if s.doc_id == first.doc_id
-            and len(s.headings) >= 2
-            and s.headings[:-1] == first.headings[:-1]
-            and ITEM_LINE.match(s.text.strip())
-        ]
+        parent = first.headings[:-1]
+        items = (
+            self._items_under(first.doc_id, parent)
+            if first.headings
+            and ITEM_LINE.match(first.headings[-1].strip())
+            and parent
+            and starts_with_agency(parent[-1], agency)
+            else []
+        )
         if len(items) >= 2:
-            # the items a), b), … under the agency's heading, each its own chunk: all of them
-            where = first.location.rsplit(".", 1)[0]
-            lines.append(f"Theo {plan_name(first)} (mục {where}), gồm {len(items)} nội dung:")
-            for c in items[:12]:
-                n = ev.mark(c)
-                lines.append(f"- {quote(c.text.strip(), 400)} [{n}]")
+            # the items a), b), … under the agency's own heading: all of them
+            lines += self._items_text(first, items, ev)
         else:
             for c in sections[:2]:
                 n = ev.mark(c)
                 body = quote(" ".join(s.strip() for s in c.text.split("\n") if s.strip()), 900)
                 lines.append(f"Theo {plan_name(c)} (mục {c.location}): “{body}” [{n}].")
-        rows = [r for r in self.tasks() if r.province in {c.province for c in sections}]
-        led = rows_by_agency(rows, agency, "lead")
+        quoted = {c.doc_id for c in ev.chunks}
+        led = rows_by_agency([r for r in self.tasks() if r.doc_id in quoted], agency, "lead")
         if led:
             lines.append(
                 f"Ngoài ra, phụ lục giao {agency} chủ trì {len(led)} nhiệm vụ "
@@ -731,46 +731,59 @@ class Answerer:
         for c in chunks:
             if c.kind != "section" or len(c.headings) < 2:
                 continue
+            if not ITEM_LINE.match(c.headings[-1].strip()):
+                continue
             parent = c.headings[:-1]
             head_cov = coverage(terms, parent[-1])
             if head_cov < 0.6:
                 continue
-            items = [
-                s
-                for s in self.sections()
-                if s.doc_id == c.doc_id
-                and s.headings[:-1] == parent
-                and ITEM_LINE.match(s.text.strip())
-            ]
-            if len(items) < 2 or c.id not in {s.id for s in items}:
+            items = self._items_under(c.doc_id, parent)
+            if len(items) < 2:
                 continue
             ev = Evidence()
-            where = c.location.rsplit(".", 1)[0]
-            lines = [f"Theo {plan_name(c)} (mục {where}), gồm {len(items)} nội dung:"]
-            for s in items[:12]:
-                n = ev.mark(s)
-                lines.append(f"- {quote(s.text.strip(), 400)} [{n}]")
             return Draft(
-                "\n".join(lines),
+                "\n".join(self._items_text(c, items, ev)),
                 ev,
                 intent="section_items",
                 turn=Turn(q, [c.province], topic_chunk=c),
                 support=head_cov,
                 explain=[
-                    f"list question over section {where} ({parent[-1][:60]}): heading covers "
-                    f"{head_cov:.2f} of the topic words; its {len(items)} item chunks quoted"
+                    f"list question over section “{parent[-1][:60]}”: heading covers "
+                    f"{head_cov:.2f} of the topic words; its {len(items)} items quoted"
                 ],
             )
         return None
+
+    def _items_under(self, doc_id: str, parent: list[str]) -> list[list[Chunk]]:
+        """The items a), b), … directly under the heading path ``parent`` in a plan, in
+        document order, each as its chunks (a long item is cut into pieces that share its
+        headings and location)."""
+        groups: dict[str, list[Chunk]] = {}
+        for s in self.sections():
+            if (
+                s.doc_id == doc_id
+                and s.headings[:-1] == parent
+                and ITEM_LINE.match(s.headings[-1].strip())
+            ):
+                groups.setdefault(s.location, []).append(s)
+        return list(groups.values())
+
+    def _items_text(self, first: Chunk, items: list[list[Chunk]], ev: Evidence) -> list[str]:
+        """ "Theo <plan> (mục II.1), gồm 5 nội dung:" and one quoted line per item."""
+        loc = first.location
+        where = loc.rsplit(".", 1)[0] if "." in loc else f"“{first.headings[-2]}”"
+        lines = [f"Theo {plan_name(first)} (mục {where}), gồm {len(items)} nội dung:"]
+        for pieces in items[:12]:
+            n = ev.mark(pieces[0])
+            text = " ".join(p.text.strip() for p in pieces)
+            lines.append(f"- {quote(text, 400)} [{n}]")
+        return lines
 
     # -- comparisons -------------------------------------------------------------------
     def _comparison(self, q: str, a: Analysis, filters: SearchFilters | None) -> Draft:
         provinces = a.provinces or list(self.provinces)
         fq = a.folded
-        base = q
-        for p in self.provinces:  # as typed, with or without accents ("ha tinh")
-            names = {re.escape(p), re.escape(fold(p))}
-            base = re.sub(rf"\b(?:{'|'.join(names)})\b", " ", base, flags=re.IGNORECASE)
+        base = self.retriever.provinces.without(q)  # however typed ("ha tinh", "Ha Tĩnh")
         want_figure = (
             bool(
                 NUMBER_CUE.search(fq) or re.search(r"cao hon|thap hon|muc tieu|chi tieu|ty le", fq)

@@ -68,7 +68,7 @@ def rows_in_periods(rows: list[Chunk], periods: set[str]) -> list[Chunk]:
     return [c for c in rows if within(deadline_periods(c.deadline), periods)]
 
 
-def _starts_with_agency(text: str, agency: str) -> bool:
+def starts_with_agency(text: str, agency: str) -> bool:
     head = re.sub(r"^[\s\d.)a-z]{0,6}[.)]\s*", "", fold(text.strip())[:120])
     key = fold(agency)
     return head.startswith(key) or agency_matches(agency, head[: len(key) + 12])
@@ -82,7 +82,7 @@ def agency_sections(chunks: list[Chunk], agency: str) -> list[Chunk]:
     for c in chunks:
         if c.kind != "section":
             continue
-        if any(_starts_with_agency(h, agency) for h in c.headings) or _starts_with_agency(
+        if any(starts_with_agency(h, agency) for h in c.headings) or starts_with_agency(
             c.text, agency
         ):
             out.append(c)
@@ -135,12 +135,13 @@ def _best(
     ranked = ranked_sentences(chunks, terms, want_figure, ranker)
     if not ranked:
         return []
-    if want_figure and not ranked[0].has_figure:
+    if want_figure and not ranked[0].has_figure and ranked[0].coverage > 0:
         # "bao nhiêu …?": a sentence without a figure cannot answer it; the best one with
         # a figure goes first when it covers the question about as well
         top = ranked[0].coverage
         ahead = [s for s in ranked if s.has_figure and s.coverage >= 0.8 * top]
-        ranked = ahead + [s for s in ranked if s not in ahead]
+        moved = {id(s) for s in ahead}
+        ranked = ahead + [s for s in ranked if id(s) not in moved]
     chosen = [ranked[0]]
     for cand in ranked[1:]:
         if len(chosen) >= limit:
