@@ -81,14 +81,10 @@ class ProvinceDetector:
     def without(self, question: str) -> str:
         """``question`` without the provinces it names, however they were typed ("Hà
         Tĩnh", "ha tinh", "Ha Tĩnh"); the rest keeps its accents."""
+        question = unicodedata.normalize("NFC", question)  # NFD input folds shorter
         folded = fold(question)
-        if len(folded) != len(question):  # not a one-to-one fold (e.g. NFD input)
-            folded, question = (
-                fold(unicodedata.normalize("NFC", question)),
-                (unicodedata.normalize("NFC", question)),
-            )
-            if len(folded) != len(question):
-                return question
+        if len(folded) != len(question):  # positions would not line up
+            return question
         spans = sorted(m.span() for _, pat in self._patterns for m in pat.finditer(folded))
         out, last = [], 0
         for a, b in spans:

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from tests.unit.pdfgen import report_pdf
 from troly.cli import app
@@ -18,8 +18,8 @@ from troly.settings import get_settings
 pytestmark = pytest.mark.integration
 
 
-def test_troly_ingest_shows_pages_inside_a_document(tmp_path: Path) -> None:
-    pdf = report_pdf(tmp_path / "bao-cao-dai.pdf", 6, header="Cong bao - running header")
+def _ingest(tmp_path: Path, *files: Path) -> Result:
+    """`troly ingest FILE …` into a fresh data folder under ``tmp_path`` (no corpus)."""
     env = {
         "TROLY_CORPUS_DIR": str(tmp_path / "none"),
         "TROLY_DATA_DIR": str(tmp_path / "data"),
@@ -28,9 +28,14 @@ def test_troly_ingest_shows_pages_inside_a_document(tmp_path: Path) -> None:
     }
     get_settings.cache_clear()
     try:
-        res = CliRunner().invoke(app, ["ingest", str(pdf)], env=env)
+        return CliRunner().invoke(app, ["ingest", *map(str, files)], env=env)
     finally:
         get_settings.cache_clear()
+
+
+def test_troly_ingest_shows_pages_inside_a_document(tmp_path: Path) -> None:
+    pdf = report_pdf(tmp_path / "bao-cao-dai.pdf", 6, header="Cong bao - running header")
+    res = _ingest(tmp_path, pdf)
     assert res.exit_code == 0, res.stdout + res.stderr
     assert "Đã nạp 1 văn bản" in res.stdout
     # the page bar of the document moved page by page up to its end
@@ -85,19 +90,7 @@ def test_each_document_bar_starts_clean(tmp_path: Path) -> None:
             f"II. NHIỆM VỤ\n1. Các sở triển khai {topic}; hoàn thành trong quý IV.\n",
             encoding="utf-8",
         )
-    env = {
-        "TROLY_CORPUS_DIR": str(tmp_path / "none"),
-        "TROLY_DATA_DIR": str(tmp_path / "data"),
-        "TROLY_QDRANT__PATH": str(tmp_path / "q"),
-        "COLUMNS": "200",
-    }
-    get_settings.cache_clear()
-    try:
-        res = CliRunner().invoke(
-            app, ["ingest", str(docs / "ke-hoach-mot.txt"), str(docs / "ke-hoach-hai.txt")], env=env
-        )
-    finally:
-        get_settings.cache_clear()
+    res = _ingest(tmp_path, docs / "ke-hoach-mot.txt", docs / "ke-hoach-hai.txt")
     assert res.exit_code == 0, res.stdout + res.stderr
     assert "Đã nạp 2 văn bản" in res.stdout
     frames = [f for f in re.split(r"[\r\n]", res.stderr) if "đoạn" in f]

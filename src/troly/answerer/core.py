@@ -711,16 +711,14 @@ class Answerer:
             n = ev.mark(c)
             lines = [f"Theo {plan_name(c)} (mục {c.location}), gồm {len(items)} nội dung [{n}]:"]
             lines += [f"- {quote(x, 400)}" for x in items[:12]]
-            return Draft(
-                "\n".join(lines),
+            return _items_draft(
+                q,
+                c,
+                lines,
                 ev,
-                intent="section_items",
-                turn=Turn(q, [c.province], topic_chunk=c),
-                support=head_cov,
-                explain=[
-                    f"list question over prose section {c.location}: heading covers "
-                    f"{head_cov:.2f} of the topic words; {len(items)} items quoted"
-                ],
+                head_cov,
+                f"list question over prose section {c.location}: heading covers "
+                f"{head_cov:.2f} of the topic words; {len(items)} items quoted",
             )
         return self._sibling_items(q, chunks, terms)
 
@@ -741,16 +739,14 @@ class Answerer:
             if len(items) < 2:
                 continue
             ev = Evidence()
-            return Draft(
-                "\n".join(self._items_text(c, items, ev)),
+            return _items_draft(
+                q,
+                c,
+                self._items_text(c, items, ev),
                 ev,
-                intent="section_items",
-                turn=Turn(q, [c.province], topic_chunk=c),
-                support=head_cov,
-                explain=[
-                    f"list question over section “{parent[-1][:60]}”: heading covers "
-                    f"{head_cov:.2f} of the topic words; its {len(items)} items quoted"
-                ],
+                head_cov,
+                f"list question over section “{parent[-1][:60]}”: heading covers "
+                f"{head_cov:.2f} of the topic words; its {len(items)} items quoted",
             )
         return None
 
@@ -830,6 +826,20 @@ class Answerer:
             support=max(supports),
             explain=explain,
         )
+
+
+def _items_draft(
+    q: str, c: Chunk, lines: list[str], ev: Evidence, support: float, why: str
+) -> Draft:
+    """The answer to a list question over a plan's section: its items, quoted."""
+    return Draft(
+        "\n".join(lines),
+        ev,
+        intent="section_items",
+        turn=Turn(q, [c.province], topic_chunk=c),
+        support=support,
+        explain=[why],
+    )
 
 
 __all__ = ["COMPARE_CUE", "Answerer"]
