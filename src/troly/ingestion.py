@@ -31,7 +31,7 @@ import numpy as np
 from troly.chunking import chunk_document, dense_text, lexical_terms
 from troly.documents import DocumentError, ManifestEntry, load_manifest, parse
 from troly.embedding import Embedder, EmbeddingCache
-from troly.index_store import IndexStore, Sparse, sparse_from_terms
+from troly.index_store import IndexStore, Sparse, passage_sparse
 from troly.schema import Chunk, DocumentTree
 
 Progress = Callable[[str, int, int], None]
@@ -80,7 +80,8 @@ def _pause_point(event: str, doc: str) -> None:
 # 4: a law's closing block (adoption formula, signature) is no longer its last khoản.
 # 5: an article's fields carry its law's adoption formula ("adopted").
 # 6: an adoption formula run into the last article's paragraph is split off (Word files).
-INDEX_VERSION = 6
+# 7: BM25 saturation of passage vectors by kind of chunk (index_store.PASSAGE_BM25).
+INDEX_VERSION = 7
 
 
 def index_hash(content_hash: str) -> str:
@@ -107,7 +108,7 @@ def encode_chunks(
         if progress:
             progress(min(start + batch_size, len(chunks)), len(chunks))
     dense = np.vstack(vectors) if vectors else np.zeros((0, embedder.dim), dtype=np.float32)
-    sparse = [sparse_from_terms(lexical_terms(c)) for c in chunks]
+    sparse = [passage_sparse(lexical_terms(c), c.kind) for c in chunks]
     return dense, sparse
 
 

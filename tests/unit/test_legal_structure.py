@@ -287,7 +287,7 @@ def test_ingest_builds_an_articles_lexical_vector_from_its_lexical_texts() -> No
     import numpy as np
 
     from troly.chunking import lexical_texts
-    from troly.index_store import sparse_from_terms, term_index
+    from troly.index_store import passage_sparse, sparse_from_terms, term_index
     from troly.ingestion import encode_chunks
     from troly.text import document_terms
 
@@ -302,9 +302,10 @@ def test_ingest_builds_an_articles_lexical_vector_from_its_lexical_texts() -> No
     (chunk,) = article_chunks(tree_from_paragraphs(meta, paras), max_chars=5000)
     dense, sparse = encode_chunks([chunk], _Zero(), batch_size=8)  # type: ignore[arg-type]
     assert dense.shape == (1, 4)
-    expected = sparse_from_terms([t for x in lexical_texts(chunk) for t in document_terms(x)])
-    assert sparse[0] == expected
-    plain = dict(zip(*sparse_from_terms(document_terms(chunk.embed_text)), strict=True))
+    terms = [t for x in lexical_texts(chunk) for t in document_terms(x)]
+    assert sparse[0] == passage_sparse(terms, "article")
+    assert sparse[0] != sparse_from_terms(terms)  # the article's own BM25 parameters
+    plain = dict(zip(*passage_sparse(document_terms(chunk.embed_text), "article"), strict=True))
     boosted = dict(zip(*sparse[0], strict=True))
     assert boosted[term_index("tai_san")] > plain[term_index("tai_san")]
 

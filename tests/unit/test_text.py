@@ -54,6 +54,23 @@ def test_sparse_vector_is_sorted_and_merged() -> None:
     assert sparse_from_terms([], saturate=False) == ([], [])
 
 
+def test_passage_weights_follow_their_kinds_bm25_parameters() -> None:
+    """The same term, once in a short and once in a long passage, weighs less in the long
+    one; how much less depends on the kind's parameters (index_store.PASSAGE_BM25)."""
+    from troly.index_store import PASSAGE_BM25, passage_sparse, term_index
+
+    short = ["ho_so"] + ["x"] * 50
+    long = ["ho_so"] + ["x"] * 1000
+    i = term_index("ho_so")
+    for kind, (k1, b, avg) in PASSAGE_BM25.items():
+        w_short = dict(zip(*passage_sparse(short, kind), strict=True))[i]
+        w_long = dict(zip(*passage_sparse(long, kind), strict=True))[i]
+        assert w_long < w_short
+        norm = k1 * (1 - b + b * len(long) / avg)
+        assert w_long == pytest.approx((k1 + 1) / (1 + norm))
+    assert passage_sparse(short, "section") != passage_sparse(short, "article")
+
+
 def test_province_detector_with_and_without_diacritics() -> None:
     d = ProvinceDetector(["Phú Yên", "Hà Tĩnh", "Phú Thọ"])
     assert d.detect("Chỉ tiêu của tỉnh Phú Yên?") == ["Phú Yên"]
