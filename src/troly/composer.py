@@ -176,12 +176,32 @@ def _heading_like(line: str) -> bool:
     return len(t) <= 90 and not t.endswith((".", ";", ":"))
 
 
+# Numbers that are not quantities: an item's outline number ("1.6.", "2.4 Quản lý" — at
+# a line's start or followed by a dot or a capital; "phiên bản 2.0;" stays a figure), a
+# standard's code ("ISO 9001:2015", "TCVN 5603"), a pair joined by a colon ("14:30")
+_OUTLINE_NUMBER = re.compile(r"\d+\.\d{1,2}")
+_OUTLINE_AFTER = re.compile(r"\.|\s+[A-ZĐÀ-Ỹ]")  # "3.5. Văn bản", "2.5 Tăng cường"
+_LINE_START = re.compile(r"(?:^|\n|:)\s*$")
+_STANDARD_BEFORE = re.compile(r"(?:ISO|TCVN|IEC|\d:)\s*$", re.IGNORECASE)
+_CODE_AFTER = re.compile(r":\d")
+
+
 def figures(text: str) -> list[str]:
-    """Numbers that state a quantity: not years, not parts of codes or dates."""
+    """Numbers that state a quantity: not years, not parts of codes or dates, not an
+    item's outline number or a standard's code."""
     out = []
     for m in FIGURE.finditer(text):
         s = m.group(0).strip()
         if YEAR.match(s):
+            continue
+        if _OUTLINE_NUMBER.fullmatch(s) and (
+            _OUTLINE_AFTER.match(text, m.end())
+            or _LINE_START.search(text[max(0, m.start() - 3) : m.start()])
+        ):
+            continue
+        if _STANDARD_BEFORE.search(text[max(0, m.start() - 6) : m.start()]) or (
+            _CODE_AFTER.match(text, m.end())
+        ):
             continue
         out.append(s)
     return out
@@ -340,6 +360,19 @@ def describe_task(chunk: Chunk, n: int, focus: str | None = None, with_plan: boo
     if extras:
         parts.append(_capitalise("; ".join(extras)) + f" [{n}].")
     return " ".join(parts)
+
+
+def row_context(chunk: Chunk, n: int, quoted: str) -> str:
+    """The row's product, lead agency and deadline, for an answer that quotes a task
+    row's sentences ("Mục tiêu: …", "Nhiệm vụ: …"): the row says who does it, by when
+    and with what result. Fields already quoted are left out; "" if none is left."""
+    seen = fold(quoted)
+    bits = []
+    for name in ("product", "lead", "deadline"):
+        value = task_field(chunk, name)
+        if value and fold(value) not in seen:
+            bits.append(f"{FIELD_LABELS[name].lower()}: {quote(value, 200)}")
+    return f"{_capitalise('; '.join(bits))} [{n}]." if bits else ""
 
 
 def describe_task_short(chunk: Chunk, n: int) -> str:

@@ -312,6 +312,23 @@ def test_on_time_figures_and_an_agencys_itemised_duties(services: Any) -> None:
     assert "cải cách thể chế" in duties.answer
 
 
+def test_a_quoted_row_sentence_comes_with_the_rows_product_lead_and_deadline(
+    services: Any,
+) -> None:
+    # "ISO 9001:2015" and the row's outline numbers ("1.6.") are no answer figures; the
+    # row's target sentence is quoted and its product (the count asked for), lead agency
+    # and deadline follow it
+    for q in (
+        "Hà Tĩnh kiểm tra việc áp dụng ISO 9001:2015 tại bao nhiêu cơ quan trong năm 2025?",
+        "ha tinh kiem tra viec ap dung iso 9001:2015 tai bao nhieu co quan trong nam 2025",
+    ):
+        ans = services.answerer.ask(q)
+        assert not ans.refused, ans.answer
+        assert ans.citations[0].location.endswith("Nhiệm vụ 2.6"), ans.citations
+        for fact in ("25%", "140 cơ quan", "Sở Khoa học và Công nghệ", "Quý II- IV năm 2025"):
+            assert fact in ans.answer, (q, ans.answer)
+
+
 def test_the_plan_year_asked_is_metadata_not_a_word_to_find(services: Any) -> None:
     # every passage retrieved is of the 2021 plan: "2021" is not required in the sentence,
     # so an unrelated sentence that happens to hold "2021" no longer wins; the plan sets

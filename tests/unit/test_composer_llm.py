@@ -15,6 +15,7 @@ from troly.composer import (
     coverage,
     describe_task,
     figures,
+    row_context,
     section_answer,
     sentences,
 )
@@ -105,6 +106,34 @@ def test_coverage_and_figures() -> None:
         "30",
     ]
     assert sentences("Câu một. Câu hai!\n- Dòng ba") == ["Câu một.", "Câu hai!", "- Dòng ba"]
+
+
+def test_numbering_codes_and_times_are_not_figures_versions_are() -> None:
+    """An item's outline number (merged table cells leave them mid-text), a standard's
+    code and a time state no quantity; "phiên bản 2.0" and "1.500" do."""
+    assert figures("Mục tiêu: 1.6. 25% số cơ quan áp dụng TCVN ISO 9001:2015") == ["25%"]
+    assert figures("2.4 Quản lý biên chế 2.5 Tăng cường kiểm tra") == []
+    assert figures("tập huấn cho cán bộ các cấp 3.6.") == []
+    assert figures("duy trì ISO 9001 tại 562 cơ quan, đơn vị lúc 14:30") == ["562"]
+    assert figures("Kiến trúc phiên bản 2.0; cập nhật 1.500 hồ sơ") == ["2.0", "1.500"]
+
+
+def test_row_context_adds_the_fields_a_quoted_row_sentence_left_out() -> None:
+    row = chunk(
+        "Mục tiêu: 25% cơ quan được kiểm tra\nSản phẩm: Kiểm tra tại 140 cơ quan",
+        kind="task",
+        location="Phụ lục › VII › Nhiệm vụ 2.6",
+        product="Kiểm tra tại 140 cơ quan",
+        lead_text="Sở Khoa học và Công nghệ",
+        deadline="Quý II- IV năm 2025",
+    )
+    out = row_context(row, 1, "“Mục tiêu: 25% cơ quan được kiểm tra” [1].")
+    assert out == (
+        "Sản phẩm: Kiểm tra tại 140 cơ quan; cơ quan chủ trì: Sở Khoa học và Công nghệ; "
+        "thời gian thực hiện: Quý II- IV năm 2025 [1]."
+    )
+    quoted_all = "Kiểm tra tại 140 cơ quan, Sở Khoa học và Công nghệ, Quý II- IV năm 2025"
+    assert row_context(row, 1, quoted_all) == ""
 
 
 def test_deadline_periods() -> None:

@@ -61,6 +61,7 @@ from troly.composer import (
     figures,
     plan_name,
     quote,
+    row_context,
     specificity,
 )
 from troly.index_store import IndexStore
@@ -689,6 +690,12 @@ class Answerer:
         draft = sentences_draft(picked)
         draft.turn = Turn(q, [picked[0].chunk.province], topic_chunk=picked[0].chunk)
         draft.explain = explain_sentences(picked)
+        top = picked[0].chunk
+        if top.kind == "task":
+            context = row_context(top, draft.evidence.mark(top), draft.text)
+            if context:
+                draft.text += "\n" + context
+                draft.explain.append(f"quoted a task row: its fields added ({top.location})")
         if len(parts) > 1:
             draft.explain.insert(0, f"multi-part question: {parts}")
         return draft
