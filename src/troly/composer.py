@@ -178,11 +178,17 @@ def _heading_like(line: str) -> bool:
 
 # Numbers that are not quantities: an item's outline number ("1.6.", "2.4 Quản lý" — at
 # a line's start or followed by a dot or a capital; "phiên bản 2.0;" stays a figure), a
-# standard's code ("ISO 9001:2015", "TCVN 5603"), a pair joined by a colon ("14:30")
+# standard's code ("ISO 9001:2015", "TCVN 5603"), a pair joined by a colon ("14:30"), a
+# level's or a provision's label ("mức độ 3, 4", "khoản 2")
 _OUTLINE_NUMBER = re.compile(r"\d+\.\d{1,2}")
 _OUTLINE_AFTER = re.compile(r"\.|\s+[A-ZĐÀ-Ỹ]")  # "3.5. Văn bản", "2.5 Tăng cường"
 _LINE_START = re.compile(r"(?:^|\n|:)\s*$")
 _STANDARD_BEFORE = re.compile(r"(?:ISO|TCVN|IEC|\d:)\s*$", re.IGNORECASE)
+# a level's or a provision's label: "mức độ 3, 4", "cấp độ 2", "Điều 12", "khoản 2"
+_LABEL_BEFORE = re.compile(
+    r"(?:mức độ|cấp độ|điều|khoản|chương|phụ lục)\s+(?:\d+\s*,\s*)*$",
+    re.IGNORECASE,
+)
 _CODE_AFTER = re.compile(r":\d")
 
 
@@ -199,8 +205,10 @@ def figures(text: str) -> list[str]:
             or _LINE_START.search(text[max(0, m.start() - 3) : m.start()])
         ):
             continue
-        if _STANDARD_BEFORE.search(text[max(0, m.start() - 6) : m.start()]) or (
-            _CODE_AFTER.match(text, m.end())
+        if (
+            _STANDARD_BEFORE.search(text[max(0, m.start() - 6) : m.start()])
+            or _CODE_AFTER.match(text, m.end())
+            or _LABEL_BEFORE.search(text[max(0, m.start() - 24) : m.start()])
         ):
             continue
         out.append(s)

@@ -329,6 +329,19 @@ def test_a_quoted_row_sentence_comes_with_the_rows_product_lead_and_deadline(
             assert fact in ans.answer, (q, ans.answer)
 
 
+def test_a_level_is_no_figure_the_figure_sentence_of_the_passage_answers(
+    services: Any,
+) -> None:
+    # "mức độ 3, 4" names levels: the sentence that only names them does not answer
+    # "bao nhiêu phần trăm"; the passage's next sentence, with the targets, does
+    ans = services.answerer.ask(
+        "Phú Thọ năm 2021 cung cấp dịch vụ công mức độ 3, 4 bao nhiêu phần trăm?"
+    )
+    assert not ans.refused, ans.answer
+    assert "trên 80% ở mức độ 3, tối thiểu 40% ở mức độ 4" in ans.answer, ans.answer
+    assert "Khai thác và sử dụng hiệu quả" not in ans.answer, ans.answer
+
+
 def test_the_plan_year_asked_is_metadata_not_a_word_to_find(services: Any) -> None:
     # every passage retrieved is of the 2021 plan: "2021" is not required in the sentence,
     # so an unrelated sentence that happens to hold "2021" no longer wins; the plan sets

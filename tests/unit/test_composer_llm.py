@@ -116,6 +116,10 @@ def test_numbering_codes_and_times_are_not_figures_versions_are() -> None:
     assert figures("tập huấn cho cán bộ các cấp 3.6.") == []
     assert figures("duy trì ISO 9001 tại 562 cơ quan, đơn vị lúc 14:30") == ["562"]
     assert figures("Kiến trúc phiên bản 2.0; cập nhật 1.500 hồ sơ") == ["2.0", "1.500"]
+    # a level's or a provision's label is no quantity; the figures beside it are
+    assert figures("dịch vụ công mức độ 3, 4 và 5 huyện") == ["5"]
+    assert figures("trên 80% ở mức độ 3, tối thiểu 40% ở mức độ 4") == ["80%", "40%"]
+    assert figures("theo khoản 2 Điều 12 có 3 trường hợp; cấp độ 2 và 10 hệ thống") == ["3", "10"]
 
 
 def test_row_context_adds_the_fields_a_quoted_row_sentence_left_out() -> None:

@@ -143,10 +143,18 @@ def _best(
         moved = {id(s) for s in ahead}
         ranked = ahead + [s for s in ranked if id(s) not in moved]
     chosen = [ranked[0]]
+    if want_figure and not ranked[0].has_figure:
+        # the figure may sit in a later sentence of the same passage ("… dịch vụ công
+        # mức độ 3, 4 … . Đảm bảo cung cấp trên 80% ở mức độ 3, …"): it joins the answer
+        chosen += [
+            s
+            for s in ranked[1:]
+            if s.chunk.id == ranked[0].chunk.id and s.has_figure and s.coverage > 0
+        ][:1]
     for cand in ranked[1:]:
         if len(chosen) >= limit:
             break
-        if cand.score >= max(0.5, 0.85 * chosen[0].score):
+        if cand not in chosen and cand.score >= max(0.5, 0.85 * chosen[0].score):
             chosen.append(cand)
     return chosen
 
