@@ -64,6 +64,8 @@ from troly.composer import (
     row_context,
     specificity,
 )
+from troly.gloss import MIN_PHRASES as GLOSS_MIN_PHRASES
+from troly.gloss import gloss
 from troly.index_store import IndexStore
 from troly.retriever import ProvinceDetector, Retriever, validate_question
 from troly.schema import Answer, Chunk, Citation, SearchFilters, SearchResult
@@ -379,8 +381,26 @@ class Answerer:
 
     # -- English -----------------------------------------------------------------------
     def _english(self, q: str, filters: SearchFilters | None) -> Draft:
-        """An English question: the assistant works in Vietnamese; show the closest
-        passage (dense retrieval is multilingual) rather than claim the plans lack it."""
+        """An English question: the assistant works in Vietnamese. Read through the
+        administrative glossary (:mod:`troly.gloss`), it is answered as a Vietnamese
+        question, saying how it was read; when the gloss finds too little or the reading
+        is not answered, the closest passage is shown (dense retrieval is multilingual)
+        rather than claim the plans lack it."""
+        reading, used = gloss(q)
+        if used >= GLOSS_MIN_PHRASES:
+            named = self.retriever.provinces.detect(q)
+            reading = " ".join([reading] + [f"của tỉnh {p}" for p in named])
+            draft = self._answer(reading, [], filters)
+            if not draft.refused:
+                draft.text = (
+                    "Trợ lý làm việc bằng tiếng Việt; câu hỏi tiếng Anh được tra theo các từ "
+                    f"khóa tiếng Việt: “{reading}”. (The assistant works in Vietnamese; your "
+                    f"question was searched with the Vietnamese keywords “{reading}”; the "
+                    f"answer quotes the plan in Vietnamese.)\n{draft.text}"
+                )
+                draft.intent = f"english:{draft.intent}"
+                draft.explain.insert(0, f"English question read through the glossary: {reading}")
+                return draft
         note = (
             "Trợ lý làm việc bằng tiếng Việt; xin vui lòng đặt câu hỏi bằng tiếng Việt. "
             "(The assistant works in Vietnamese; please ask in Vietnamese.)"

@@ -1,0 +1,64 @@
+"""English questions glossed into the plans' Vietnamese wording.
+
+The assistant works in Vietnamese and no translation model ships; a question asked in
+English ("By what date must Binh Phuoc departments send their 2024 administrative reform
+plans?") is read through a small administrative glossary (``troly/data/
+english_gloss.tsv``) into Vietnamese words ("trước ngày nào Binh Phuoc sở, ban, ngành
+gửi 2024 cải cách hành chính kế hoạch"), which the answerer can search and match. The
+gloss is shown to the user as the question that was answered.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+# at least this many glossary phrases must be found for a gloss to stand for the question
+MIN_PHRASES = 2
+_WORD = re.compile(r"[a-z0-9][a-z0-9'/-]*")
+
+
+def parse_glossary(text: str) -> list[tuple[str, str]]:
+    """(english, vietnamese) pairs of a glossary file; raises ValueError naming a
+    malformed line."""
+    out: list[tuple[str, str]] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+            raise ValueError(f"English glossary line {n}: expected 'english<TAB>tiếng Việt'")
+        out.append((parts[0].strip().lower(), parts[1].strip()))
+    return out
+
+
+@lru_cache(maxsize=1)
+def glossary() -> tuple[tuple[tuple[str, ...], str], ...]:
+    """(english words, vietnamese) entries, longest phrase first."""
+    text = resources.files("troly").joinpath("data/english_gloss.tsv").read_text("utf-8")
+    entries = [(tuple(_WORD.findall(en)), vi) for en, vi in parse_glossary(text)]
+    return tuple(sorted(entries, key=lambda e: -len(e[0])))
+
+
+def gloss(question: str) -> tuple[str, int]:
+    """The Vietnamese reading of an English ``question`` and how many glossary phrases
+    it used. Numbers stay; other words without an entry are dropped (the caller adds the
+    provinces the retriever found, with their accents)."""
+    words = _WORD.findall(question.lower())
+    out: list[str] = []
+    used = 0
+    i = 0
+    while i < len(words):
+        for en, vi in glossary():
+            if tuple(words[i : i + len(en)]) == en:
+                out.append(vi)
+                used += 1
+                i += len(en)
+                break
+        else:
+            w = words[i]
+            if any(ch.isdigit() for ch in w):
+                out.append(w)
+            i += 1
+    return " ".join(out), used

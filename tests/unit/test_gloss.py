@@ -1,0 +1,42 @@
+"""The English glossary: every entry's Vietnamese is the plans' own wording, phrases are
+matched longest first, words without an entry are dropped, numbers kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import CORPUS
+from troly.gloss import gloss, glossary, parse_glossary
+from troly.text import fold
+
+pytestmark = pytest.mark.unit
+
+CORPUS_FOLDED = " ".join(fold(p.read_text(encoding="utf-8")) for p in CORPUS.glob("*.txt"))
+# question words the plans do not use as such; they shape the question, not its topic
+QUESTION_WORDS = {"bao nhieu", "truoc ngay nao", "thoi gian nao", "co quan nao chu tri"}
+
+
+@pytest.mark.parametrize("entry", glossary(), ids=lambda e: "_".join(e[0]))
+def test_entry_is_the_plans_wording(entry: tuple[tuple[str, ...], str]) -> None:
+    english, vietnamese = entry
+    folded = fold(vietnamese).replace(" bao nhieu", "")  # "tỷ lệ bao nhiêu"
+    if folded not in QUESTION_WORDS:
+        assert folded in CORPUS_FOLDED, f"{' '.join(english)} → {vietnamese}: not in the plans"
+    got, used = gloss(" ".join(english))
+    assert used == 1 and got == vietnamese
+
+
+def test_a_question_is_read_longest_phrase_first() -> None:
+    got, used = gloss(
+        "By what date must Binh Phuoc departments send their 2024 administrative reform plans?"
+    )
+    assert got == "trước ngày nào sở, ban, ngành gửi 2024 cải cách hành chính kế hoạch"
+    assert used == 5
+    # "department of home affairs" wins over "departments"/"agency"-like shorter entries
+    assert gloss("What does the Department of Home Affairs report?")[0] == "Sở Nội vụ báo cáo"
+    assert gloss("What is the weather in Hanoi?") == ("", 0)
+
+
+def test_malformed_glossary_line_is_named() -> None:
+    with pytest.raises(ValueError, match="line 2"):
+        parse_glossary("# comment\nonly one column\n")
