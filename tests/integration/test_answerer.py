@@ -352,6 +352,17 @@ def test_a_level_is_no_figure_the_figure_sentence_of_the_passage_answers(
     assert "Khai thác và sử dụng hiệu quả" not in ans.answer, ans.answer
 
 
+def test_a_row_without_the_field_asked_for_gives_way_to_the_prose(services: Any) -> None:
+    # the appendix row about funding has no budget cell: the plan's section on funding
+    # sources answers "lấy kinh phí ở đâu", not "the row states no amount"
+    ans = services.answerer.ask(
+        "Bình Phước lấy kinh phí ở đâu để thực hiện kế hoạch cải cách hành chính năm 2024?"
+    )
+    assert ans.intent != "task" and not ans.refused, ans.answer
+    assert "VI.1" in {c.location for c in ans.citations}, ans.citations
+    assert "nông thôn mới" in ans.answer and "không ghi kinh phí" not in ans.answer
+
+
 def test_the_plan_year_asked_is_metadata_not_a_word_to_find(services: Any) -> None:
     # every passage retrieved is of the 2021 plan: "2021" is not required in the sentence,
     # so an unrelated sentence that happens to hold "2021" no longer wins; the plan sets

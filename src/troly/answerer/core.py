@@ -63,6 +63,7 @@ from troly.composer import (
     quote,
     row_context,
     specificity,
+    task_field,
 )
 from troly.gloss import MIN_PHRASES as GLOSS_MIN_PHRASES
 from troly.gloss import gloss
@@ -674,10 +675,13 @@ class Answerer:
             cov = {c.id: coverage(terms, c.fields.get("content", "") + " " + c.text) for c in tasks}
             spec = {c.id: specificity(terms, c.fields.get("content", "")) for c in tasks}
             best = max(tasks, key=lambda c: (cov[c.id] + 0.3 * spec[c.id], -chunks.index(c)))
-            margin = 0.15 if focus else 0.0
+            # a row whose field asked for is empty ("lấy từ nguồn nào?" — no budget cell)
+            # does not answer the field: it gets no advantage over the prose
+            answers_focus = focus is not None and bool(task_field(best, focus))
+            margin = 0.15 if answers_focus else 0.0
             # a tie goes to the row, unless the question asks several things and no row
             # field: the sentences are picked part by part, a row answers one part
-            tie_to_row = focus is not None or len(parts) == 1
+            tie_to_row = answers_focus or (focus is None and len(parts) == 1)
             if tie_to_row:
                 ahead = cov[best.id] + margin >= sentence_cov
             else:
