@@ -14,6 +14,8 @@ import re
 from functools import lru_cache
 from importlib import resources
 
+from troly.paraphrase import tab_pairs
+
 # at least this many glossary phrases must be found for a gloss to stand for the question
 MIN_PHRASES = 2
 _WORD = re.compile(r"[a-z0-9][a-z0-9'/-]*")
@@ -22,15 +24,8 @@ _WORD = re.compile(r"[a-z0-9][a-z0-9'/-]*")
 def parse_glossary(text: str) -> list[tuple[str, str]]:
     """(english, vietnamese) pairs of a glossary file; raises ValueError naming a
     malformed line."""
-    out: list[tuple[str, str]] = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        parts = line.split("\t")
-        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
-            raise ValueError(f"English glossary line {n}: expected 'english<TAB>tiếng Việt'")
-        out.append((parts[0].strip().lower(), parts[1].strip()))
-    return out
+    pairs = tab_pairs(text, "English glossary: expected 'english<TAB>tiếng Việt' on")
+    return [(en.lower(), vi) for en, vi in pairs]
 
 
 @lru_cache(maxsize=1)

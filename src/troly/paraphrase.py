@@ -30,18 +30,27 @@ class Entry:
         )
 
 
-def parse_lexicon(text: str) -> list[Entry]:
-    """Entries of a lexicon file; raises ValueError naming a malformed line."""
-    out: list[Entry] = []
+def tab_pairs(text: str, what: str) -> list[tuple[str, str]]:
+    """The two columns of each line of a tab-separated data file (blank lines and "#"
+    comments skipped); raises ValueError naming the file kind and a malformed line."""
+    out: list[tuple[str, str]] = []
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         parts = line.split("\t")
         if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
-            raise ValueError(f"paraphrase lexicon line {n}: expected 'canonical<TAB>a | b'")
-        variants = tuple(v.strip() for v in parts[1].split("|") if v.strip())
-        out.append(Entry(parts[0].strip(), variants))
+            raise ValueError(f"{what} line {n}")
+        out.append((parts[0].strip(), parts[1].strip()))
     return out
+
+
+def parse_lexicon(text: str) -> list[Entry]:
+    """Entries of a lexicon file; raises ValueError naming a malformed line."""
+    pairs = tab_pairs(text, "paraphrase lexicon: expected 'canonical<TAB>a | b' on")
+    return [
+        Entry(canon, tuple(v.strip() for v in variants.split("|") if v.strip()))
+        for canon, variants in pairs
+    ]
 
 
 @lru_cache(maxsize=1)
