@@ -176,40 +176,55 @@ def _heading_like(line: str) -> bool:
     return len(t) <= 90 and not t.endswith((".", ";", ":"))
 
 
-# Numbers that are not quantities: an item's outline number ("1.6.", "2.4 Quản lý" — at
-# a line's start or followed by a dot or a capital; "phiên bản 2.0;" stays a figure), a
-# standard's code ("ISO 9001:2015", "TCVN 5603"), a pair joined by a colon ("14:30"), a
-# level's or a provision's label ("mức độ 3, 4", "khoản 2")
+# Numbers that are not quantities: an item's outline number ("1.6. 25% …", "3.5. Văn
+# bản", "2.5 Tăng cường", a line starting "1.3 100% …"; Vietnamese writes decimals with
+# a comma, so "1.5 tỷ" and "phiên bản 2.0;" stay figures), a standard's code ("ISO
+# 9001:2015", "TCVN 5603"), a pair joined by a colon ("14:30"), a level's or a
+# provision's label ("mức độ 3, 4", "khoản 2")
 _OUTLINE_NUMBER = re.compile(r"\d+\.\d{1,2}")
-_OUTLINE_AFTER = re.compile(r"\.|\s+[A-ZĐÀ-Ỹ]")  # "3.5. Văn bản", "2.5 Tăng cường"
-_LINE_START = re.compile(r"(?:^|\n|:)\s*$")
-_STANDARD_BEFORE = re.compile(r"(?:ISO|TCVN|IEC|\d:)\s*$", re.IGNORECASE)
-# a level's or a provision's label: "mức độ 3, 4", "cấp độ 2", "Điều 12", "khoản 2"
+_STANDARD_BEFORE = re.compile(r"(?:ISO|TCVN|IEC)\s*$", re.IGNORECASE)
 _LABEL_BEFORE = re.compile(
-    r"(?:mức độ|cấp độ|điều|khoản|chương|phụ lục)\s+(?:\d+\s*,\s*)*$",
-    re.IGNORECASE,
+    r"(?:(?:mức độ|cấp độ)\s+(?:\d+,\s*)?|(?:điều|khoản|chương|phụ lục)\s+)$", re.IGNORECASE
 )
-_CODE_AFTER = re.compile(r":\d")
+
+
+def _outline_number(text: str, start: int, end: int) -> bool:
+    """Is the number at ``text[start:end]`` ("1.6") an item's outline number?"""
+    rest = text[end:]
+    if rest.startswith(".") and (not rest[1:].strip() or rest[1:2].isspace()):
+        return True  # "1.6. …", a cell ending "… các cấp 3.6."
+    nxt = rest.lstrip(" \t")
+    if not rest[:1].isspace() or not nxt:
+        return False
+    if nxt[0].isupper():
+        return True  # "2.5 Tăng cường …"
+    before = text[:start].rstrip(" \t")
+    return (not before or before.endswith("\n")) and nxt[0].isdigit()  # "1.3 100% …"
+
+
+def _code_or_label(text: str, start: int, end: int) -> bool:
+    """Is the number at ``text[start:end]`` part of a code ("ISO 9001", "9001:2015",
+    "14:30") or a label ("mức độ 3, 4", "khoản 2")?"""
+    joined = text[end : end + 1] == ":" and text[end + 1 : end + 2].isdigit()
+    joined = joined or (start >= 2 and text[start - 1] == ":" and text[start - 2].isdigit())
+    return (
+        joined
+        or bool(_STANDARD_BEFORE.search(text[max(0, start - 6) : start]))
+        or bool(_LABEL_BEFORE.search(text[max(0, start - 24) : start]))
+    )
 
 
 def figures(text: str) -> list[str]:
     """Numbers that state a quantity: not years, not parts of codes or dates, not an
-    item's outline number or a standard's code."""
+    item's outline number, a standard's code or a level's or provision's label."""
     out = []
     for m in FIGURE.finditer(text):
         s = m.group(0).strip()
         if YEAR.match(s):
             continue
-        if _OUTLINE_NUMBER.fullmatch(s) and (
-            _OUTLINE_AFTER.match(text, m.end())
-            or _LINE_START.search(text[max(0, m.start() - 3) : m.start()])
-        ):
+        if _OUTLINE_NUMBER.fullmatch(s) and _outline_number(text, m.start(), m.end()):
             continue
-        if (
-            _STANDARD_BEFORE.search(text[max(0, m.start() - 6) : m.start()])
-            or _CODE_AFTER.match(text, m.end())
-            or _LABEL_BEFORE.search(text[max(0, m.start() - 24) : m.start()])
-        ):
+        if _code_or_label(text, m.start(), m.end()):
             continue
         out.append(s)
     return out

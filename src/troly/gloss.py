@@ -16,9 +16,28 @@ from importlib import resources
 
 from troly.paraphrase import tab_pairs
 
-# at least this many glossary phrases must be found for a gloss to stand for the question
+# at least this many topical glossary phrases must be found for a gloss to stand for the
+# question; words that any question about a plan has do not count
 MIN_PHRASES = 2
-_WORD = re.compile(r"[a-z0-9][a-z0-9'/-]*")
+GENERIC = frozenset(
+    {
+        "tỉnh",
+        "năm",
+        "kế hoạch",
+        "bao nhiêu",
+        "tỷ lệ bao nhiêu",
+        "thời gian",
+        "thời gian nào",
+        "trước ngày nào",
+        "cơ quan nào chủ trì",
+    }
+)
+_WORD = re.compile(r"[a-z0-9][a-z0-9/-]*")
+
+
+def _words(text: str) -> list[str]:
+    """Lower-cased words, possessives dropped ("people's committee's" → people committee)."""
+    return _WORD.findall(re.sub(r"['’]s\b", "", text.lower()))
 
 
 def parse_glossary(text: str) -> list[tuple[str, str]]:
@@ -32,15 +51,15 @@ def parse_glossary(text: str) -> list[tuple[str, str]]:
 def glossary() -> tuple[tuple[tuple[str, ...], str], ...]:
     """(english words, vietnamese) entries, longest phrase first."""
     text = resources.files("troly").joinpath("data/english_gloss.tsv").read_text("utf-8")
-    entries = [(tuple(_WORD.findall(en)), vi) for en, vi in parse_glossary(text)]
+    entries = [(tuple(_words(en)), vi) for en, vi in parse_glossary(text)]
     return tuple(sorted(entries, key=lambda e: -len(e[0])))
 
 
 def gloss(question: str) -> tuple[str, int]:
-    """The Vietnamese reading of an English ``question`` and how many glossary phrases
-    it used. Numbers stay; other words without an entry are dropped (the caller adds the
-    provinces the retriever found, with their accents)."""
-    words = _WORD.findall(question.lower())
+    """The Vietnamese reading of an English ``question`` and how many topical glossary
+    phrases (not :data:`GENERIC`) it used. Numbers stay; other words without an entry are
+    dropped (the caller adds the provinces the retriever found, with their accents)."""
+    words = _words(question)
     out: list[str] = []
     used = 0
     i = 0
@@ -48,7 +67,7 @@ def gloss(question: str) -> tuple[str, int]:
         for en, vi in glossary():
             if tuple(words[i : i + len(en)]) == en:
                 out.append(vi)
-                used += 1
+                used += vi not in GENERIC
                 i += len(en)
                 break
         else:

@@ -120,6 +120,16 @@ def test_numbering_codes_and_times_are_not_figures_versions_are() -> None:
     assert figures("dịch vụ công mức độ 3, 4 và 5 huyện") == ["5"]
     assert figures("trên 80% ở mức độ 3, tối thiểu 40% ở mức độ 4") == ["80%", "40%"]
     assert figures("theo khoản 2 Điều 12 có 3 trường hợp; cấp độ 2 và 10 hệ thống") == ["3", "10"]
+    # … and real quantities near such shapes stay figures
+    for text, expected in [
+        ("Đến năm 2025: 100% thủ tục", ["100%"]),
+        ("Chỉ số đạt 8.5 điểm; tăng 2.5 đơn vị", ["8.5", "2.5"]),
+        ("Kinh phí: 1.5 tỷ đồng", ["1.5"]),
+        ("1.5", ["1.5"]),
+        ("1.500 hồ sơ", ["1.500"]),
+        ("theo Điều 5, 30 ngày", ["30"]),
+    ]:
+        assert figures(text) == expected, text
 
 
 def test_row_context_adds_the_fields_a_quoted_row_sentence_left_out() -> None:

@@ -390,7 +390,10 @@ class Answerer:
         reading, used = gloss(q)
         if used >= GLOSS_MIN_PHRASES:
             named = self.retriever.provinces.detect(q)
-            reading = " ".join([reading] + [f"của tỉnh {p}" for p in named])
+            if named:
+                words = [w for w in reading.split(" ") if w != "tỉnh"]
+                provinces = " và ".join(f"tỉnh {p}" for p in named)
+                reading = " ".join([*words, f"của {provinces}"])
             draft = self._answer(reading, [], filters)
             if not draft.refused:
                 draft.text = (

@@ -10,11 +10,11 @@ question saying "online" is covered by a sentence saying "trực tuyến".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from troly.answerer.analysis import deadline_periods, within
 from troly.answerer.ranker import SentenceRanker, candidates
-from troly.composer import YEAR, Scored, best_sentences, content_terms, figures
+from troly.composer import YEAR, Scored, best_sentences, content_terms, figures, sentences
 from troly.documents.agencies import AGENCY_ALIASES, agency_key, agency_matches
 from troly.paraphrase import canonical_terms
 from troly.schema import Chunk
@@ -144,17 +144,27 @@ def _best(
         ranked = ahead + [s for s in ranked if id(s) not in moved]
     chosen = [ranked[0]]
     if want_figure and not ranked[0].has_figure:
-        # the figure may sit in a later sentence of the same passage ("… dịch vụ công
-        # mức độ 3, 4 … . Đảm bảo cung cấp trên 80% ở mức độ 3, …"): it joins the answer
+        # the figure may sit in the next sentence of the same passage ("… dịch vụ công
+        # mức độ 3, 4 … . Đảm bảo cung cấp trên 80% ở mức độ 3, …"): it continues the
+        # chosen sentence, whose coverage it takes (the composer keeps the sentences
+        # with a figure)
+        first = ranked[0]
+        order = sentences(first.chunk.text)
+        after = order.index(first.text) + 1 if first.text in order else -1
         chosen += [
-            s
+            replace(s, coverage=max(s.coverage, first.coverage))
             for s in ranked[1:]
-            if s.chunk.id == ranked[0].chunk.id and s.has_figure and s.coverage > 0
+            if s.chunk.id == first.chunk.id
+            and s.has_figure
+            and 0 < after < len(order)
+            and s.text == order[after]
         ][:1]
     for cand in ranked[1:]:
         if len(chosen) >= limit:
             break
-        if cand not in chosen and cand.score >= max(0.5, 0.85 * chosen[0].score):
+        if cand.text not in {c.text for c in chosen} and cand.score >= max(
+            0.5, 0.85 * chosen[0].score
+        ):
             chosen.append(cand)
     return chosen
 
