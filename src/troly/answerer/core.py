@@ -74,9 +74,11 @@ from troly.text import fold
 
 log = logging.getLogger(__name__)
 
-# Share of a question's topic words the chosen evidence must contain (calibrated on the
-# answerable and unanswerable questions of the dev split; see eval/GOLD.md).
-SUPPORT_THRESHOLD = 0.35
+# Share of a question's topic words the chosen evidence must contain, calibrated on the
+# answerable and unanswerable questions of the dev split (see eval/GOLD.md): every cut
+# from 0.28 to 0.35 gives the best dev refusal F1 (0.941, no answerable question refused),
+# 0.36 refuses 4 answerable ones; the middle of that range is taken, not its edge.
+SUPPORT_THRESHOLD = 0.315
 SECTION_LIST_CUE = re.compile(
     r"nhung (nhiem vu|noi dung|viec|giai phap|hoat dong) (gi|nao)|gom nhung|co nhung (gi|nhiem vu)"
     r"|nhiem vu gi|noi dung gi|giai phap gi"
