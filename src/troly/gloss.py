@@ -3,9 +3,9 @@
 The assistant works in Vietnamese and no translation model ships; a question asked in
 English ("By what date must Binh Phuoc departments send their 2024 administrative reform
 plans?") is read through a small administrative glossary (``troly/data/
-english_gloss.tsv``) into Vietnamese words ("trước ngày nào Binh Phuoc sở, ban, ngành
-gửi 2024 cải cách hành chính kế hoạch"), which the answerer can search and match. The
-gloss is shown to the user as the question that was answered.
+english_gloss.tsv``) into Vietnamese keywords ("trước ngày nào sở, ban, ngành gửi 2024
+cải cách hành chính kế hoạch"; the answerer adds "của tỉnh Bình Phước"), which it can
+search and match. The keywords are shown to the user with the answer.
 """
 
 from __future__ import annotations
@@ -55,10 +55,11 @@ def glossary() -> tuple[tuple[tuple[str, ...], str], ...]:
     return tuple(sorted(entries, key=lambda e: -len(e[0])))
 
 
-def gloss(question: str) -> tuple[str, int]:
+def gloss(question: str, province_named: bool = False) -> tuple[str, int]:
     """The Vietnamese reading of an English ``question`` and how many topical glossary
     phrases (not :data:`GENERIC`) it used. Numbers stay; other words without an entry are
-    dropped (the caller adds the provinces the retriever found, with their accents)."""
+    dropped (the caller adds the provinces the retriever found, with their accents; with
+    ``province_named`` a bare "province" is left out too, as the caller names it)."""
     words = _words(question)
     out: list[str] = []
     used = 0
@@ -66,7 +67,8 @@ def gloss(question: str) -> tuple[str, int]:
     while i < len(words):
         for en, vi in glossary():
             if tuple(words[i : i + len(en)]) == en:
-                out.append(vi)
+                if not (province_named and vi == "tỉnh"):
+                    out.append(vi)
                 used += vi not in GENERIC
                 i += len(en)
                 break

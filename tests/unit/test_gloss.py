@@ -40,6 +40,11 @@ def test_a_question_is_read_longest_phrase_first() -> None:
     assert gloss("What is the weather in Phu Yen province this year?") == ("tỉnh năm", 0)
     assert gloss("What do people's committees report?")[0] == "báo cáo"
     assert gloss("Who chairs the provincial people's committee?")[0] == "UBND tỉnh"
+    # a named province is added by the answerer: "province" alone is left out then
+    assert gloss("targets of the province's people's committee", True)[0] == (
+        "chỉ tiêu Ủy ban nhân dân"
+    )
+    assert gloss("provincial people's committee plan", True)[0] == "UBND tỉnh kế hoạch"
 
 
 def test_malformed_glossary_line_is_named() -> None:

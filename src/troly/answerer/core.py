@@ -389,13 +389,11 @@ class Answerer:
         question, saying how it was read; when the gloss finds too little or the reading
         is not answered, the closest passage is shown (dense retrieval is multilingual)
         rather than claim the plans lack it."""
-        reading, used = gloss(q)
+        named = self.retriever.provinces.detect(q)
+        reading, used = gloss(q, province_named=bool(named))
         if used >= GLOSS_MIN_PHRASES:
-            named = self.retriever.provinces.detect(q)
             if named:
-                words = [w for w in reading.split(" ") if w != "tỉnh"]
-                provinces = " và ".join(f"tỉnh {p}" for p in named)
-                reading = " ".join([*words, f"của {provinces}"])
+                reading += " của " + " và ".join(f"tỉnh {p}" for p in named)
             draft = self._answer(reading, [], filters)
             if not draft.refused:
                 draft.text = (
