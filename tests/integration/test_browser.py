@@ -825,7 +825,13 @@ def test_ui_filters_list_a_plan_uploaded_after_the_page_loaded(
         def options(elem_id: str) -> list[str]:
             d.find_element(By.CSS_SELECTOR, f"#{elem_id} input").click()
             try:
-                return [e.text for e in d.find_elements(By.CSS_SELECTOR, "ul.option-list li")]
+                # read in one script call: element by element, a list Gradio re-renders
+                # while it is read raises stale-element errors (a CI run timed out on them)
+                texts = d.execute_script(
+                    "return Array.from(document.querySelectorAll('ul.option-list li'))"
+                    ".map(e => e.innerText)"
+                )
+                return [str(t) for t in texts or []]
             finally:  # closed even when the list re-rendered under us (stale element)
                 with contextlib.suppress(Exception):
                     d.find_element(By.CSS_SELECTOR, f"#{elem_id} input").send_keys("\ue00c")
