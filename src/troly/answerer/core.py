@@ -560,13 +560,10 @@ class Answerer:
         ev = Evidence()
         lines: list[str] = []
         first = sections[0]
-        parent = first.headings[:-1]
+        parent = _item_parent(first)
         items = (
             self._items_under(first.doc_id, parent)
-            if first.headings
-            and ITEM_LINE.match(first.headings[-1].strip())
-            and parent
-            and starts_with_agency(parent[-1], agency)
+            if parent and starts_with_agency(parent[-1], agency)
             else []
         )
         if len(items) >= 2:
@@ -761,11 +758,9 @@ class Answerer:
         one ("1. Công tác chỉ đạo, điều hành" → II.1.a, II.1.b, …): the question names the
         parent heading, so every item under it is quoted, in document order."""
         for c in chunks:
-            if c.kind != "section" or len(c.headings) < 2:
+            parent = _item_parent(c)
+            if parent is None:
                 continue
-            if not ITEM_LINE.match(c.headings[-1].strip()):
-                continue
-            parent = c.headings[:-1]
             head_cov = coverage(terms, parent[-1])
             if head_cov < 0.6:
                 continue
@@ -790,11 +785,7 @@ class Answerer:
         headings and location)."""
         groups: dict[str, list[Chunk]] = {}
         for s in self.sections():
-            if (
-                s.doc_id == doc_id
-                and s.headings[:-1] == parent
-                and ITEM_LINE.match(s.headings[-1].strip())
-            ):
+            if s.doc_id == doc_id and _item_parent(s) == parent:
                 groups.setdefault(s.location, []).append(s)
         return list(groups.values())
 
@@ -860,6 +851,14 @@ class Answerer:
             support=max(supports),
             explain=explain,
         )
+
+
+def _item_parent(c: Chunk) -> list[str] | None:
+    """The heading path above a section chunk that is one item a), b), … of a list
+    ("1. Công tác chỉ đạo, điều hành" › "a) …"); ``None`` for any other chunk."""
+    if c.kind != "section" or len(c.headings) < 2:
+        return None
+    return c.headings[:-1] if ITEM_LINE.match(c.headings[-1].strip()) else None
 
 
 def _items_draft(
