@@ -2,7 +2,9 @@
 
 The lexicon (``troly/data/paraphrases.tsv``) maps what users type ("online", "app",
 "hạn chót", "làm hồ sơ qua mạng", "người lớn") to the plans' own wording ("trực tuyến",
-"ứng dụng", "trước ngày", "nộp hồ sơ trực tuyến", "người dân trưởng thành"). Matching
+"ứng dụng", "trước ngày", "nộp hồ sơ trực tuyến", "người dân trưởng thành");
+``troly/data/legal_paraphrases.tsv`` maps citizens' words to the laws' ("lấy vợ" →
+"kết hôn", "hộ khẩu" → "đăng ký thường trú", "áp dụng cho ai" → "đối tượng áp dụng"). Matching
 is on diacritic-folded text, so "lam ho so qua mang" works as well. One function,
 :func:`expand`, is shared by retrieval (extra query words), sentence choice and the
 refusal check (a sentence using the canonical form covers the user's variant).
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from troly.text import fold
@@ -53,10 +55,19 @@ def parse_lexicon(text: str) -> list[Entry]:
     ]
 
 
-@lru_cache(maxsize=1)
-def lexicon() -> tuple[Entry, ...]:
-    text = resources.files("troly").joinpath("data/paraphrases.tsv").read_text(encoding="utf-8")
+# The plans' lexicon and the laws' (citizens' words ↔ the laws' wording); one layer reads
+# both, each file's canonical forms are checked against its own corpus by the tests.
+LEXICON_FILES = ("paraphrases.tsv", "legal_paraphrases.tsv")
+
+
+@cache
+def lexicon_file(name: str) -> tuple[Entry, ...]:
+    text = resources.files("troly").joinpath(f"data/{name}").read_text(encoding="utf-8")
     return tuple(parse_lexicon(text))
+
+
+def lexicon() -> tuple[Entry, ...]:
+    return tuple(e for name in LEXICON_FILES for e in lexicon_file(name))
 
 
 @lru_cache(maxsize=1)

@@ -1,24 +1,41 @@
-"""The paraphrase lexicon: one test per entry (the canonical form is the plans' own
-wording, every variant — with and without diacritics — expands to it), plus the file
-format and the expansion itself."""
+"""The paraphrase lexicons: one test per entry (the canonical form is the plans' own
+wording, or the bundled laws' for the legal lexicon; every variant — with and without
+diacritics — expands to it), plus the file format and the expansion itself."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.conftest import CORPUS
-from troly.paraphrase import Entry, canonical_terms, expand, lexicon, matches, parse_lexicon
+from tests.conftest import CORPUS, ROOT
+from troly.paraphrase import (
+    Entry,
+    canonical_terms,
+    expand,
+    lexicon,
+    lexicon_file,
+    matches,
+    parse_lexicon,
+)
 from troly.text import fold
 
 pytestmark = pytest.mark.unit
 
-CORPUS_FOLDED = " ".join(fold(p.read_text(encoding="utf-8")) for p in CORPUS.glob("*.txt"))
+CORPUS_FOLDED = {
+    name: " ".join(fold(p.read_text(encoding="utf-8")) for p in folder.glob("*.txt"))
+    for name, folder in (
+        ("paraphrases.tsv", CORPUS),
+        ("legal_paraphrases.tsv", ROOT / "ingest" / "legal"),
+    )
+}
+ENTRIES = [(name, e) for name in CORPUS_FOLDED for e in lexicon_file(name)]
 
 
-@pytest.mark.parametrize("entry", lexicon(), ids=lambda e: fold(e.canonical).replace(" ", "_"))
-def test_entry(entry: Entry) -> None:
+@pytest.mark.parametrize(
+    ("name", "entry"), ENTRIES, ids=[fold(e.canonical).replace(" ", "_") for _, e in ENTRIES]
+)
+def test_entry(name: str, entry: Entry) -> None:
     canon = fold(entry.canonical)
-    assert canon in CORPUS_FOLDED, f"canonical form not used by the plans: {entry.canonical}"
+    assert canon in CORPUS_FOLDED[name], f"canonical form not in its corpus: {entry.canonical}"
     assert entry.folded_variants, f"entry without variants: {entry.canonical}"
     for variant in entry.folded_variants:
         for typed in (f"hỏi về {variant} ở tỉnh", f"hoi ve {fold(variant)} o tinh"):
@@ -42,3 +59,17 @@ def test_colloquial_questions_expand_to_the_plans_wording() -> None:
 def test_malformed_lexicon_line_is_named() -> None:
     with pytest.raises(ValueError, match="line 2"):
         parse_lexicon("# comment\ntrực tuyến online\n")
+
+
+def test_both_lexicons_are_read() -> None:
+    assert len(lexicon()) == len(ENTRIES)
+
+
+def test_citizens_words_expand_to_the_laws_wording() -> None:
+    assert "ket hon" in expand("17 tuổi lấy vợ được không")
+    assert "dang ky thuong tru" in expand("nhap ho khau cho con o dau")
+    assert "doi tuong ap dung" in expand("Luật này áp dụng cho ai?")
+    # a variant is a phrase of whole words: "vợ tôi" is not "vô tội", "quản lý di sản"
+    # is no divorce
+    assert expand("vợ tôi muốn ly hôn") == fold("vợ tôi muốn ly hôn")
+    assert "ly hon" not in expand("quản lý di sản văn hóa")
