@@ -50,7 +50,7 @@ from troly.documents.references import (
     resolve,
 )
 from troly.schema import Answer, Chunk, Citation, SearchFilters, SearchResult, Section
-from troly.text import clean_ws, fold
+from troly.text import clean_ws, fold, has_diacritics
 
 # Syllables that carry no content in questions (folded).
 _STOP = frozenset(
@@ -307,8 +307,49 @@ def _location(chunk: Chunk, units: Sequence[Section], label: str) -> str:
     return " › ".join(p for p in parts if p)
 
 
+# Typed without diacritics, "toi" is "tôi" (I) but also "tội" (an offence) and "tới"
+# (to): it counts as the asker only next to a word that makes it the pronoun ("con toi",
+# "thi toi", "toi bi", a question starting "toi …") and not after one that makes it an
+# offence ("pham toi", "co toi", "ket toi"). "minh" counts after a possessive ("nha minh").
+# A note wrongly added costs a line; one missed leaves a personal case without its advice.
+_PRONOUN_BEFORE = frozenset(
+    "con vo chong bo me em anh trai gai ba ong nha cua cho ban thi ma neu nhung va rang la".split()  # noqa: SIM905
+)
+_PRONOUN_AFTER = frozenset(
+    "co dang muon bi duoc phai can la vua sap hien nam nay kiem lam o song".split()  # noqa: SIM905
+)
+# … nor before one that makes it another word: "toi da" (tối đa), "toi danh" (tội danh)
+_OTHER_WORD_AFTER = frozenset("da thieu danh pham cao uu mat hau khan ac".split())  # noqa: SIM905
+_OFFENCE_BEFORE = frozenset(
+    "pham co ket buoc an xoa tru dinh vo mac nhan thu khai che giau toi danh cac".split()  # noqa: SIM905
+)
+_SELF_BEFORE = frozenset("cua nha vo chong con bo me".split())  # noqa: SIM905
+
+
+def _personal_folded(question: str) -> bool:
+    words = _WORD.findall(fold(question))
+    for i, w in enumerate(words):
+        before = words[i - 1] if i else ""
+        after = words[i + 1] if i + 1 < len(words) else ""
+        pronoun = i == 0 or before in _PRONOUN_BEFORE or after in _PRONOUN_AFTER
+        if (
+            w in ("toi", "tui")
+            and pronoun
+            and before not in _OFFENCE_BEFORE
+            and after not in _OTHER_WORD_AFTER
+        ):
+            return True
+        if w == "minh" and before in _SELF_BEFORE:
+            return True
+    return False
+
+
 def is_personal(question: str) -> bool:
-    return PERSONAL.search(question) is not None
+    """Whether the question is about the asker's own case ("vợ tôi", "nhà em", "con toi
+    bi …" typed without diacritics)."""
+    if PERSONAL.search(question) is not None:
+        return True
+    return not has_diacritics(question) and _personal_folded(question)
 
 
 # -- references followed at question time ----------------------------------------------

@@ -19,6 +19,7 @@ from troly.evaluation.legal import (
 )
 from troly.legal_answer import GENERAL_NOTE, answer_legal, is_personal, without_law_name
 from troly.schema import DocumentMeta, SearchResult
+from troly.text import fold
 
 pytestmark = pytest.mark.unit
 
@@ -81,6 +82,29 @@ def test_list_article_keeps_its_lead_in_and_personal_cases_get_a_note() -> None:
     assert "1. Không đăng ký" not in c.text
     assert is_personal(q) and ans.answer.endswith(GENERAL_NOTE)
     assert not is_personal("Quyền của trẻ em được quy định thế nào?")
+    # typed without diacritics: the same question gets the note too
+    unaccented = answer_legal(fold(q), results)
+    assert not unaccented.refused and unaccented.answer.endswith(GENERAL_NOTE)
+
+
+@pytest.mark.parametrize(
+    ("question", "personal"),
+    [
+        ("con gai toi bi chong danh thi bo me co duoc dung ra yeu cau khong", True),
+        ("toi 17 tuoi co duoc lay vo khong", True),
+        ("ly hon roi thi toi con phai gui tien nuoi con khong", True),
+        ("nha minh o tro thi dang ky tam tru o dau", True),
+        # "tội", "tối đa", "tới" typed without accents are not the asker
+        ("nguoi pham toi co bi tuoc quyen bau cu khong", False),
+        ("toi danh nao bi phat nang nhat", False),
+        ("dang ky tam tru duoc toi da bao lau", False),
+        ("ket toi oan thi duoc boi thuong khong", False),
+        ("den toi ngay 1/7 luat moi co hieu luc", False),
+        ("tre em len mang co nhung quyen gi", False),
+    ],
+)
+def test_own_case_typed_without_diacritics(question: str, personal: bool) -> None:
+    assert is_personal(question) is personal
 
 
 ANM = [
