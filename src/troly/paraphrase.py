@@ -13,11 +13,12 @@ refusal check (a sentence using the canonical form covers the user's variant).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
-from troly.text import fold
+from troly.text import fold, has_diacritics
 
 
 @dataclass(frozen=True)
@@ -71,27 +72,50 @@ def lexicon() -> tuple[Entry, ...]:
 
 
 @lru_cache(maxsize=1)
-def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
-    pats: list[tuple[re.Pattern[str], str]] = []
+def _patterns() -> tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...]:
+    """(folded pattern, folded canonical form, the variant as written, with its accents)."""
+    pats: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = []
     for e in lexicon():
         canon = fold(e.canonical)
         for v in e.folded_variants:
-            pats.append((re.compile(rf"(?<![a-z0-9]){re.escape(v)}(?![a-z0-9])"), canon))
+            written = tuple(w for w in e.variants if fold(w) == v)
+            pats.append((re.compile(rf"(?<![a-z0-9]){re.escape(v)}(?![a-z0-9])"), canon, written))
     # longest variant first, so "nop ho so online" wins over "online"
     pats.sort(key=lambda p: -len(p[0].pattern))
     return tuple(pats)
 
 
+_WORDS = re.compile(r"\w+")
+
+
+def _typed_as(typed: str, written: tuple[str, ...]) -> bool:
+    """Whether the words ``typed`` (from a question typed with diacritics) are one of the
+    ``written`` variants with their own diacritics: "để thuê" is not "đẻ thuê", "vợ tôi"
+    not "vô tội", "thông tin gia đình" not "tin giả"."""
+    words = _WORDS.findall(typed.lower())
+    return any(_WORDS.findall(v.lower()) == words for v in written)
+
+
 def matches(text: str) -> list[tuple[str, str]]:
     """(variant found, canonical form) pairs in ``text`` (folded), longest first, without
-    overlaps."""
-    folded = fold(text)
+    overlaps. Found on folded text; in a question typed with diacritics, the words must be
+    the variant's as written (:func:`_typed_as`)."""
+    typed = unicodedata.normalize("NFC", text)
+    folded = fold(typed)
+    # a question typed with diacritics is matched as typed; fold keeps one character per
+    # letter, so spans of the folded text are spans of the typed one
+    accented = has_diacritics(typed) and len(folded) == len(typed)
     found: list[tuple[str, str]] = []
-    for pat, canon in _patterns():
-        m = pat.search(folded)
-        if m and canon not in folded:
+    for pat, canon, written in _patterns():
+        if canon in folded:
+            continue
+        for m in pat.finditer(folded):
+            if accented and not _typed_as(typed[m.start() : m.end()], written):
+                continue
             found.append((m.group(0), canon))
-            folded = folded[: m.start()] + " # " + folded[m.end() :]
+            # blank the span (same length: positions stay aligned with the typed text)
+            folded = folded[: m.start()] + "#" * (m.end() - m.start()) + folded[m.end() :]
+            break
     return found
 
 
