@@ -16,9 +16,13 @@ model's similarity of the closest of the first retrieved articles at each thresh
 :func:`troly.legal_answer.answer_legal` is run on the same retrieved articles, and the
 report gives the share of answerable questions citing a relevant article, their refusal
 rate, the refusal rate of the others and the refusal F1 (refusing the unanswerable ones
-is the positive class) of each set. Choice rule (fixed before the similarity rows were
-added): the best mean refusal F1 of the two sets, then the most answers citing a
-relevant article.
+is the positive class) of each set. Choice rule (written before the grid was first run):
+the best mean refusal F1 of the two sets, then the most answers citing a relevant
+article. It picks similarity alone ≥ 0.88 (0.717); the product ships "similarity ≥ 0.88
+or wording ≥ 0.6" (0.707) — an override, because similarity alone refuses questions that
+quote a law's own words (a tested requirement; see ``troly.legal_answer.DENSE_SUPPORT``).
+The refusal F1 of the citizens' set rests on 12 unanswerable dev questions: read it
+beside the answers citing the governing article.
 
     python scripts/calibrate_legal_refusal.py [--work DIR] [--split dev]
 

@@ -307,21 +307,27 @@ def _location(chunk: Chunk, units: Sequence[Section], label: str) -> str:
     return " › ".join(p for p in parts if p)
 
 
-# Typed without diacritics, "toi" is "tôi" (I) but also "tội" (an offence) and "tới"
-# (to): it counts as the asker only next to a word that makes it the pronoun ("con toi",
-# "thi toi", "toi bi", a question starting "toi …") and not after one that makes it an
-# offence ("pham toi", "co toi", "ket toi"). "minh" counts after a possessive ("nha minh").
-# A note wrongly added costs a line; one missed leaves a personal case without its advice.
+# Typed without diacritics, "toi" is "tôi" (I) but also "tội" (an offence), "tối" (night,
+# "tối đa") and "tới" (to). It counts as the asker after a family word ("vo toi", "me toi
+# mat"); otherwise only next to a word that makes it the pronoun ("thi toi", "toi bi", a
+# question opening with it) and not after one that makes it an offence or a direction
+# ("pham toi", "ket toi", "di toi") nor before one that makes it another word ("toi danh",
+# "toi nay", "toi da 6 thang"). "minh" counts after a possessive ("nha minh"). A note
+# wrongly added costs a line; one missed leaves a personal case without its advice.
+_FAMILY_BEFORE = frozenset(
+    "con vo chong bo me em anh chi trai gai ong ba cha nha".split()  # noqa: SIM905
+)
 _PRONOUN_BEFORE = frozenset(
-    "con vo chong bo me em anh trai gai ba ong nha cua cho ban thi ma neu nhung va rang la".split()  # noqa: SIM905
+    "cua cho ban thi ma neu nhung va rang la ty".split()  # noqa: SIM905
 )
 _PRONOUN_AFTER = frozenset(
-    "co dang muon bi duoc phai can la vua sap hien nam nay kiem lam o song".split()  # noqa: SIM905
+    "co dang da muon bi duoc phai can la vua sap hien nam kiem lam o song".split()  # noqa: SIM905
 )
-# … nor before one that makes it another word: "toi da" (tối đa), "toi danh" (tội danh)
-_OTHER_WORD_AFTER = frozenset("da thieu danh pham cao uu mat hau khan ac".split())  # noqa: SIM905
-_OFFENCE_BEFORE = frozenset(
-    "pham co ket buoc an xoa tru dinh vo mac nhan thu khai che giau toi danh cac".split()  # noqa: SIM905
+_OTHER_WORD_AFTER = frozenset(
+    "thieu danh pham cao uu mat hau khan ac gi nay qua".split()  # noqa: SIM905
+)
+_NOT_PRONOUN_BEFORE = frozenset(
+    "pham co ket buoc an xoa tru dinh mac nhan thu khai che giau toi danh cac di den tien".split()  # noqa: SIM905
 )
 _SELF_BEFORE = frozenset("cua nha vo chong con bo me".split())  # noqa: SIM905
 
@@ -331,15 +337,21 @@ def _personal_folded(question: str) -> bool:
     for i, w in enumerate(words):
         before = words[i - 1] if i else ""
         after = words[i + 1] if i + 1 < len(words) else ""
-        pronoun = i == 0 or before in _PRONOUN_BEFORE or after in _PRONOUN_AFTER
-        if (
-            w in ("toi", "tui")
-            and pronoun
-            and before not in _OFFENCE_BEFORE
-            and after not in _OTHER_WORD_AFTER
-        ):
-            return True
         if w == "minh" and before in _SELF_BEFORE:
+            return True
+        if w not in ("toi", "tui"):
+            continue
+        if before in _FAMILY_BEFORE:
+            return True
+        # "toi da" is "tối đa" before a number or "bao/la" ("toi da 6 thang", "toi da bao
+        # lau"), "tôi đã" otherwise
+        then = words[i + 2] if i + 2 < len(words) else ""
+        other = after in _OTHER_WORD_AFTER or (
+            after == "da" and (then.isdigit() or then in ("bao", "la", ""))
+        )
+        if before in _NOT_PRONOUN_BEFORE or other:
+            continue
+        if i == 0 or before in _PRONOUN_BEFORE or after in _PRONOUN_AFTER:
             return True
     return False
 
@@ -676,14 +688,13 @@ def answer_legal(
         quote = best_unit(question, r.chunk.text, whole_below, law=r.chunk.fields.get("law", ""))
         if quote is not None:
             quotable.append((r, quote))
-    sims = [r.dense_score for r, _ in quotable if r.dense_score is not None]
-    if min_similarity is not None and sims:
+    if min_similarity is not None:
         # an article governs when the model finds it close enough to the question, or
-        # when it holds most of the question's wording (a question quoting the law)
-        support = (
-            f"closest article similarity {max(sims):.3f} (needs {min_similarity}, "
-            f"or wording coverage ≥ {STRONG_OVERLAP})"
-        )
+        # when it holds most of the question's wording (a question quoting the law); an
+        # article only the lexical ranking returned has no similarity: wording alone
+        sims = [r.dense_score for r, _ in quotable if r.dense_score is not None]
+        closest = f"closest article similarity {max(sims):.3f}" if sims else "no similarity"
+        support = f"{closest} (needs {min_similarity}, or wording coverage ≥ {STRONG_OVERLAP})"
         quotable = [
             (r, q)
             for r, q in quotable

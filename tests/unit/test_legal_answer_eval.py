@@ -94,6 +94,14 @@ def test_list_article_keeps_its_lead_in_and_personal_cases_get_a_note() -> None:
         ("toi 17 tuoi co duoc lay vo khong", True),
         ("ly hon roi thi toi con phai gui tien nuoi con khong", True),
         ("nha minh o tro thi dang ky tam tru o dau", True),
+        ("vo toi bi chong danh", True),
+        ("me toi mat de lai can nha", True),
+        ("toi da ket hon 3 nam", True),
+        ("cong ty toi no luong 3 thang", True),
+        ("la toi gi", False),
+        ("toi nay co phai khai bao tam tru khong", False),
+        ("di toi co quan nao de nop ho so", False),
+        ("tam tru toi da 2 nam", False),
         # "tội", "tối đa", "tới" typed without accents are not the asker
         ("nguoi pham toi co bi tuoc quyen bau cu khong", False),
         ("toi danh nao bi phat nang nhat", False),
@@ -162,9 +170,18 @@ def test_support_by_similarity_when_the_model_is_calibrated() -> None:
     low = answer_legal(q, results, min_similarity=0.95)
     assert low.refused and not low.citations
     assert low.context["support"].startswith("refused: closest article similarity 0.910")
+    # an article without a similarity (returned by the lexical ranking only) is judged by
+    # its wording alone, whatever the other results carry
+    covered = "Người nghiện ma túy từ đủ 18 tuổi có bị đưa vào cơ sở cai nghiện bắt buộc?"
     for r in results:
         r.dense_score = None
-    assert answer_legal(q, results, min_similarity=0.88).refused  # wording decides again
+    alone = answer_legal(covered, results, min_similarity=0.88)
+    assert not alone.refused and alone.context["support"].startswith("no similarity")
+    other = _results(HNGD, "Luật Hôn nhân và gia đình", 2014, "hngd")[0]
+    other.dense_score = 0.80
+    mixed = answer_legal(covered, [*results, other], min_similarity=0.88)
+    assert not mixed.refused and mixed.citations[0].location == alone.citations[0].location
+    assert answer_legal(q, results, min_similarity=0.88).refused
 
 
 def test_bm25_fusion_and_metrics() -> None:
