@@ -4,8 +4,9 @@ The lexicon (``troly/data/paraphrases.tsv``) maps what users type ("online", "ap
 "hạn chót", "làm hồ sơ qua mạng", "người lớn") to the plans' own wording ("trực tuyến",
 "ứng dụng", "trước ngày", "nộp hồ sơ trực tuyến", "người dân trưởng thành");
 ``troly/data/legal_paraphrases.tsv`` maps citizens' words to the laws' ("lấy vợ" →
-"kết hôn", "hộ khẩu" → "đăng ký thường trú", "áp dụng cho ai" → "đối tượng áp dụng"). Matching
-is on diacritic-folded text, so "lam ho so qua mang" works as well. One function,
+"kết hôn", "hộ khẩu" → "đăng ký thường trú", "áp dụng cho ai" → "đối tượng áp dụng").
+Matching is on diacritic-folded text, so "lam ho so qua mang" works as well; a question
+typed with diacritics must carry the variant's own ("để thuê" is not "đẻ thuê"). One function,
 :func:`expand`, is shared by retrieval (extra query words), sentence choice and the
 refusal check (a sentence using the canonical form covers the user's variant).
 """
