@@ -72,29 +72,29 @@ def lexicon() -> tuple[Entry, ...]:
     return tuple(e for name in LEXICON_FILES for e in lexicon_file(name))
 
 
+_WORDS = re.compile(r"\w+")
+
+
 @lru_cache(maxsize=1)
-def _patterns() -> tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...]:
-    """(folded pattern, folded canonical form, the variant as written, with its accents)."""
-    pats: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = []
+def _patterns() -> tuple[tuple[re.Pattern[str], str, tuple[tuple[str, ...], ...]], ...]:
+    """(folded pattern, folded canonical form, the words of the variant as written, with
+    their accents)."""
+    pats: list[tuple[re.Pattern[str], str, tuple[tuple[str, ...], ...]]] = []
     for e in lexicon():
         canon = fold(e.canonical)
         for v in e.folded_variants:
-            written = tuple(w for w in e.variants if fold(w) == v)
+            written = tuple(tuple(_WORDS.findall(w.lower())) for w in e.variants if fold(w) == v)
             pats.append((re.compile(rf"(?<![a-z0-9]){re.escape(v)}(?![a-z0-9])"), canon, written))
     # longest variant first, so "nop ho so online" wins over "online"
     pats.sort(key=lambda p: -len(p[0].pattern))
     return tuple(pats)
 
 
-_WORDS = re.compile(r"\w+")
-
-
-def _typed_as(typed: str, written: tuple[str, ...]) -> bool:
-    """Whether the words ``typed`` (from a question typed with diacritics) are one of the
-    ``written`` variants with their own diacritics: "để thuê" is not "đẻ thuê", "vợ tôi"
-    not "vô tội", "thông tin gia đình" not "tin giả"."""
-    words = _WORDS.findall(typed.lower())
-    return any(_WORDS.findall(v.lower()) == words for v in written)
+def _typed_as(typed: str, written: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether the words ``typed`` (from a question typed with diacritics) are those of one
+    of the ``written`` variants, with their own diacritics: "để thuê" is not "đẻ thuê",
+    "vợ tôi" not "vô tội", "thông tin gia đình" not "tin giả"."""
+    return tuple(_WORDS.findall(typed.lower())) in written
 
 
 def matches(text: str) -> list[tuple[str, str]]:
