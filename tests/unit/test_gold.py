@@ -216,3 +216,15 @@ def test_validator_rejects_a_split_that_does_not_match_the_id() -> None:
     row["split"] = "test" if split_of(row["id"]) == "dev" else "dev"
     report = validate_gold([row], ROOT / "ingest" / "corpus", check_coverage=False)
     assert any("'split'" in e for e in report.errors)
+
+
+def test_fresh_set_is_valid_and_split_by_id() -> None:
+    from troly.evaluation.gold import load_gold, split_of
+
+    fresh = ROOT / "eval" / "gold_fresh.jsonl"
+    report = validate_gold(fresh, CORPUS)
+    assert report.ok, str(report)
+    items = load_gold(fresh)
+    assert len(items) == 120 and all(i.id.startswith("f") for i in items)
+    assert all(i.split == split_of(i.id) for i in items)
+    assert not {i.id for i in items} & {i.id for i in load_gold(GOLD)}
