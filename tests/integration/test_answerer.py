@@ -408,3 +408,31 @@ def test_an_agencys_tasks_without_chu_tri_are_its_duties_section(services: Any) 
     led = services.answerer.ask("Sở Tư pháp Bình Phước chủ trì những nhiệm vụ nào?")
     assert led.intent == "list", led.context
     assert all(c.location.startswith("Phụ lục") for c in led.citations), led.answer
+
+
+def test_questions_about_the_plan_as_a_document(services: Any, trees: dict[str, Any]) -> None:
+    # number, date and signer as parsed from the document itself (not from the manifest)
+    bp = trees["binh-phuoc-2024"].meta
+    ans = services.answerer.ask(
+        "QĐ ban hành KH CCHC năm 2024 của tỉnh Bình Phước mang số hiệu nào, do ai ký?"
+    )
+    assert ans.intent == "document" and not ans.refused, ans.answer
+    assert bp.number in ans.answer and bp.signer and bp.signer in ans.answer
+    assert "ngày 29 tháng 12 năm 2023" in ans.answer
+    assert {c.location for c in ans.citations} <= {"Mở đầu", "Kế hoạch (phần đầu)"}
+    markers = {int(m) for m in re.findall(r"\[(\d+)\]", ans.answer)}
+    assert markers == {c.n for c in ans.citations}
+    # several plans, in the order named; typed without diacritics
+    ans = services.answerer.ask(
+        "ke hoach cchc 2024 cua quang ngai va phu yen lan luot ban hanh ngay nao"
+    )
+    assert ans.intent == "document", ans.answer
+    qn, py = ans.answer.index("Quảng Ngãi"), ans.answer.index("Phú Yên")
+    assert qn < py and "1879/QĐ-UBND ngày 15/12/2023" in ans.answer
+    assert "Phú Yên, ngày 15 tháng 12 năm 2023" in ans.answer
+    # the Phú Thọ plan carries no date: said, not guessed from a decree it cites
+    ans = services.answerer.ask("Kế hoạch CCHC Phú Thọ năm 2021 được ban hành ngày nào?")
+    assert ans.refused and "không ghi ngày ban hành" in ans.answer
+    # a task of the plan that is "ban hành" is not a question about the plan
+    ans = services.answerer.ask("Sở Nội vụ Bình Phước ban hành kế hoạch kiểm tra khi nào?")
+    assert ans.intent != "document" and not ans.refused

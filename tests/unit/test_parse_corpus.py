@@ -129,3 +129,16 @@ def test_bad_inputs(tmp_path: Any) -> None:
     (tmp_path / "empty.txt").write_text("\n\n  \n", encoding="utf-8")
     with pytest.raises(DocumentError, match="no content"):
         parse(tmp_path / "empty.txt")
+
+
+def test_first_chunk_carries_what_the_document_says_about_itself(trees: dict[str, Any]) -> None:
+    from troly.chunking import chunk_document
+
+    for tree in trees.values():
+        chunks = chunk_document(tree)
+        first = chunks[0].fields
+        assert first.get("doc_number") == tree.meta.number
+        assert first.get("doc_signer") == tree.meta.signer
+        assert first.get("doc_issued") == tree.meta.issued
+        assert not any(k.startswith("doc_") for c in chunks[1:] for k in c.fields)
+    assert chunk_document(trees["binh-phuoc-2024"])[0].fields["doc_signer"] == "Trần Tuệ Hiền"

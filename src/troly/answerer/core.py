@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+from troly.answerer import docinfo
 from troly.answerer.analysis import (
     ALL_PROVINCES,
     COMPARE_CUE,
@@ -79,6 +80,7 @@ log = logging.getLogger(__name__)
 # from 0.28 to 0.35 gives the best dev refusal F1 (0.941, no answerable question refused),
 # 0.36 refuses 4 answerable ones; the middle of that range is taken, not its edge.
 SUPPORT_THRESHOLD = 0.315
+HEAD_CHUNKS = 3  # a plan's first section chunks read as its header (troly.answerer.docinfo)
 SECTION_LIST_CUE = re.compile(
     r"nhung (nhiem vu|noi dung|viec|giai phap|hoat dong) (gi|nao)|gom nhung|co nhung (gi|nhiem vu)"
     r"|nhiem vu gi|noi dung gi|giai phap gi"
@@ -339,8 +341,68 @@ class Answerer:
         if decision is not None:
             return self._refuse(decision.reason, q, decision.intent)
 
+        about_document = self._document_info(q, a, filters)
+        if about_document is not None:
+            return about_document
         draft = self._route(q, a, filters)
         return self._check_year(q, a, draft)
+
+    def _document_heads(self) -> dict[str, list[Chunk]]:
+        """The first section chunks of each plan (its header), by document."""
+        heads: dict[str, list[Chunk]] = {}
+        for c in sorted(self.sections(), key=lambda c: (c.doc_id, c.ordinal)):
+            group = heads.setdefault(c.doc_id, [])
+            if len(group) < HEAD_CHUNKS:
+                group.append(c)
+        return heads
+
+    def _document_info(self, q: str, a: Analysis, filters: SearchFilters | None) -> Draft | None:
+        """A question about a plan as a document: its number, date, signer, issuer
+        (:mod:`troly.answerer.docinfo`), for each plan the question names."""
+        if not (filters and filters.doc_id) and not a.provinces:
+            return None
+        heads = self._document_heads()
+        if filters and filters.doc_id:
+            docs = [d for d in filters.doc_id.split("|") if d in heads]
+        else:
+            named = {fold(p) for p in a.provinces}
+            docs = [
+                p.doc_id
+                for p in self.scope().plans
+                if fold(p.province) in named
+                and p.doc_id in heads
+                and (not a.plan_years or p.year in a.plan_years)
+            ]
+        ev = Evidence()
+        lines: list[str] = []
+        explain: list[str] = []
+        named_words = [w for p in a.provinces for w in fold(p).split()]
+        order = {fold(p): i for i, p in enumerate(a.provinces)}
+        docs.sort(key=lambda d: order.get(fold(heads[d][0].province), len(order)))
+        found = False
+        for doc in docs:
+            head = heads[doc]
+            wanted = docinfo.asked_fields(q, docinfo.title_words(head) + named_words)
+            if not wanted:
+                return None  # about something the plan holds, not about the document
+            text = docinfo.describe(head, wanted, ev)
+            explain.append(f"{doc}: asks {wanted} of the document: its header")
+            lines.append(text or docinfo.not_stated(head, wanted))
+            found = found or bool(text)
+        if not lines:
+            return None
+        if not found:  # what was asked is written in none of the documents
+            return self._refuse(" ".join(lines), q, "refusal_unsupported")
+        lines = [x[:1].upper() + x[1:] for x in lines]
+        text = lines[0] if len(lines) == 1 else "\n".join(f"- {x}" for x in lines)
+        return Draft(
+            text,
+            ev,
+            intent="document",
+            turn=Turn(q, a.provinces),
+            support=1.0,
+            explain=explain,
+        )
 
     def _route(self, q: str, a: Analysis, filters: SearchFilters | None) -> Draft:
         if a.is_list:

@@ -42,7 +42,25 @@ def chunk_document(tree: DocumentTree, max_chars: int = 1200) -> list[Chunk]:
     for i, c in enumerate(chunks):
         c.ordinal = i
         c.content_hash = tree.meta.content_hash
+    if chunks:
+        chunks[0].fields.update(meta_fields(tree))
     return _mark_ocr(chunks)
+
+
+def meta_fields(tree: DocumentTree) -> dict[str, str]:
+    """What the document's header and signature say about it (number, date, issuer,
+    signer), as fields of its first chunk: the signature block is quoted by no chunk, and
+    a question about the document itself is answered from them
+    (:mod:`troly.answerer.docinfo`)."""
+    m = tree.meta
+    values = {
+        "doc_number": m.number,
+        "doc_issued": m.issued,
+        "doc_issuer": m.issuer,
+        "doc_signer": m.signer,
+        "doc_type": m.doc_type,
+    }
+    return {k: v for k, v in values.items() if v}
 
 
 def dense_text(chunk: Chunk) -> str:

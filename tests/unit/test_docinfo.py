@@ -1,0 +1,113 @@
+"""Questions about a plan as a document (troly.answerer.docinfo): which questions count,
+which header lines are quoted, what is said when the document does not state it."""
+
+from __future__ import annotations
+
+import pytest
+
+from troly.answerer.docinfo import asked_fields, describe, header_lines, not_stated, title_words
+from troly.composer import Evidence
+from troly.schema import Chunk
+
+TITLE = ["ke", "hoach", "cai", "cach", "hanh", "chinh", "binh", "phuoc", "2024"]
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        (
+            "QĐ ban hành KH CCHC năm 2024 của tỉnh Bình Phước mang số hiệu nào, do ai ký?",
+            ["doc_number", "doc_signer"],
+        ),
+        (
+            "Kế hoạch CCHC 2024 của Bình Phước được ban hành kèm theo quyết định số mấy, ngày nào?",
+            ["doc_number", "doc_issued"],
+        ),
+        ("ke hoach cai cach hanh chinh binh phuoc 2024 ban hanh ngay nao", ["doc_issued"]),
+        ("Ai ký kế hoạch CCHC của Bình Phước?", ["doc_signer"]),
+        ("Cơ quan nào ban hành kế hoạch CCHC năm 2024 của Bình Phước?", ["doc_issuer"]),
+    ],
+)
+def test_questions_about_the_document(question: str, wanted: list[str]) -> None:
+    assert asked_fields(question, TITLE) == wanted
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # a task of the plan, not the plan: other topic words are left
+        "Sở Nội vụ Bình Phước ban hành kế hoạch kiểm tra CCHC khi nào?",
+        "Kế hoạch tuyên truyền CCHC năm 2024 của Bình Phước ban hành khi nào?",
+        "Bình Phước ban hành quy chế phối hợp số hóa hồ sơ ngày nào?",
+        "Theo kế hoạch CCHC của Bình Phước, báo cáo định kỳ gửi khi nào?",
+        "Kế hoạch CCHC của Bình Phước ban hành báo cáo định kỳ khi nào?",
+        # nothing about the document is asked
+        "Kế hoạch CCHC 2024 của Bình Phước ban hành nhằm mục đích gì?",
+        # no document named
+        "Chỉ tiêu hồ sơ trực tuyến của Bình Phước là bao nhiêu, ai ký?",
+    ],
+)
+def test_questions_about_what_the_plan_holds_are_not(question: str) -> None:
+    assert asked_fields(question, TITLE) == []
+
+
+def _chunk(text: str, ordinal: int = 0, **fields: str) -> Chunk:
+    return Chunk(
+        id=f"c{ordinal}",
+        doc_id="binh-phuoc-2024",
+        kind="section",
+        text=text,
+        embed_text=text,
+        path="",
+        location="Mở đầu",
+        headings=[],
+        province="Bình Phước",
+        year=2024,
+        title="Kế hoạch cải cách hành chính nhà nước năm 2024 trên địa bàn tỉnh Bình Phước",
+        ordinal=ordinal,
+        fields=dict(fields),
+    )
+
+
+HEAD = [
+    _chunk(
+        "ỦY BAN NHÂN DÂN\nSố: 2142/QĐ-UBND\nBình Phước, ngày 29 tháng 12 năm 2023\n"
+        "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19/6/2015;",
+        0,
+        doc_number="2142/QĐ-UBND",
+        doc_signer="Trần Tuệ Hiền",
+    ),
+    _chunk(
+        "(Ban hành kèm theo Quyết định số 2142/QĐ-UBND ngày 29/12/2023 của Ủy ban nhân dân "
+        "tỉnh)\nCăn cứ Nghị quyết số 76/NQ-CP ngày 15/7/2021 của Chính phủ;",
+        1,
+    ),
+]
+
+
+def test_header_lines_are_the_number_date_and_issuing_lines_not_the_bases() -> None:
+    lines = [h.text for h in header_lines(HEAD)]
+    assert lines == [
+        "Số: 2142/QĐ-UBND",
+        "Bình Phước, ngày 29 tháng 12 năm 2023",
+        "(Ban hành kèm theo Quyết định số 2142/QĐ-UBND ngày 29/12/2023 của Ủy ban nhân dân tỉnh)",
+    ]
+    assert "binh" in title_words(HEAD) and "2024" in title_words(HEAD)
+
+
+def test_describe_quotes_the_header_and_names_the_signer_once() -> None:
+    ev = Evidence()
+    text = describe(HEAD, ["doc_number", "doc_signer"], ev)
+    assert "“Số: 2142/QĐ-UBND” [1]" in text and "[2]" in text
+    assert text.count("Trần Tuệ Hiền") == 1 and "phần chữ ký" in text
+    assert [c.id for c in ev.chunks] == ["c0", "c1"]
+    # the signer alone: no header line quoted, nothing marked
+    ev = Evidence()
+    assert describe(HEAD, ["doc_signer"], ev).endswith("Trần Tuệ Hiền.")
+    assert ev.chunks == []
+
+
+def test_a_document_that_does_not_state_it_says_so() -> None:
+    bare = [_chunk("KẾ HOẠCH\nThực hiện nhiệm vụ cải cách hành chính", 0)]
+    assert describe(bare, ["doc_issued"], Evidence()) == ""
+    assert not_stated(bare, ["doc_issued"]).endswith("không ghi ngày ban hành.")
