@@ -11,6 +11,7 @@ from troly.answerer.analysis import (
     detect_fields,
     is_english,
     question_parts,
+    wants_figure,
     within,
 )
 from troly.answerer.compose import Draft, plain_lead
@@ -90,10 +91,30 @@ def test_fields_english_and_analysis() -> None:
         # "kết quả giải quyết" is a topic, "kết quả là gì" asks for the product
         ("Tỷ lệ số hóa kết quả giải quyết TTHC phải đạt bao nhiêu?", []),
         ("Kết quả là gì?", ["product"]),
+        # "ai lo" (colloquial "who looks after it") asks for the lead
+        ("Việc này ai lo?", ["lead"]),
+        ("so nao lo viec so hoa ho so", ["lead"]),
     ],
 )
 def test_fields_asked_are_read_as_words_not_prefixes(question: str, fields: list[str]) -> None:
     assert detect_fields(fold(question)) == fields
+
+
+@pytest.mark.parametrize(
+    ("question", "figure"),
+    [
+        # a document's number is a code, not a quantity
+        ("Phú Yên bãi bỏ quyết định số mấy về ủy quyền bổ nhiệm kế toán trưởng?", False),
+        ("quyet dinh so may quy dinh bieu mau", False),
+        ("Nghị định số bao nhiêu quy định về văn thư?", False),
+        # a quantity asked beside it still counts
+        ("Kế hoạch số mấy, có mấy nhiệm vụ?", True),
+        ("Có bao nhiêu quyết định được ban hành?", True),
+        ("kiem tra toi thieu bao nhieu co quan", True),
+    ],
+)
+def test_a_document_number_is_not_a_figure_asked(question: str, figure: bool) -> None:
+    assert wants_figure(question) is figure
 
 
 # -- referrals --------------------------------------------------------------------------

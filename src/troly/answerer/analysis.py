@@ -84,8 +84,9 @@ ALL_PROVINCES = [
 FIELD_PATTERNS = {
     "partners": re.compile(r"phoi hop"),
     "lead": re.compile(
-        r"\bai (chu tri|lam|thuc hien|phu trach|dam nhiem|dam nhan|trien khai|to chuc|xay dung)"
-        r"|(co quan|don vi|so|ben) nao (chu tri|lam|thuc hien|phu trach|dam nhiem|trien khai)"
+        r"\bai (chu tri|lam|thuc hien|phu trach|dam nhiem|dam nhan|trien khai|to chuc|xay dung"
+        r"|lo)\b"
+        r"|(co quan|don vi|so|ben) nao (chu tri|lam|thuc hien|phu trach|dam nhiem|trien khai|lo)\b"
         r"|do (ai|co quan nao|don vi nao)|chu tri la ai|\bchu tri\b"
     ),
     "deadline": re.compile(
@@ -137,6 +138,10 @@ LIST_CUE = re.compile(
     r"|chu tri nhung|co may (nhiem vu|viec)|nhiem vu cua|cac nhiem vu"
 )
 COMPARE_CUE = re.compile(r"so sanh|khac nhau|giong nhau|tinh nao|ca hai|\bdeu\b|\bgiua\b|hon\b")
+DOCUMENT_NUMBER_CUE = re.compile(
+    r"\b(quyet dinh|nghi dinh|nghi quyet|thong tu|chi thi|cong van|van ban|ke hoach|qd|kh)"
+    r" (so )?(may|bao nhieu|nao|hieu)\b"
+)
 NUMBER_CUE = re.compile(r"bao nhieu|\bmay\b|phan tram|thu may|ty le (la|dat) bao")
 # "tôi" folds like "tối" (tối thiểu) and "kiện" like "kiến" (sáng kiến, ý kiến, điều kiện)
 LEGAL_CUE = re.compile(
@@ -349,13 +354,17 @@ class Analysis:
 
 def wants_figure(question: str, fq: str | None = None) -> bool:
     """A question asking for a number. "mấy" and "máy" (a machine) fold alike: with
-    diacritics only "mấy" counts; without, "may" before a device word does not."""
+    diacritics only "mấy" counts; without, "may" before a device word does not. A
+    document's number ("quyết định số mấy?") is a code, not a quantity: it does not count."""
     fq = fq if fq is not None else fold(question)
+    # "quyết định số mấy?" asks for a document's number (a code), not a quantity
+    codes = len([m for m in DOCUMENT_NUMBER_CUE.finditer(fq) if m.group(3) == "may"])
+    fq = DOCUMENT_NUMBER_CUE.sub(" ", fq)
     without_may = NUMBER_CUE.sub(lambda m: "" if m.group(0) == "may" else m.group(0), fq)
     if re.search(r"bao nhieu|phan tram|ty le (la|dat) bao", without_may):
         return True
     if has_diacritics(question):
-        return "mấy" in question.lower()
+        return question.lower().count("mấy") > codes
     return bool(re.search(r"\bmay\b(?! (danh|tinh|chu|in|moc|lanh|bay|anh|quet|chieu))", fq))
 
 
