@@ -146,6 +146,10 @@ def test_deadline_list(services: Any, trees: dict[str, Any]) -> None:
     ans = services.answerer.ask("Những việc nào của Phú Yên phải xong trong Quý I/2024?")
     assert f"có {len(expected)} nhiệm vụ" in ans.answer
     assert {c.location for c in ans.citations} == {t.location for t in expected}
+    # a quarter without its year is read in the year of the one plan asked about
+    ans = services.answerer.ask("phu yen co nhung viec nao phai xong trong quy 1")
+    assert f"có {len(expected)} nhiệm vụ" in ans.answer and "Quý I/2024" in ans.answer
+    assert {c.location for c in ans.citations} == {t.location for t in expected}
 
 
 def test_task_question_answered_from_the_row(services: Any) -> None:

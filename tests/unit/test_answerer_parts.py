@@ -13,6 +13,7 @@ from troly.answerer.analysis import (
     question_parts,
     wants_figure,
     within,
+    yearless_periods,
 )
 from troly.answerer.compose import Draft, plain_lead
 from troly.answerer.evidence import ROLE_CUE, agency_sections, near_duplicate
@@ -98,6 +99,20 @@ def test_fields_english_and_analysis() -> None:
 )
 def test_fields_asked_are_read_as_words_not_prefixes(question: str, fields: list[str]) -> None:
     assert detect_fields(fold(question)) == fields
+
+
+@pytest.mark.parametrize(
+    ("text", "years", "periods"),
+    [
+        ("phải xong trong quý II", {2024}, {"Q2/2024"}),
+        ("quy 2 va quy iii", {2025}, {"Q2/2025", "Q3/2025"}),
+        ("quý II/2024", {2024}, set()),  # has its year: deadline_periods reads it
+        ("quý II", {2024, 2025}, set()),  # which year is not known
+        ("quy hoach su dung dat", {2024}, set()),
+    ],
+)
+def test_a_quarter_without_its_year(text: str, years: set[int], periods: set[str]) -> None:
+    assert yearless_periods(text, years) == periods
 
 
 @pytest.mark.parametrize(

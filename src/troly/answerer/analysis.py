@@ -179,6 +179,20 @@ def deadline_periods(text: str) -> set[str]:
     return out
 
 
+_QUARTER = re.compile(r"\bquy\s+(i{1,3}|iv|[1-4])\b(?!\s*(?:[/,]|nam)?\s*,?\s*(?:nam\s+)?20\d{2})")
+
+
+def yearless_periods(text: str, years: set[int]) -> set[str]:
+    """Quarters named without a year ("phải xong trong quý II", "quy 2"), read in the one
+    year of ``years`` (the year the question names, or the plan's); none when the year is
+    not one."""
+    if len(years) != 1:
+        return set()
+    year = next(iter(years))
+    found = _QUARTER.findall(fold(text))
+    return {f"Q{ROMAN.get(q) or int(q)}/{year}" for q in found}
+
+
 def period_months(period: str) -> set[tuple[int, int]]:
     """(year, month) pairs a period covers: "Q1/2024" → Jan–Mar 2024, "M2/2024" → Feb."""
     kind, rest = period[0], period[1:]

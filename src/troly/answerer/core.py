@@ -36,6 +36,7 @@ from troly.answerer.analysis import (
     Analysis,
     analyse,
     period_label,
+    yearless_periods,
 )
 from troly.answerer.compose import Draft, Turn, explain_sentences, plain_lead, sentences_draft
 from troly.answerer.evidence import (
@@ -537,9 +538,14 @@ class Answerer:
         if agencies:
             rows = rows_by_agency(rows, agencies[0], role)
             constraints.append(f"{agencies[0]} {'phối hợp' if role == 'partners' else 'chủ trì'}")
-        if a.periods:
-            rows = rows_in_periods(rows, a.periods)
-            labels = ", ".join(period_label(p) for p in sorted(a.periods))
+        periods = a.periods
+        if not periods:
+            # "phải xong trong quý II": the year the question names, or the one plan's
+            named_years = {int(y) for y in re.findall(r"\b(20\d{2})\b", fq)}
+            periods = yearless_periods(fq, named_years or {c.year for c in rows if c.year})
+        if periods:
+            rows = rows_in_periods(rows, periods)
+            labels = ", ".join(period_label(p) for p in sorted(periods))
             constraints.append(f"có thời gian thực hiện trong {labels}")
         elif "thuong xuyen" in fq:
             rows = [c for c in rows if "thuong xuyen" in fold(c.deadline)]
