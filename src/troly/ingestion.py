@@ -81,7 +81,9 @@ def _pause_point(event: str, doc: str) -> None:
 # 5: an article's fields carry its law's adoption formula ("adopted").
 # 6: an adoption formula run into the last article's paragraph is split off (Word files).
 # 7: BM25 saturation of passage vectors by kind of chunk (index_store.PASSAGE_BM25).
-INDEX_VERSION = 7
+# 8: a document's first chunk carries its header's fields (number, date, signer); more
+#    abbreviations are indexed under both forms (troly.text.SPELLED_OUT: NSNN, SNCL, …).
+INDEX_VERSION = 8
 
 
 def index_hash(content_hash: str) -> str:

@@ -64,6 +64,18 @@ SPELLED_OUT = {
     "htqlcl": "hệ thống quản lý chất lượng",
     "par": "chỉ số cải cách hành chính",
     "sipas": "chỉ số hài lòng",
+    # found by matching the plans' capitalised tokens with word runs of the same initials
+    # (stop 24): each is printed both ways in the plans
+    "sncl": "sự nghiệp công lập",
+    "nsnn": "ngân sách nhà nước",
+    "hcnn": "hành chính nhà nước",
+    "cqdt": "chính quyền điện tử",
+    "cds": "chuyển đổi số",
+    "cbcc": "cán bộ công chức",
+    "tslcd": "truyền số liệu chuyên dùng",
+    "ptth": "phát thanh truyền hình",
+    "mttqvn": "Mặt trận Tổ quốc Việt Nam",
+    "bnv": "Bộ Nội vụ",
 }
 ABBREVIATIONS = {abbr: fold(full) for abbr, full in SPELLED_OUT.items()}
 _EXPANSION_PATTERNS = [
@@ -86,7 +98,10 @@ def expand_abbreviations(folded: str) -> str:
 
 _ABBR_TOKEN = re.compile(
     r"(?<![\w&])("
-    + "|".join(re.escape(a) for a in sorted(SPELLED_OUT, key=len, reverse=True))
+    # "CQĐT", "KH&ĐT": a "d" of the key is typed "đ" as often as not
+    + "|".join(
+        re.escape(a).replace("d", "[dđ]") for a in sorted(SPELLED_OUT, key=len, reverse=True)
+    )
     + r")(?![\w&])",
     re.IGNORECASE,
 )
@@ -96,7 +111,7 @@ def spell_out(text: str) -> str:
     """``text`` with each abbreviation replaced by its spelled-out form: "kiểm soát TTHC" →
     "kiểm soát thủ tục hành chính", so both spellings of a question embed alike. For the
     dense query only (the lexical terms already carry both forms)."""
-    return _ABBR_TOKEN.sub(lambda m: SPELLED_OUT[m.group(0).lower()], text)
+    return _ABBR_TOKEN.sub(lambda m: SPELLED_OUT[fold(m.group(0))], text)
 
 
 def nfc(text: str) -> str:

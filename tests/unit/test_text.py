@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from troly.index_store import sparse_from_terms
@@ -103,6 +105,29 @@ def test_spell_out_gives_the_dense_query_the_full_form() -> None:
     assert spell_out("parity ubnds tthcx") == "parity ubnds tthcx"
     # the folded table the lexical side uses is the same table
     assert all(ABBREVIATIONS[a] == fold(full) for a, full in SPELLED_OUT.items())
+
+
+def test_abbreviations_typed_with_d_stroke_and_the_newer_entries() -> None:
+    assert spell_out("CQĐT và CĐS, Sở KH&ĐT") == (
+        "chính quyền điện tử và chuyển đổi số, Sở Kế hoạch và Đầu tư"
+    )
+    assert spell_out("giảm chi từ NSNN cho đơn vị SNCL") == (
+        "giảm chi từ ngân sách nhà nước cho đơn vị sự nghiệp công lập"
+    )
+    # a question with the abbreviation and a plan with the full form share lexical terms
+    q = set(query_terms("muc giam chi tu NSNN cho don vi SNCL"))
+    d = set(document_terms("Giảm chi hỗ trợ từ ngân sách nhà nước cho đơn vị sự nghiệp công lập"))
+    assert {"nsnn", "sncl"} <= q & d
+
+
+@pytest.mark.parametrize("abbr", ["sncl", "nsnn", "hcnn", "cqdt", "cds", "cbcc", "tslcd", "ptth"])
+def test_newer_abbreviations_are_printed_both_ways_in_the_plans(abbr: str) -> None:
+    from tests.conftest import CORPUS
+
+    text = fold(" ".join(p.read_text(encoding="utf-8") for p in CORPUS.glob("*.txt")))
+    words = " ".join(re.findall(r"[a-z0-9]+", text))  # "Phát thanh - Truyền hình" too
+    assert re.search(rf"(?<![a-z0-9]){abbr}(?![a-z0-9])", text)
+    assert ABBREVIATIONS[abbr] in words
 
 
 def test_provinces_are_cut_out_however_they_were_typed() -> None:
