@@ -291,3 +291,40 @@ def test_an_enumeration_after_gom_stays_one_sentence() -> None:
     assert got[1] == "Tăng cường kỷ luật."
     # a field label is not an enumeration: its parts stay apart as before
     assert got[2:] == ["Cơ quan phối hợp: Các sở, ban, ngành;", "UBND cấp huyện"]
+
+
+def test_each_part_of_a_question_is_answered_by_its_own_words() -> None:
+    from troly.answerer.evidence import pick_sentences
+    from troly.answerer.ranker import load_ranker
+
+    ranker = load_ranker()
+    assert ranker is not None
+    first = _chunk(
+        "ha-tinh-2025",
+        "Hà Tĩnh",
+        2025,
+        "Tối thiểu 35% cơ quan, đơn vị được kiểm tra CCHC trong năm 2025;\n"
+        "100% các đơn vị, địa phương ban hành và tổ chức thực hiện kế hoạch kiểm tra, tự "
+        "kiểm tra CCHC các đơn vị trực thuộc.",
+        location="II.1.2",
+    )
+    others = [
+        _chunk("ha-tinh-2025", "Hà Tĩnh", 2025, f"Nhiệm vụ {i}: kiểm tra hồ sơ công việc {i}.")
+        for i in range(3)
+    ]
+    later = _chunk(
+        "ha-tinh-2025",
+        "Hà Tĩnh",
+        2025,
+        "1.3. Phấn đấu ít nhất có 03 sáng kiến (hoặc giải pháp mới) về CCHC áp dụng có hiệu quả.",
+        location="II.1.3",
+    )
+    parts = question_parts(
+        "Hà Tĩnh kiểm tra CCHC tối thiểu bao nhiêu cơ quan và phấn đấu có mấy sáng kiến?"
+    )
+    assert len(parts) == 2
+    picked = pick_sentences([first, *others, later], parts, ["Hà Tĩnh"], True, ranker=ranker)
+    texts = [p.text for p in picked]
+    assert any("35%" in t for t in texts)
+    # the second part's answer sits in a later passage that shares only its own words
+    assert any("03 sáng kiến" in t for t in texts), texts

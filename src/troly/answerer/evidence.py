@@ -12,14 +12,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from troly.answerer.analysis import deadline_periods, within
+from troly.answerer.analysis import deadline_periods, wants_figure, within
 from troly.answerer.ranker import SentenceRanker, candidates
-from troly.composer import YEAR, Scored, best_sentences, content_terms, figures, sentences
+from troly.composer import (
+    YEAR,
+    Scored,
+    best_sentences,
+    content_terms,
+    coverage,
+    figures,
+    sentences,
+)
 from troly.documents.agencies import AGENCY_ALIASES, agency_key, agency_matches
 from troly.paraphrase import canonical_terms
 from troly.schema import Chunk
 from troly.text import fold
 
+PART_OWN = 0.6  # share of a part's own words its sentence must hold
+PART_POOL = 20  # the best sentences for a part (by the ranker) weighed by its own words
 _AGENCY_ALIASES = sorted(
     {fold(k): v for k, v in AGENCY_ALIASES.items()}.items(), key=lambda kv: -len(kv[0])
 )
@@ -178,7 +188,10 @@ def pick_sentences(
     ranker: SentenceRanker | None = None,
 ) -> list[Scored]:
     """The best sentences over all parts of a question: the best for the whole question,
-    then the best for each further part when it is a different sentence; near-duplicates
+    then the best for each further part when it is a different sentence — for a part with
+    words of its own, the sentence among the ranker's first :data:`PART_POOL` holding most
+    of them (at least :data:`PART_OWN`; one with a figure first when the part asks for
+    one), the rest of the question only breaking ties; near-duplicates
     (a target the appendix repeats word for word) are dropped. With ``ranker`` the
     sentences are ordered by the model learned on dev (:mod:`troly.answerer.ranker`)."""
     whole = " ".join(parts)
@@ -188,7 +201,19 @@ def pick_sentences(
             terms = question_terms(part, provinces)
             shared = [t for t in question_terms(whole, provinces) if t not in terms]
             best = _best(chunks, terms + shared[:4], False, 1, ranker)
-            if best and best[0].coverage >= 0.3:
+            ok = bool(best) and best[0].coverage >= 0.3
+            if len(terms) >= 2 and ranker is not None:
+                # the part's own words come first, the rest of the question breaks ties:
+                # in "… tối thiểu bao nhiêu cơ quan và phấn đấu có mấy sáng kiến" the
+                # second part asks about "sáng kiến", not the first part's "kiểm tra"
+                pool = ranked_sentences(chunks, terms + shared[:4], False, ranker)[:PART_POOL]
+                figure = wants_figure(part)  # "… và có mấy sáng kiến": its figure
+                own = sorted(
+                    pool, key=lambda s: (-coverage(terms, s.text), figure and not s.has_figure)
+                )[:1]
+                if own and coverage(terms, own[0].text) >= PART_OWN:
+                    best, ok = own, True
+            if ok:
                 chosen.append(best[0])
     out: list[Scored] = []
     for s in chosen:
