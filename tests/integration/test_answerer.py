@@ -108,6 +108,12 @@ def test_citation_text_is_the_chunk_verbatim(
             "Văn phòng UBND tỉnh",
             "Hà Tĩnh",
         ),
+        # an agency of the plan's own rows, in no alias table, typed without diacritics
+        (
+            "trung tam phuc vu hanh chinh cong binh phuoc chu tri nhung nhiem vu nao",
+            "Trung tâm Phục vụ hành chính công",
+            "Bình Phước",
+        ),
     ],
 )
 def test_agency_lists_are_complete_against_parsed_records(

@@ -348,6 +348,23 @@ class Answerer:
         draft = self._route(q, a, filters)
         return self._check_year(q, a, draft)
 
+    def _agencies(self, q: str) -> list[str]:
+        """Agencies a question names: the alias table's (troly.documents.agencies), else
+        any lead agency of the indexed task rows named in full ("Trung tâm Phục vụ hành
+        chính công", however typed), longest first — a plan's own agencies need no
+        table entry."""
+        found = agencies_in(q)
+        if found:
+            return found
+        fq = f" {' '.join(re.findall(r'[0-9a-z&]+', fold(q)))} "
+        names = {
+            name: " ".join(re.findall(r"[0-9a-z&]+", fold(name)))
+            for c in self.tasks()
+            for name in c.lead
+        }
+        hits = [n for n, key in names.items() if len(key.split()) >= 3 and f" {key} " in fq]
+        return sorted(hits, key=len, reverse=True)[:1]
+
     def _document_heads(self) -> dict[str, list[Chunk]]:
         """The first section chunks of each plan (its header), by document."""
         heads: dict[str, list[Chunk]] = {}
@@ -414,7 +431,7 @@ class Answerer:
                 # no task row matches: prose sections may still answer
                 single = self._single(q, a, filters)
                 return listed if single.refused else single
-        agencies = agencies_in(q)
+        agencies = self._agencies(q)
         if agencies and ROLE_CUE.search(a.folded) and not a.is_comparison:
             role = self._agency_role(q, a, agencies[0], filters)
             if role is not None:
@@ -532,7 +549,7 @@ class Answerer:
         if filters and filters.doc_id:
             rows = [c for c in rows if c.doc_id == filters.doc_id]
         constraints: list[str] = []
-        agencies = agencies_in(q)
+        agencies = self._agencies(q)
         fq = a.folded
         role = "partners" if "phoi hop" in fq and "chu tri" not in fq else "lead"
         if agencies:
