@@ -446,3 +446,9 @@ def test_questions_about_the_plan_as_a_document(services: Any, trees: dict[str, 
     # a task of the plan that is "ban hành" is not a question about the plan
     ans = services.answerer.ask("Sở Nội vụ Bình Phước ban hành kế hoạch kiểm tra khi nào?")
     assert ans.intent != "document" and not ans.refused
+
+
+def test_a_web_address_question_quotes_the_address(services: Any) -> None:
+    ans = services.answerer.ask("Cổng dịch vụ công của tỉnh Phú Thọ có địa chỉ website là gì?")
+    assert not ans.refused and "dichvucong.phutho.gov.vn" in ans.answer, ans.answer
+    assert any("dichvucong.phutho.gov.vn" in c.text for c in ans.citations)

@@ -328,3 +328,37 @@ def test_each_part_of_a_question_is_answered_by_its_own_words() -> None:
     assert any("35%" in t for t in texts)
     # the second part's answer sits in a later passage that shares only its own words
     assert any("03 sáng kiến" in t for t in texts), texts
+
+
+@pytest.mark.parametrize(
+    ("question", "url"),
+    [
+        ("Ở Phú Thọ nộp hồ sơ online thì vào trang web nào?", True),
+        ("dia chi website cong dich vu cong cua tinh la gi", True),
+        ("Cho tôi đường link nộp hồ sơ", True),
+        ("Tỷ lệ hồ sơ trực tuyến là bao nhiêu?", False),
+        ("Cổng dịch vụ công do ai vận hành?", False),
+    ],
+)
+def test_a_question_asking_for_a_web_address(question: str, url: bool) -> None:
+    assert analyse(question, []).want_url is url
+
+
+def test_the_sentence_with_the_address_is_found() -> None:
+    from troly.answerer.evidence import WEB_ADDRESS, best_with_address
+
+    chunk = _chunk(
+        "phu-tho-2021",
+        "Phú Thọ",
+        2021,
+        "Khai thác hiệu quả Cổng dịch vụ công của tỉnh.\n"
+        "Trả kết quả TTHC qua Cổng dịch vụ công của tỉnh (<https://dichvucong.phutho.gov.vn>).",
+    )
+    best = best_with_address([chunk], ["cong", "dich", "vu", "cong"], None)
+    assert best is not None and "dichvucong.phutho.gov.vn" in best.text
+    assert WEB_ADDRESS.search("xem tại dichvucong.gov.vn") and not WEB_ADDRESS.search(
+        "Quyết định 12/QĐ"
+    )
+    assert (
+        best_with_address([_chunk("x", "X", 2024, "Không có địa chỉ nào.")], ["dia"], None) is None
+    )

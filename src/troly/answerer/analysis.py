@@ -138,6 +138,10 @@ LIST_CUE = re.compile(
     r"|chu tri nhung|co may (nhiem vu|viec)|nhiem vu cua|cac nhiem vu"
 )
 COMPARE_CUE = re.compile(r"so sanh|khac nhau|giong nhau|tinh nao|ca hai|\bdeu\b|\bgiua\b|hon\b")
+# "vào trang web nào?", "địa chỉ website", "link": the answer is a web address
+URL_CUE = re.compile(
+    r"\b(trang web|website|dia chi (web|trang|truy cap|dien tu)|duong link|link|duong dan|url)\b"
+)
 DOCUMENT_NUMBER_CUE = re.compile(
     r"\b(quyet dinh|nghi dinh|nghi quyet|thong tu|chi thi|cong van|van ban|ke hoach|qd|kh)"
     r" (so )?(may|bao nhieu|nao|hieu)\b"
@@ -351,6 +355,7 @@ class Analysis:
     periods: set[str] = field(default_factory=set)
     parts: list[str] = field(default_factory=list)
     english: bool = False
+    want_url: bool = False
     plan_years: set[int] = field(default_factory=set)
 
     @property
@@ -394,5 +399,6 @@ def analyse(question: str, provinces: list[str]) -> Analysis:
         periods=deadline_periods(question),
         parts=question_parts(question),
         english=is_english(question),
+        want_url=bool(URL_CUE.search(fq)),
         plan_years={int(m.group(4)) for m in PLAN_YEAR.finditer(fq)},
     )

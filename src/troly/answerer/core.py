@@ -41,8 +41,10 @@ from troly.answerer.analysis import (
 from troly.answerer.compose import Draft, Turn, explain_sentences, plain_lead, sentences_draft
 from troly.answerer.evidence import (
     ROLE_CUE,
+    WEB_ADDRESS,
     agencies_in,
     agency_sections,
+    best_with_address,
     pick_sentences,
     plan_level_sentences,
     question_terms,
@@ -754,6 +756,11 @@ class Answerer:
         picked = pick_sentences(chunks[:8], parts, provinces, want_figure, ranker=self.ranker)
         if want_figure:
             picked = [p for p in picked if p.has_figure] or picked
+        if a.want_url and not any(WEB_ADDRESS.search(p.text) for p in picked):
+            # "vào trang web nào?": the passage giving the address answers it
+            address = best_with_address(chunks[:8], terms, self.ranker)
+            if address is not None:
+                picked = [address, *picked[:1]]
         listed = self._section_items(q, a, chunks[:3], terms)
         if listed is not None:
             return listed

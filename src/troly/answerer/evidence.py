@@ -121,6 +121,21 @@ class Picked:
     sentences: list[Scored]
 
 
+WEB_ADDRESS = re.compile(r"https?://|www\.|\b[\w-]+(\.[\w-]+)*\.gov\.vn\b", re.I)
+
+
+def best_with_address(
+    chunks: list[Chunk], terms: list[str], ranker: SentenceRanker | None
+) -> Scored | None:
+    """The best sentence holding a web address ("… trang web nào?"), by the ranker (or
+    by coverage without one); None when no passage holds one."""
+    if ranker is not None:
+        ranked = ranked_sentences(chunks, terms, False, ranker)
+    else:
+        ranked = best_sentences(chunks, terms, False, limit=1000)
+    return next((s for s in ranked if WEB_ADDRESS.search(s.text) and s.coverage > 0), None)
+
+
 def ranked_sentences(
     chunks: list[Chunk], terms: list[str], want_figure: bool, ranker: SentenceRanker
 ) -> list[Scored]:
