@@ -95,6 +95,9 @@ def test_fields_english_and_analysis() -> None:
         # "ai lo" (colloquial "who looks after it") asks for the lead
         ("Việc này ai lo?", ["lead"]),
         ("so nao lo viec so hoa ho so", ["lead"]),
+        # "lơ là" (negligent), "lộ lọt" (leak) fold like "lo"
+        ("Đơn vị nào lơ là trong công tác CCHC thì bị xử lý thế nào?", []),
+        ("Cơ quan nào lộ lọt thông tin thì sao?", []),
     ],
 )
 def test_fields_asked_are_read_as_words_not_prefixes(question: str, fields: list[str]) -> None:
@@ -109,6 +112,10 @@ def test_fields_asked_are_read_as_words_not_prefixes(question: str, fields: list
         ("quý II/2024", {2024}, set()),  # has its year: deadline_periods reads it
         ("quý II", {2024, 2025}, set()),  # which year is not known
         ("quy hoach su dung dat", {2024}, set()),
+        ("quý I và II", {2024}, {"Q1/2024", "Q2/2024"}),
+        ("quy 1 den quy 3", {2024}, {"Q1/2024", "Q2/2024", "Q3/2024"}),
+        ("quỹ 1 tỷ đồng", {2024}, set()),  # a fund folds like a quarter
+        ("quý 2 năm sau", {2024}, set()),
     ],
 )
 def test_a_quarter_without_its_year(text: str, years: set[int], periods: set[str]) -> None:
@@ -124,6 +131,9 @@ def test_a_quarter_without_its_year(text: str, years: set[int], periods: set[str
         ("Nghị định số bao nhiêu quy định về văn thư?", False),
         # a quantity asked beside it still counts
         ("Kế hoạch số mấy, có mấy nhiệm vụ?", True),
+        # a document word before an amount asked is not a document number
+        ("Tổng kinh phí thực hiện kế hoạch bao nhiêu?", True),
+        ("Công văn mấy ngày phải trả lời?", True),
         ("Có bao nhiêu quyết định được ban hành?", True),
         ("kiem tra toi thieu bao nhieu co quan", True),
     ],
@@ -338,6 +348,11 @@ def test_each_part_of_a_question_is_answered_by_its_own_words() -> None:
         ("Cho tôi đường link nộp hồ sơ", True),
         ("Tỷ lệ hồ sơ trực tuyến là bao nhiêu?", False),
         ("Cổng dịch vụ công do ai vận hành?", False),
+        # about websites, not asking for one
+        ("Tỷ lệ cơ quan có website đạt chuẩn là bao nhiêu?", False),
+        ("Tỉnh nâng cấp bao nhiêu trang web?", False),
+        ("Có liên kết (link) giữa các hệ thống không?", False),
+        ("Trung tâm phục vụ hành chính công có địa chỉ ở đâu?", False),
     ],
 )
 def test_a_question_asking_for_a_web_address(question: str, url: bool) -> None:

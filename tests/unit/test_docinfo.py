@@ -26,6 +26,9 @@ TITLE = ["ke", "hoach", "cai", "cach", "hanh", "chinh", "binh", "phuoc", "2024"]
         ("ke hoach cai cach hanh chinh binh phuoc 2024 ban hanh ngay nao", ["doc_issued"]),
         ("Ai ký kế hoạch CCHC của Bình Phước?", ["doc_signer"]),
         ("Cơ quan nào ban hành kế hoạch CCHC năm 2024 của Bình Phước?", ["doc_issuer"]),
+        # "sở nào" folds like "số nào": the issuer is asked, not the number
+        ("Sở nào ban hành kế hoạch CCHC của Bình Phước?", ["doc_issuer"]),
+        ("so nao ban hanh ke hoach cai cach hanh chinh binh phuoc", ["doc_issuer"]),
     ],
 )
 def test_questions_about_the_document(question: str, wanted: list[str]) -> None:
@@ -88,11 +91,21 @@ HEAD = [
 def test_header_lines_are_the_number_date_and_issuing_lines_not_the_bases() -> None:
     lines = [h.text for h in header_lines(HEAD)]
     assert lines == [
+        "ỦY BAN NHÂN DÂN",
         "Số: 2142/QĐ-UBND",
         "Bình Phước, ngày 29 tháng 12 năm 2023",
         "(Ban hành kèm theo Quyết định số 2142/QĐ-UBND ngày 29/12/2023 của Ủy ban nhân dân tỉnh)",
     ]
     assert "binh" in title_words(HEAD) and "2024" in title_words(HEAD)
+    # a law's date in a "Căn cứ" line, a figure "Số 12/15 xã" and body text are not header
+    body = [
+        _chunk(
+            "Căn cứ Luật Cán bộ, công chức ngày 13 tháng 11 năm 2008;\n"
+            "Số 12/15 xã đạt chuẩn.\nI.1.1 Rà soát ngày 05 tháng 02 năm 2025 các văn bản",
+            0,
+        )
+    ]
+    assert header_lines(body) == []
 
 
 def test_describe_quotes_the_header_and_names_the_signer_once() -> None:
@@ -105,6 +118,15 @@ def test_describe_quotes_the_header_and_names_the_signer_once() -> None:
     ev = Evidence()
     assert describe(HEAD, ["doc_signer"], ev).endswith("Trần Tuệ Hiền.")
     assert ev.chunks == []
+
+
+def test_what_is_asked_and_not_stated_is_said_beside_what_is() -> None:
+    unsigned = [HEAD[0].__class__(**{**HEAD[0].__dict__, "fields": {"doc_number": "2142"}})]
+    text = describe(unsigned, ["doc_number", "doc_signer"], Evidence())
+    assert "“Số: 2142/QĐ-UBND”" in text and text.endswith("Văn bản không ghi người ký.")
+    # only the lines stating what was asked are quoted
+    text = describe(HEAD, ["doc_issued"], Evidence())
+    assert "Bình Phước, ngày 29 tháng 12 năm 2023" in text and "Số: 2142" not in text
 
 
 def test_a_document_that_does_not_state_it_says_so() -> None:

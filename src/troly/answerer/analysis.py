@@ -85,8 +85,9 @@ FIELD_PATTERNS = {
     "partners": re.compile(r"phoi hop"),
     "lead": re.compile(
         r"\bai (chu tri|lam|thuc hien|phu trach|dam nhiem|dam nhan|trien khai|to chuc|xay dung"
-        r"|lo)\b"
-        r"|(co quan|don vi|so|ben) nao (chu tri|lam|thuc hien|phu trach|dam nhiem|trien khai|lo)\b"
+        r"|lo(?! (la|lot|lang|ngai)\b))\b"
+        r"|(co quan|don vi|so|ben) nao (chu tri|lam|thuc hien|phu trach|dam nhiem|trien khai"
+        r"|lo(?! (la|lot|lang|ngai)\b))\b"
         r"|do (ai|co quan nao|don vi nao)|chu tri la ai|\bchu tri\b"
     ),
     "deadline": re.compile(
@@ -138,13 +139,17 @@ LIST_CUE = re.compile(
     r"|chu tri nhung|co may (nhiem vu|viec)|nhiem vu cua|cac nhiem vu"
 )
 COMPARE_CUE = re.compile(r"so sanh|khac nhau|giong nhau|tinh nao|ca hai|\bdeu\b|\bgiua\b|hon\b")
-# "vào trang web nào?", "địa chỉ website", "link": the answer is a web address
+# "vào trang web nào?", "địa chỉ website là gì", "cho tôi đường link": the answer is a web
+# address ("có website đạt chuẩn", "bao nhiêu trang web" are about websites, not asking one)
 URL_CUE = re.compile(
-    r"\b(trang web|website|dia chi (web|trang|truy cap|dien tu)|duong link|link|duong dan|url)\b"
+    r"\b(trang web|website|trang|web|duong link|link|duong dan|url)"
+    r"( [a-z0-9&]+){0,4} (nao|la gi|gi|o dau)\b"
+    r"|\bdia chi (web|website|trang web|truy cap|dien tu)\b"
+    r"|\b(cho|xin) (toi |em |minh )?(duong )?(link|duong dan)\b"
 )
 DOCUMENT_NUMBER_CUE = re.compile(
     r"\b(quyet dinh|nghi dinh|nghi quyet|thong tu|chi thi|cong van|van ban|ke hoach|qd|kh)"
-    r" (so )?(may|bao nhieu|nao|hieu)\b"
+    r" so (may|bao nhieu|hieu)\b"
 )
 NUMBER_CUE = re.compile(r"bao nhieu|\bmay\b|phan tram|thu may|ty le (la|dat) bao")
 # "tôi" folds like "tối" (tối thiểu) and "kiện" like "kiến" (sáng kiến, ý kiến, điều kiện)
@@ -183,18 +188,32 @@ def deadline_periods(text: str) -> set[str]:
     return out
 
 
-_QUARTER = re.compile(r"\bquy\s+(i{1,3}|iv|[1-4])\b(?!\s*(?:[/,]|nam)?\s*,?\s*(?:nam\s+)?20\d{2})")
+_Q = r"(?:i{1,3}|iv|[1-4])"
+_QUARTERS = re.compile(
+    rf"\bquy\s+{_Q}(?:\s*(?:,|va|-|den|toi)\s*(?:quy\s+)?{_Q})*\b"
+    r"(?!\s*(?:[/,]|nam)?\s*,?\s*(?:nam\s+)?20\d{2})(?!\s*nam sau)"
+    r"(?!\s*(?:ty|trieu|nghin|ngan|dong)\b)"  # "quỹ 1 tỷ đồng" folds like "quý 1"
+)
+_Q_PART = re.compile(rf"(,|va|-|den|toi)?\s*(?:quy\s+)?({_Q})\b")
 
 
 def yearless_periods(text: str, years: set[int]) -> set[str]:
-    """Quarters named without a year ("phải xong trong quý II", "quy 2"), read in the one
-    year of ``years`` (the year the question names, or the plan's); none when the year is
-    not one."""
+    """Quarters named without a year ("phải xong trong quý II", "quy 2", "quý I và II",
+    "quý 1 đến quý 3"), read in the one year of ``years`` (the year the question names, or
+    the plan's); none when the year is not one, or is "năm sau"."""
     if len(years) != 1:
         return set()
     year = next(iter(years))
-    found = _QUARTER.findall(fold(text))
-    return {f"Q{ROMAN.get(q) or int(q)}/{year}" for q in found}
+    out: set[int] = set()
+    for m in _QUARTERS.finditer(fold(text)):
+        prev = 0
+        for sep, q in _Q_PART.findall(m.group(0)[3:]):
+            n = ROMAN.get(q) or int(q)
+            if sep in ("-", "den", "toi") and prev:
+                out.update(range(prev, n + 1))
+            out.add(n)
+            prev = n
+    return {f"Q{n}/{year}" for n in out}
 
 
 def period_months(period: str) -> set[tuple[int, int]]:
@@ -377,7 +396,7 @@ def wants_figure(question: str, fq: str | None = None) -> bool:
     document's number ("quyết định số mấy?") is a code, not a quantity: it does not count."""
     fq = fq if fq is not None else fold(question)
     # "quyết định số mấy?" asks for a document's number (a code), not a quantity
-    codes = len([m for m in DOCUMENT_NUMBER_CUE.finditer(fq) if m.group(3) == "may"])
+    codes = len([m for m in DOCUMENT_NUMBER_CUE.finditer(fq) if m.group(2) == "may"])
     fq = DOCUMENT_NUMBER_CUE.sub(" ", fq)
     without_may = NUMBER_CUE.sub(lambda m: "" if m.group(0) == "may" else m.group(0), fq)
     if re.search(r"bao nhieu|phan tram|ty le (la|dat) bao", without_may):

@@ -45,6 +45,7 @@ from troly.answerer.evidence import (
     agencies_in,
     agency_sections,
     best_with_address,
+    lead_names,
     pick_sentences,
     plan_level_sentences,
     question_terms,
@@ -107,9 +108,11 @@ class Answerer:
         self.llm = llm
         self.max_question_chars = max_question_chars
         self._tasks: list[Chunk] | None = None
+        self._leads: dict[tuple[tuple[str, ...], str], dict[str, str]] = {}
         self._scope: CorpusScope | None = None
         self._scope_count: int | None = None
         self._sections: list[Chunk] | None = None
+        self._heads: dict[str, list[Chunk]] | None = None
         self.threshold = SUPPORT_THRESHOLD
         self.ranker = load_ranker()  # sentence relevance learned on the dev split
 
@@ -126,6 +129,7 @@ class Answerer:
             self._scope = None
             self._tasks = None
             self._sections = None
+            self._heads = None
             self._scope_count = count
         if self._scope is None:
             try:
@@ -152,6 +156,7 @@ class Answerer:
         """Forget cached task records and scope (call after an ingest or upload)."""
         self._tasks = None
         self._sections = None
+        self._heads = None
         self._scope = None
         self._scope_count = None
 
@@ -304,7 +309,22 @@ class Answerer:
     def tasks(self) -> list[Chunk]:
         if self._tasks is None:
             self._tasks = self.store.chunks(SearchFilters(kind="task"))
+            self._leads = {}
         return self._tasks
+
+    def _lead_names(self, a: Analysis, filters: SearchFilters | None) -> dict[str, str]:
+        """Lead agencies of the rows of the plans a question is about (the provinces it
+        names, or the document filter), cached with the rows."""
+        rows = self.tasks()
+        doc = filters.doc_id if filters and filters.doc_id else ""
+        key = (tuple(sorted(a.provinces)), doc)
+        if key not in self._leads:
+            if a.provinces:
+                rows = [c for c in rows if c.province in a.provinces]
+            if doc:
+                rows = [c for c in rows if c.doc_id in doc.split("|")]
+            self._leads[key] = lead_names(rows) if (a.provinces or doc) else {}
+        return self._leads[key]
 
     def _search(
         self, q: str, filters: SearchFilters | None, k: int = 8, province: str | None = None
@@ -350,38 +370,27 @@ class Answerer:
         draft = self._route(q, a, filters)
         return self._check_year(q, a, draft)
 
-    def _agencies(self, q: str) -> list[str]:
-        """Agencies a question names: the alias table's (troly.documents.agencies), else
-        any lead agency of the indexed task rows named in full ("Trung tâm Phục vụ hành
-        chính công", however typed), longest first — a plan's own agencies need no
-        table entry."""
-        found = agencies_in(q)
-        if found:
-            return found
-        fq = f" {' '.join(re.findall(r'[0-9a-z&]+', fold(q)))} "
-        names = {
-            name: " ".join(re.findall(r"[0-9a-z&]+", fold(name)))
-            for c in self.tasks()
-            for name in c.lead
-        }
-        hits = [n for n, key in names.items() if len(key.split()) >= 3 and f" {key} " in fq]
-        return sorted(hits, key=len, reverse=True)[:1]
-
     def _document_heads(self) -> dict[str, list[Chunk]]:
-        """The first section chunks of each plan (its header), by document."""
-        heads: dict[str, list[Chunk]] = {}
-        for c in sorted(self.sections(), key=lambda c: (c.doc_id, c.ordinal)):
-            group = heads.setdefault(c.doc_id, [])
-            if len(group) < HEAD_CHUNKS:
-                group.append(c)
-        return heads
+        """The first section chunks of each plan (its header), by document; cached with
+        the sections."""
+        if self._heads is None:
+            heads: dict[str, list[Chunk]] = {}
+            for c in sorted(self.sections(), key=lambda c: (c.doc_id, c.ordinal)):
+                group = heads.setdefault(c.doc_id, [])
+                if len(group) < HEAD_CHUNKS:
+                    group.append(c)
+            self._heads = heads
+        return self._heads
 
     def _document_info(self, q: str, a: Analysis, filters: SearchFilters | None) -> Draft | None:
         """A question about a plan as a document: its number, date, signer, issuer
         (:mod:`troly.answerer.docinfo`), for each plan the question names."""
         if not (filters and filters.doc_id) and not a.provinces:
             return None
+        if not docinfo.may_ask(q):
+            return None
         heads = self._document_heads()
+        years = docinfo.years_named(q)
         if filters and filters.doc_id:
             docs = [d for d in filters.doc_id.split("|") if d in heads]
         else:
@@ -389,10 +398,13 @@ class Answerer:
             docs = [
                 p.doc_id
                 for p in self.scope().plans
-                if fold(p.province) in named
-                and p.doc_id in heads
-                and (not a.plan_years or p.year in a.plan_years)
+                if fold(p.province) in named and p.doc_id in heads
             ]
+        # a year named must be a plan's year ("Năm 2025 Bình Phước ban hành kế hoạch
+        # CCHC ngày nào?" with only the 2024 plan held): the year check decides
+        docs = [d for d in docs if not years or heads[d][0].year in years]
+        if not docs:
+            return None
         ev = Evidence()
         lines: list[str] = []
         explain: list[str] = []
@@ -409,12 +421,10 @@ class Answerer:
             explain.append(f"{doc}: asks {wanted} of the document: its header")
             lines.append(text or docinfo.not_stated(head, wanted))
             found = found or bool(text)
-        if not lines:
-            return None
+        capital = [x[:1].upper() + x[1:] for x in lines]
         if not found:  # what was asked is written in none of the documents
-            return self._refuse(" ".join(lines), q, "refusal_unsupported")
-        lines = [x[:1].upper() + x[1:] for x in lines]
-        text = lines[0] if len(lines) == 1 else "\n".join(f"- {x}" for x in lines)
+            return self._refuse(" ".join([lines[0], *capital[1:]]), q, "refusal_unsupported")
+        text = capital[0] if len(capital) == 1 else "\n".join(f"- {x}" for x in capital)
         return Draft(
             text,
             ev,
@@ -433,7 +443,7 @@ class Answerer:
                 # no task row matches: prose sections may still answer
                 single = self._single(q, a, filters)
                 return listed if single.refused else single
-        agencies = self._agencies(q)
+        agencies = agencies_in(q, self._lead_names(a, filters))
         if agencies and ROLE_CUE.search(a.folded) and not a.is_comparison:
             role = self._agency_role(q, a, agencies[0], filters)
             if role is not None:
@@ -551,7 +561,9 @@ class Answerer:
         if filters and filters.doc_id:
             rows = [c for c in rows if c.doc_id == filters.doc_id]
         constraints: list[str] = []
-        agencies = self._agencies(q)
+        agencies = agencies_in(q)
+        from_rows = not agencies  # named only by the plans' own rows, not the alias table
+        agencies = agencies or agencies_in(q, self._lead_names(a, filters))
         fq = a.folded
         role = "partners" if "phoi hop" in fq and "chu tri" not in fq else "lead"
         if agencies:
@@ -583,6 +595,8 @@ class Answerer:
             duties = self._agency_role(q, a, agencies[0], filters)
             if duties is not None:
                 return duties
+        if not rows and agencies and from_rows:
+            return None  # a row's agency merely mentioned ("qua bưu điện tỉnh"): the prose
         if not rows:
             scope = f" của tỉnh {', '.join(named)}" if named else ""
             return Draft(
@@ -759,8 +773,8 @@ class Answerer:
         if a.want_url and not any(WEB_ADDRESS.search(p.text) for p in picked):
             # "vào trang web nào?": the passage giving the address answers it
             address = best_with_address(chunks[:8], terms, self.ranker)
-            if address is not None:
-                picked = [address, *picked[:1]]
+            if address is not None and address.coverage >= threshold:
+                picked = [address, *picked]
         listed = self._section_items(q, a, chunks[:3], terms)
         if listed is not None:
             return listed

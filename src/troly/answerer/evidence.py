@@ -41,9 +41,21 @@ ROLE_CUE = re.compile(
 )
 
 
-def agencies_in(q: str) -> list[str]:
-    """Canonical agency names a question mentions (longest alias first)."""
-    fq = f" {re.sub(r'[^0-9a-z&]+', ' ', fold(q))} "
+def squash(text: str) -> str:
+    """Folded words separated by single spaces: how agency names are compared."""
+    return re.sub(r"[^0-9a-z&]+", " ", fold(text)).strip()
+
+
+def lead_names(rows: list[Chunk]) -> dict[str, str]:
+    """The lead agencies of ``rows`` named with at least three words, by squashed form."""
+    return {key: name for c in rows for name in c.lead if len((key := squash(name)).split()) >= 3}
+
+
+def agencies_in(q: str, known: dict[str, str] | None = None) -> list[str]:
+    """Canonical agency names a question mentions (longest alias first); when the alias
+    table knows none, a name of ``known`` (:func:`lead_names` of the plans asked about:
+    "Trung tâm Phục vụ hành chính công", however typed) named in full, the longest."""
+    fq = f" {squash(q)} "
     found: list[str] = []
     taken = fq
     for alias, canonical in _AGENCY_ALIASES:
@@ -54,6 +66,9 @@ def agencies_in(q: str) -> list[str]:
             if canonical not in found:
                 found.append(canonical)
             taken = taken.replace(f" {a} ", " # ")
+    if not found and known:
+        hits = [name for key, name in known.items() if f" {key} " in fq]
+        found = sorted(hits, key=len, reverse=True)[:1]
     return found
 
 
@@ -205,8 +220,9 @@ def pick_sentences(
     """The best sentences over all parts of a question: the best for the whole question,
     then the best for each further part when it is a different sentence — for a part with
     words of its own, the sentence among the ranker's first :data:`PART_POOL` holding most
-    of them (at least :data:`PART_OWN`; one with a figure first when the part asks for
-    one), the rest of the question only breaking ties; near-duplicates
+    of them (at least :data:`PART_OWN`; among equals, one with a figure when the part asks
+    for one, then the ranker's order), the rest of the question only breaking ties;
+    near-duplicates
     (a target the appendix repeats word for word) are dropped. With ``ranker`` the
     sentences are ordered by the model learned on dev (:mod:`troly.answerer.ranker`)."""
     whole = " ".join(parts)
