@@ -84,7 +84,6 @@ log = logging.getLogger(__name__)
 # from 0.28 to 0.35 gives the best dev refusal F1 (0.941, no answerable question refused),
 # 0.36 refuses 4 answerable ones; the middle of that range is taken, not its edge.
 SUPPORT_THRESHOLD = 0.315
-HEAD_CHUNKS = 3  # a plan's first section chunks read as its header (troly.answerer.docinfo)
 SECTION_LIST_CUE = re.compile(
     r"nhung (nhiem vu|noi dung|viec|giai phap|hoat dong) (gi|nao)|gom nhung|co nhung (gi|nhiem vu)"
     r"|nhiem vu gi|noi dung gi|giai phap gi"
@@ -374,12 +373,7 @@ class Answerer:
         """The first section chunks of each plan (its header), by document; cached with
         the sections."""
         if self._heads is None:
-            heads: dict[str, list[Chunk]] = {}
-            for c in sorted(self.sections(), key=lambda c: (c.doc_id, c.ordinal)):
-                group = heads.setdefault(c.doc_id, [])
-                if len(group) < HEAD_CHUNKS:
-                    group.append(c)
-            self._heads = heads
+            self._heads = docinfo.document_heads(self.sections())
         return self._heads
 
     def _document_info(self, q: str, a: Analysis, filters: SearchFilters | None) -> Draft | None:

@@ -101,6 +101,20 @@ _ISSUER_OF = re.compile(r"\d{4}\s+của\s+(.+?)\)?\s*$")
 _ORGAN_LINE = re.compile(r"^(ỦY BAN|UỶ BAN|HỘI ĐỒNG|BỘ |CHÍNH PHỦ|THỦ TƯỚNG|TỈNH|THÀNH PHỐ)")
 
 
+HEAD_CHUNKS = 3  # a plan's first section chunks, read as its header
+
+
+def document_heads(sections: Sequence[Chunk]) -> dict[str, list[Chunk]]:
+    """The first :data:`HEAD_CHUNKS` section chunks of each document (its header), by
+    document id, in document order."""
+    heads: dict[str, list[Chunk]] = {}
+    for c in sorted(sections, key=lambda c: (c.doc_id, c.ordinal)):
+        group = heads.setdefault(c.doc_id, [])
+        if len(group) < HEAD_CHUNKS:
+            group.append(c)
+    return heads
+
+
 @dataclass
 class HeaderLine:
     chunk: Chunk

@@ -30,20 +30,28 @@ from troly.text import fold
 
 PART_OWN = 0.6  # share of a part's own words its sentence must hold
 PART_POOL = 20  # the best sentences for a part (by the ranker) weighed by its own words
-_AGENCY_ALIASES = sorted(
-    {fold(k): v for k, v in AGENCY_ALIASES.items()}.items(), key=lambda kv: -len(kv[0])
-)
+
+
+def squash(text: str) -> str:
+    """Folded words separated by single spaces: how agency names are compared."""
+    return re.sub(r"[^0-9a-z&]+", " ", fold(text)).strip()
+
+
+# (squashed alias, canonical name), longest folded alias first; aliases under four
+# characters ("STP") are not looked for in questions. Squashed once, not per question.
+_AGENCY_ALIASES = [
+    (squashed, canonical)
+    for alias, canonical in sorted(
+        {fold(k): v for k, v in AGENCY_ALIASES.items()}.items(), key=lambda kv: -len(kv[0])
+    )
+    if len(squashed := squash(alias)) >= 4
+]
 ROLE_CUE = re.compile(
     r"trach nhiem|nhiem vu gi|vai tro|duoc giao|phai lam gi|lam gi|co nhiem vu|giao (nhung )?viec"
     r"|nhung viec gi|chiu trach nhiem|tham muu|phu trach (gi|nhung)"
     # "phụ trách nội dung cải cách nào", "đảm nhiệm lĩnh vực gì"
     r"|\b(phu trach|dam nhiem|dam nhan)( \w+){0,4} (gi|nao)\b"
 )
-
-
-def squash(text: str) -> str:
-    """Folded words separated by single spaces: how agency names are compared."""
-    return re.sub(r"[^0-9a-z&]+", " ", fold(text)).strip()
 
 
 def lead_names(rows: list[Chunk]) -> dict[str, str]:
@@ -58,10 +66,7 @@ def agencies_in(q: str, known: dict[str, str] | None = None) -> list[str]:
     fq = f" {squash(q)} "
     found: list[str] = []
     taken = fq
-    for alias, canonical in _AGENCY_ALIASES:
-        a = re.sub(r"[^0-9a-z&]+", " ", alias).strip()
-        if len(a) < 4:
-            continue
+    for a, canonical in _AGENCY_ALIASES:
         if f" {a} " in taken:
             if canonical not in found:
                 found.append(canonical)
@@ -231,13 +236,16 @@ def pick_sentences(
         for part in parts:
             terms = question_terms(part, provinces)
             shared = [t for t in question_terms(whole, provinces) if t not in terms]
-            best = _best(chunks, terms + shared[:4], False, 1, ranker)
+            # with the ranker, the part's best is the first of its ranking (what _best
+            # gives without a figure asked), kept for the own-words choice below
+            ranked = ranked_sentences(chunks, terms + shared[:4], False, ranker) if ranker else []
+            best = ranked[:1] if ranker else _best(chunks, terms + shared[:4], False, 1, None)
             ok = bool(best) and best[0].coverage >= 0.3
             if len(terms) >= 2 and ranker is not None:
                 # the part's own words come first, the rest of the question breaks ties:
                 # in "… tối thiểu bao nhiêu cơ quan và phấn đấu có mấy sáng kiến" the
                 # second part asks about "sáng kiến", not the first part's "kiểm tra"
-                pool = ranked_sentences(chunks, terms + shared[:4], False, ranker)[:PART_POOL]
+                pool = ranked[:PART_POOL]
                 figure = wants_figure(part)  # "… và có mấy sáng kiến": its figure
                 own = sorted(
                     pool, key=lambda s: (-coverage(terms, s.text), figure and not s.has_figure)
