@@ -415,6 +415,22 @@ def test_write_run(tmp_path: Path) -> None:
     assert "troly hybrid" in head and "note: a note" in head
 
 
+def test_retrieval_miss_examples_never_show_a_test_question(tmp_path: Path) -> None:
+    from troly.evaluation.report import _failures_section, breakdowns
+
+    result = _run(tmp_path)
+    misses = [r for r in result.retrieval["hybrid"].per_item if r.get("hit@5") == 0.0]
+    assert misses, "the fixture needs a retrieval miss"
+    for r in misses:
+        r["split"] = "test"
+    text = "\n".join(_failures_section(result, breakdowns(result)))
+    assert f"`{misses[0]['id']}`" in text  # the id is listed ...
+    assert misses[0]["question"] not in text and "Examples" not in text  # ... not its text
+    misses[0]["split"] = "dev"
+    text = "\n".join(_failures_section(result, breakdowns(result)))
+    assert misses[0]["question"] in text and "Examples (not from the test split)" in text
+
+
 def test_eval_command_registers() -> None:
     from troly.evaluation.cli import register
 

@@ -455,9 +455,12 @@ def _failures_section(result: RunResult, bd: dict[str, Any], max_ids: int = 12) 
             + (", ".join(f"`{r['id']}`" for r in misses[:max_ids]) or "none")
             + (f" (+{len(misses) - max_ids} more)" if len(misses) > max_ids else "")
         )
-    misses = [r for r in res.per_item if r.get("hit@5") == 0.0][:max_ids]
+    # The question text of a test item is shown only in the worst-test list (the one
+    # place the issue asks for it); examples come from the other splits.
+    misses = [r for r in res.per_item if r.get("hit@5") == 0.0 and r.get("split") != "test"]
+    misses = misses[:max_ids]
     if misses:
-        out += ["", "Examples:", ""]
+        out += ["", "Examples (not from the test split):", ""]
         out.append(
             table(
                 ["id", "type", "question", "top result"],
