@@ -208,6 +208,7 @@ def test_followups(services: Any) -> None:
         ("Kế hoạch cải cách hành chính năm 2019 của Phú Yên có những chỉ tiêu gì?", "refusal_year"),
         ("Tôi bị phạt hành chính ở Bình Phước thì khiếu nại thế nào?", "refusal_legal"),
         ("gia vang hom nay o ha tinh bao nhieu", "refusal_offtopic"),
+        ("Ai là Chủ tịch UBND tỉnh Phú Yên hiện nay?", "refusal_person"),
         (
             "Phú Yên bố trí bao nhiêu tỷ đồng cho Cuộc thi tuyên truyền CCHC năm 2024?",
             "refusal_unsupported",

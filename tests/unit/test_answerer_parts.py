@@ -176,6 +176,42 @@ def test_every_referral_row_is_reachable_and_the_text_is_polite() -> None:
     assert DEFAULT_REFERRAL in refusal_text("x.", scope, "điều gì đó")
 
 
+@pytest.mark.parametrize(
+    ("question", "holder"),
+    [
+        ("Ai là Giám đốc Sở Nội vụ tỉnh Phú Thọ?", True),
+        ("Chủ tịch UBND tỉnh Phú Yên hiện nay là ai?", True),
+        ("ai la pho chu tich ubnd tinh binh phuoc", True),
+        ("Ông nào đang giữ chức phó chủ tịch ủy ban tỉnh Hà Tĩnh", True),
+        # a role, a body, a duty or the signer: not the person holding an office
+        ("Ai là cơ quan chủ trì kiểm soát TTHC?", False),
+        ("Ai làm trưởng ban chỉ đạo CCHC?", False),
+        ("Ai là Chủ tịch Hội đồng thẩm định?", False),
+        ("Giám đốc Sở Nội vụ có trách nhiệm gì?", False),
+        ("Giám đốc các sở báo cáo cho ai?", False),
+    ],
+)
+def test_a_question_about_who_holds_an_office(question: str, holder: bool) -> None:
+    from troly.answerer.analysis import OFFICE_HOLDER_CUE
+
+    assert bool(OFFICE_HOLDER_CUE.search(fold(question))) is holder
+
+
+def test_who_holds_an_office_is_refused_but_who_signed_is_not() -> None:
+    from troly.answerer.analysis import analyse
+    from troly.answerer.refusal import scope_refusal
+
+    refused = scope_refusal(
+        analyse("Ai là Giám đốc Sở Nội vụ tỉnh Phú Thọ?", ["Phú Thọ"]),
+        CorpusScope.from_manifest({"Phú Thọ": [2021]}),
+        [],
+    )
+    assert refused is not None and refused.intent == "refusal_person"
+    assert "không nêu họ tên" in refused.reason
+    signer = "Phó Chủ tịch UBND tỉnh Phú Thọ là ai, người ký kế hoạch?"
+    assert scope_refusal(analyse(signer, ["Phú Thọ"]), CorpusScope.from_manifest({}), []) is None
+
+
 # -- scope ------------------------------------------------------------------------------
 def test_scope_comes_from_the_indexed_chunks() -> None:
     chunks = [

@@ -163,6 +163,19 @@ OFFTOPIC_CUE = re.compile(
     r"|luong co so|can cuoc|ho chieu|dang ky xe|giay phep lai xe|so dien thoai|duong day nong"
     r"|\bten (la )?gi|ho ten"
 )
+# "Ai là Giám đốc Sở Nội vụ?", "Chủ tịch UBND tỉnh hiện nay là ai?": the person who holds
+# an office of a named body. Plans name no office holders (only the signer, under the
+# signature, which docinfo answers); a role answer ("Chủ tịch UBND tỉnh làm Trưởng ban")
+# is not what such a question asks, so the title must be followed by a body.
+_TITLE = (
+    r"(?:pho )?(?:giam doc|chu tich|bi thu|chanh van phong|chanh thanh tra|truong phong"
+    r"|bo truong|thu truong|cuc truong)"
+)
+_BODY = r"(?:so|ubnd|uy ban|tinh|huyen|xa|thanh pho|thi xa|bo|cuc|cong an|trung tam|van phong)"
+OFFICE_HOLDER_CUE = re.compile(
+    rf"\b(?:ai|nguoi nao|ong nao|ba nao) (?:hien )?(?:nay )?(?:dang )?(?:la|lam|giu chuc(?: vu)?)"
+    rf" {_TITLE} {_BODY}\b|\b{_TITLE} {_BODY}\b[^?]{{0,60}}\b(?:hien nay |bay gio )?la ai\b"
+)
 PLAN_YEAR = re.compile(r"(ke hoach|cchc|cai cach hanh chinh)( nha nuoc)?( nam)? ((?:19|20)\d{2})")
 FOLLOWUP_CUE = re.compile(r"^(con|the con|vay|the|con lai)\b|thi sao\??$|the nao\??$")
 QUARTER = re.compile(r"quy\s+(i{1,3}|iv)\s*(?:[/,]|nam)?\s*,?\s*(?:nam\s+)?(20\d{2})")

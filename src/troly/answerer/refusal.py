@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from troly.answerer.analysis import LEGAL_CUE, OFFTOPIC_CUE, Analysis
+from troly.answerer.analysis import LEGAL_CUE, OFFICE_HOLDER_CUE, OFFTOPIC_CUE, Analysis
 from troly.answerer.scope import CorpusScope
 from troly.text import fold
 
@@ -90,6 +90,9 @@ DEFAULT_REFERRAL = (
 )
 
 
+SIGNER_CUE = re.compile(r"\bky\b")  # "ai là người ký …" is a question docinfo answers
+
+
 def referral(question: str) -> tuple[str, str]:
     """(topic, where to ask) for a question; ``("default", …)`` when no topic fits."""
     fq = fold(question)
@@ -115,7 +118,8 @@ class ScopeDecision:
 def scope_refusal(
     a: Analysis, scope: CorpusScope, other_provinces: list[str]
 ) -> ScopeDecision | None:
-    """Refuse before searching: personal legal advice, off-topic, another province."""
+    """Refuse before searching: personal legal advice, off-topic, who holds an office,
+    another province."""
     fq = a.folded
     if LEGAL_CUE.search(fq):
         return ScopeDecision(
@@ -128,6 +132,12 @@ def scope_refusal(
             "refusal_offtopic",
             "câu hỏi này nằm ngoài nội dung các kế hoạch cải cách hành chính mà trợ lý đang "
             "quản lý, nên trợ lý không có thông tin để trả lời.",
+        )
+    if OFFICE_HOLDER_CUE.search(fq) and not SIGNER_CUE.search(fq):
+        return ScopeDecision(
+            "refusal_person",
+            "các kế hoạch cải cách hành chính không nêu họ tên người đang giữ chức vụ này "
+            "(văn bản chỉ ghi tên người ký), nên trợ lý không thể trả lời.",
         )
     if not a.provinces:
         others = [p for p in other_provinces if re.search(rf"\b{fold(p)}\b", fq)]
