@@ -324,6 +324,48 @@ def test_a_how_many_question_takes_the_best_sentence_with_a_figure(
     assert ev._best([c], ["thanh", "toan"], True, 1, object())[0] is product  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [
+        ("Phú Thọ áp dụng ISO cho bao nhiêu UBND cấp xã?", "ubnd"),
+        ("so sanh so UBND cap xa ap dung ISO", "ubnd"),  # "so sanh" is not a count
+        ("Bình Phước tổ chức mấy hội nghị đối thoại?", "hoi"),
+        ("Tỷ lệ hồ sơ trực tuyến là bao nhiêu?", None),
+        ("Bố trí bao nhiêu tỷ đồng?", None),  # an amount, not a count of something
+        ("so ban nganh nao chu tri", None),  # "sở, ban, ngành"
+        ("Sở Nội vụ có nhiệm vụ gì?", None),
+    ],
+)
+def test_what_a_count_question_counts(question: str, word: str | None) -> None:
+    from troly.answerer.analysis import counted_word
+
+    assert counted_word(question) == word
+
+
+def test_a_count_question_takes_the_sentence_counting_the_word(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "bao nhiêu UBND cấp xã?" is answered by "199 UBND cấp xã", not by the target
+    "100% UBND cấp xã" the ranker prefers; a count that covers the question much less
+    does not jump ahead."""
+    import troly.answerer.evidence as ev
+    from troly.answerer.analysis import counts
+    from troly.composer import Scored
+
+    c = Chunk("c", "d", "section", "t", "t", "p", "l", [], "Phú Thọ", 2021, "T")
+    share = Scored("Đến hết năm 2021, 100% UBND cấp xã áp dụng ISO 9001.", 0.99, c, 0.9, True)
+    count = Scored("Áp dụng HTQLCL đối với 199 UBND cấp xã trên địa bàn.", 0.95, c, 0.8, True)
+    weak = Scored("Có 199 UBND cấp xã trong tỉnh.", 0.9, c, 0.3, True)
+    assert counts("ubnd", count.text) and not counts("ubnd", share.text)
+    q = "Phú Thọ áp dụng ISO cho bao nhiêu UBND cấp xã?"
+    monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: [share, count])
+    picked = ev.pick_sentences([c], [q], ["Phú Thọ"], True, ranker=object())  # type: ignore[arg-type]
+    assert picked[0] is count and share in picked
+    monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: [share, weak])
+    picked = ev.pick_sentences([c], [q], ["Phú Thọ"], True, ranker=object())  # type: ignore[arg-type]
+    assert picked[0] is share
+
+
 def test_an_enumeration_after_gom_stays_one_sentence() -> None:
     from troly.composer import sentences
 

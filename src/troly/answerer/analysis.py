@@ -419,6 +419,38 @@ def wants_figure(question: str, fq: str | None = None) -> bool:
     return bool(re.search(r"\bmay\b(?! (danh|tinh|chu|in|moc|lanh|bay|anh|quet|chieu))", fq))
 
 
+# What a count is counted in: "bao nhiêu UBND cấp xã", "mấy hội nghị", "số cơ quan". After
+# "so" (số, but also sở, sổ when typed without diacritics) only a countable word is taken.
+_COUNT_CUE = re.compile(r"\b(bao nhieu|may|so luong|so)\s+(?:cac\s+)?([a-z]+)\b")
+_NOT_COUNTED = frozenset(
+    {"la", "thi", "co", "duoc", "phan", "ty", "tien", "dong", "trieu", "va", "de", "khi"}
+    | {"cho", "trong", "o", "tai", "den", "nhu", "sanh"}
+)
+# not "cong", "van", "ke": Sở Công Thương, Sở Văn hóa, Sở Kế hoạch
+_COUNTABLE_AFTER_SO = frozenset(
+    {"ubnd", "xa", "huyen", "co", "don", "thu", "tthc", "ho", "nhiem", "hoi", "lop", "cuoc"}
+    | {"can", "vien", "bien", "mo", "sang", "dich", "dvc", "dvctt", "nguoi", "truong"}
+    | {"phuong", "thi", "diem", "tiem", "quy"}
+)
+
+
+def counted_word(question: str) -> str | None:
+    """The first word of what a count question counts ("Phú Thọ áp dụng ISO cho bao nhiêu
+    UBND cấp xã?" → "ubnd"), folded; ``None`` when it asks no count. A sentence answering
+    it says "199 UBND cấp xã", not "100% UBND cấp xã"."""
+    for m in _COUNT_CUE.finditer(fold(question)):
+        cue, word = m.group(1), m.group(2)
+        if word in _NOT_COUNTED or (cue == "so" and word not in _COUNTABLE_AFTER_SO):
+            continue
+        return word
+    return None
+
+
+def counts(word: str, text: str) -> bool:
+    """``text`` gives a count of ``word``: a number right before it ("35 UBND xã")."""
+    return re.search(rf"(?<![\d.,%])\d[\d.]*\s+{re.escape(word)}\b", fold(text)) is not None
+
+
 def analyse(question: str, provinces: list[str]) -> Analysis:
     fq = fold(question)
     return Analysis(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from troly.answerer.analysis import deadline_periods, wants_figure, within
+from troly.answerer.analysis import counted_word, counts, deadline_periods, wants_figure, within
 from troly.answerer.ranker import SentenceRanker, candidates
 from troly.composer import (
     YEAR,
@@ -232,6 +232,20 @@ def pick_sentences(
     sentences are ordered by the model learned on dev (:mod:`troly.answerer.ranker`)."""
     whole = " ".join(parts)
     chosen = list(_best(chunks, question_terms(whole, provinces), want_figure, limit, ranker))
+    word = counted_word(whole)
+    if word and chosen and not counts(word, chosen[0].text):
+        # "bao nhiêu UBND cấp xã?": "199 UBND cấp xã" answers it, "100% UBND cấp xã" does
+        # not; a sentence counting the word goes first when it covers the question about
+        # as well
+        terms = question_terms(whole, provinces)
+        pool = (
+            ranked_sentences(chunks, terms, want_figure, ranker)
+            if ranker
+            else best_sentences(chunks, terms, want_figure, PART_POOL)
+        )
+        top = chosen[0].coverage
+        counted = [s for s in pool[:PART_POOL] if counts(word, s.text) and s.coverage >= 0.8 * top]
+        chosen = counted[:1] + chosen
     if len(parts) > 1:
         for part in parts:
             terms = question_terms(part, provinces)
@@ -247,8 +261,14 @@ def pick_sentences(
                 # second part asks about "sáng kiến", not the first part's "kiểm tra"
                 pool = ranked[:PART_POOL]
                 figure = wants_figure(part)  # "… và có mấy sáng kiến": its figure
+                what = counted_word(part)  # … and a count of what it counts
                 own = sorted(
-                    pool, key=lambda s: (-coverage(terms, s.text), figure and not s.has_figure)
+                    pool,
+                    key=lambda s: (
+                        -coverage(terms, s.text),
+                        figure and not s.has_figure,
+                        bool(what) and not counts(what or "", s.text),
+                    ),
                 )[:1]
                 if own and coverage(terms, own[0].text) >= PART_OWN:
                     best, ok = own, True
