@@ -228,3 +228,16 @@ def test_fresh_set_is_valid_and_split_by_id() -> None:
     assert len(items) == 120 and all(i.id.startswith("f") for i in items)
     assert all(i.split == split_of(i.id) for i in items)
     assert not {i.id for i in items} & {i.id for i in load_gold(GOLD)}
+
+
+def test_second_fresh_set_is_valid_split_by_id_and_apart() -> None:
+    from troly.evaluation.gold import load_gold, split_of
+
+    fresh2 = ROOT / "eval" / "gold_fresh2.jsonl"
+    report = validate_gold(fresh2, CORPUS)
+    assert report.ok, str(report)
+    items = load_gold(fresh2)
+    assert len(items) == 120 and all(i.id.startswith("r") for i in items)
+    assert all(i.split == split_of(i.id) for i in items)
+    others = load_gold(GOLD) + load_gold(ROOT / "eval" / "gold_fresh.jsonl")
+    assert not {i.id for i in items} & {i.id for i in others}
