@@ -459,6 +459,12 @@ def test_questions_about_the_plan_as_a_document(services: Any, trees: dict[str, 
     # "sở nào ban hành": the issuer, as the header states it
     ans = services.answerer.ask("Sở nào ban hành kế hoạch CCHC của Bình Phước?")
     assert ans.intent == "document" and "của Ủy ban nhân dân tỉnh" in ans.answer
+    # what the plan is based on: the "Căn cứ" lines of the kind named, and the proposal
+    ans = services.answerer.ask("ke hoach cchc 2025 cua ha tinh can cu vao chi thi nao?")
+    assert ans.intent == "document" and "Chỉ thị số 23/CT-TTg" in ans.answer, ans.answer
+    assert "Nghị quyết số 76/NQ-CP" not in ans.answer
+    ans = services.answerer.ask("Kế hoạch CCHC năm 2025 của Hà Tĩnh ban hành theo đề nghị của ai?")
+    assert ans.intent == "document" and "Văn bản số 2754/SNV-CCHC&VTLT" in ans.answer, ans.answer
 
 
 def test_a_web_address_question_quotes_the_address(services: Any) -> None:

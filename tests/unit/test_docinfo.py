@@ -29,6 +29,24 @@ TITLE = ["ke", "hoach", "cai", "cach", "hanh", "chinh", "binh", "phuoc", "2024"]
         # "sở nào" folds like "số nào": the issuer is asked, not the number
         ("Sở nào ban hành kế hoạch CCHC của Bình Phước?", ["doc_issuer"]),
         ("so nao ban hanh ke hoach cai cach hanh chinh binh phuoc", ["doc_issuer"]),
+        # "số hiệu", "ký ngày nào" name the document's making without "ban hành"
+        (
+            "Văn bản kế hoạch cải cách hành chính 2024 của UBND tỉnh Bình Phước mang số hiệu "
+            "gì, ký ngày nào?",
+            ["doc_number", "doc_issued"],
+        ),
+        ("Kế hoạch CCHC 2024 Bình Phước dựa trên những căn cứ nào?", ["doc_basis"]),
+        # the kinds of document named pick the bases; "quyết định nào" is one, not the number
+        (
+            "Kế hoạch CCHC 2024 Bình Phước căn cứ vào nghị quyết của HĐND tỉnh và quyết định "
+            "nào của UBND tỉnh?",
+            ["doc_basis"],
+        ),
+        (
+            "KH CCHC 2024 của Bình Phước ban hành kèm quyết định số mấy, theo đề nghị tại văn "
+            "bản nào?",
+            ["doc_number", "doc_proposal"],
+        ),
     ],
 )
 def test_questions_about_the_document(question: str, wanted: list[str]) -> None:
@@ -48,6 +66,9 @@ def test_questions_about_the_document(question: str, wanted: list[str]) -> None:
         "Kế hoạch CCHC 2024 của Bình Phước ban hành nhằm mục đích gì?",
         # no document named
         "Chỉ tiêu hồ sơ trực tuyến của Bình Phước là bao nhiêu, ai ký?",
+        # a proposal or a basis of something the plan holds, not of the plan
+        "Sở Nội vụ Bình Phước đề nghị kế hoạch tuyên truyền gì?",
+        "Kế hoạch CCHC của Bình Phước căn cứ nguồn thu ngân sách để bố trí kinh phí ra sao?",
     ],
 )
 def test_questions_about_what_the_plan_holds_are_not(question: str) -> None:
@@ -82,19 +103,29 @@ HEAD = [
     ),
     _chunk(
         "(Ban hành kèm theo Quyết định số 2142/QĐ-UBND ngày 29/12/2023 của Ủy ban nhân dân "
-        "tỉnh)\nCăn cứ Nghị quyết số 76/NQ-CP ngày 15/7/2021 của Chính phủ;",
+        "tỉnh)\nCăn cứ Nghị quyết số 76/NQ-CP ngày 15/7/2021 của Chính phủ;\n"
+        "Theo đề nghị của Giám đốc Sở Nội vụ tại Tờ trình số 2696/TTr-SNV.\n"
+        "Căn cứ các nội dung của Kế hoạch này, các sở triển khai.",
         1,
     ),
 ]
 
 
-def test_header_lines_are_the_number_date_and_issuing_lines_not_the_bases() -> None:
-    lines = [h.text for h in header_lines(HEAD)]
+def test_header_lines_state_the_number_date_issuing_and_bases_apart() -> None:
+    lines = [(h.text, set(h.states)) for h in header_lines(HEAD)]
     assert lines == [
-        "ỦY BAN NHÂN DÂN",
-        "Số: 2142/QĐ-UBND",
-        "Bình Phước, ngày 29 tháng 12 năm 2023",
-        "(Ban hành kèm theo Quyết định số 2142/QĐ-UBND ngày 29/12/2023 của Ủy ban nhân dân tỉnh)",
+        ("ỦY BAN NHÂN DÂN", {"doc_issuer"}),
+        ("Số: 2142/QĐ-UBND", {"doc_number"}),
+        ("Bình Phước, ngày 29 tháng 12 năm 2023", {"doc_issued"}),
+        # a law's date in a "Căn cứ" line is the basis's date, not the plan's
+        ("Căn cứ Luật Tổ chức chính quyền địa phương ngày 19/6/2015;", {"doc_basis"}),
+        (
+            "(Ban hành kèm theo Quyết định số 2142/QĐ-UBND ngày 29/12/2023 của Ủy ban nhân "
+            "dân tỉnh)",
+            {"doc_number", "doc_issued", "doc_issuer"},
+        ),
+        ("Căn cứ Nghị quyết số 76/NQ-CP ngày 15/7/2021 của Chính phủ;", {"doc_basis"}),
+        ("Theo đề nghị của Giám đốc Sở Nội vụ tại Tờ trình số 2696/TTr-SNV.", {"doc_proposal"}),
     ]
     assert "binh" in title_words(HEAD) and "2024" in title_words(HEAD)
     # a law's date in a "Căn cứ" line, a figure "Số 12/15 xã" and body text are not header
@@ -105,7 +136,24 @@ def test_header_lines_are_the_number_date_and_issuing_lines_not_the_bases() -> N
             0,
         )
     ]
-    assert header_lines(body) == []
+    assert [set(h.states) for h in header_lines(body)] == [{"doc_basis"}]
+
+
+def test_the_bases_asked_are_those_of_the_kinds_named() -> None:
+    from troly.answerer.docinfo import basis_kinds
+
+    q = "Kế hoạch căn cứ vào nghị quyết nào?"
+    assert basis_kinds(q) == ["nghi quyet"]
+    assert basis_kinds("Kế hoạch ban hành ngày nào?") == []
+    text = describe(HEAD, ["doc_basis"], Evidence(), basis_kinds(q))
+    assert "Nghị quyết số 76/NQ-CP" in text and "Luật Tổ chức" not in text
+    every = describe(HEAD, ["doc_basis"], Evidence())
+    assert "Nghị quyết số 76/NQ-CP" in every and "Luật Tổ chức" in every
+    assert "nội dung của Kế hoạch này" not in every  # not a basis of the plan
+    # a kind no basis is of: every basis, rather than none
+    assert describe(HEAD, ["doc_basis"], Evidence(), ["thong tu"]) == every
+    proposal = describe(HEAD, ["doc_proposal"], Evidence())
+    assert "Tờ trình số 2696/TTr-SNV" in proposal
 
 
 def test_describe_quotes_the_header_and_names_the_signer_once() -> None:

@@ -411,7 +411,7 @@ class Answerer:
             wanted = docinfo.asked_fields(q, docinfo.title_words(head) + named_words)
             if not wanted:
                 return None  # about something the plan holds, not about the document
-            text = docinfo.describe(head, wanted, ev)
+            text = docinfo.describe(head, wanted, ev, docinfo.basis_kinds(q))
             explain.append(f"{doc}: asks {wanted} of the document: its header")
             lines.append(text or docinfo.not_stated(head, wanted))
             found = found or bool(text)

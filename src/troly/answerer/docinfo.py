@@ -1,4 +1,5 @@
-"""Questions about a plan as a document: its number (số hiệu), date, signer and issuer.
+"""Questions about a plan as a document: its number (số hiệu), date, signer, issuer, the
+documents it is based on ("Căn cứ …") and the proposal it answers ("Theo đề nghị …").
 
 "KH CCHC 2024 của Bình Phước được ban hành kèm theo quyết định số mấy, ngày nào, ai ký?"
 asks about the document, not about anything it plans: no sentence of the plan shares its
@@ -31,6 +32,8 @@ LABELS = {
     "doc_issued": "ngày ban hành",
     "doc_issuer": "cơ quan ban hành",
     "doc_signer": "người ký",
+    "doc_basis": "căn cứ ban hành",
+    "doc_proposal": "văn bản đề nghị ban hành",
 }
 
 # What is asked, on the folded question ("sở nào ban hành" asks for the issuer: "so nao"
@@ -47,18 +50,48 @@ _ASKS = {
     "doc_issuer": re.compile(
         r"\b(co quan|don vi|so|ben|ai) (nao )?(da )?ban hanh\b|\bdo (ai|co quan nao) ban hanh\b"
     ),
+    "doc_basis": re.compile(
+        r"\bcan cu\b|\bdua (tren|vao) (nhung |cac )?(van ban|co so|gi|dau|nao)\b|\bco so phap ly\b"
+    ),
+    "doc_proposal": re.compile(r"\bde nghi\b|\bto trinh\b"),
 }
 # the question names the document and its issuing: "kế hoạch … ban hành", "QĐ … ai ký"
 _DOCUMENT = re.compile(r"\b(ke hoach|kh|quyet dinh|qd|van ban)\b")
-_ISSUING = re.compile(r"\bban hanh\b")
+# … and asks about its making: "ban hành", "số hiệu", "ký ngày nào", "căn cứ", "đề nghị"
+_ISSUING = re.compile(
+    r"\bban hanh\b|\bso hieu\b|\bky (ngay|khi|vao|luc)\b|\bngay ky\b|\bcan cu\b"
+    r"|\bdua (tren|vao)\b|\bde nghi\b|\bto trinh\b"
+)
 # words that name a document, its issuing or ask the question: not a topic
 _NOT_TOPIC_WORDS = (
     "ke hoach kh quyet dinh qd van ban ban hanh kem theo ky so hieu ngay thang nam nao "
     "bao nhieu may khi gio thoi gian diem ai nguoi co quan don vi da duoc do boi la gi "
     "cua tinh thanh pho thi xa huyen ubnd uy nhan dan chu tich cchc cai cach chinh nha "
-    "nuoc tren dia mang lan luot va voi cho o tai hay khong vao luc nay the cu ben"
+    "nuoc tren dia mang lan luot va voi cho o tai hay khong vao luc nay the cu ben "
+    "can dua nhung cac gi de nghi to trinh theo co phap ly xay dung lap"
 )
 _NOT_TOPIC = frozenset(_NOT_TOPIC_WORDS.split())
+_NUMBER_ASKED = re.compile(r"\bso (may|hieu|bao nhieu|ky hieu)\b")
+# the kinds of document a basis is ("căn cứ vào nghị quyết … và quyết định nào?"): they
+# pick the basis lines, they are not a topic
+_BASIS_KINDS = (
+    "hien phap",
+    "bo luat",
+    "luat",
+    "nghi quyet",
+    "nghi dinh",
+    "quyet dinh",
+    "chi thi",
+    "thong tu",
+    "huong dan",
+    "cong van",
+    "ke hoach",
+)
+_BASIS_WORDS_TEXT = (
+    "hien phap bo luat nghi quyet dinh chi thi thong tu huong dan cong van hdnd hoi dong "
+    "chinh phu thu tuong dang tinh uy noi"
+)
+_BASIS_WORDS = frozenset(_BASIS_WORDS_TEXT.split())
 MAX_OTHER_WORDS = 0
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 
@@ -79,10 +112,30 @@ def asked_fields(question: str, title_words: Sequence[str] = ()) -> list[str]:
     wanted = [name for name in LABELS if _ASKS[name].search(fq)]
     if "doc_issuer" in wanted and "doc_number" in wanted and not re.search(r"\bso hieu\b", fq):
         wanted.remove("doc_number")  # "sở nào ban hành …": only the issuer is asked
+    if "doc_basis" in wanted and "doc_number" in wanted and not _NUMBER_ASKED.search(fq):
+        wanted.remove("doc_number")  # "căn cứ vào … quyết định nào?": a basis, not the number
     known = _NOT_TOPIC | {fold(w) for w in title_words}
+    if "doc_basis" in wanted:
+        known |= _BASIS_WORDS
     words = re.findall(r"[a-z]+", fq)
     others = [w for w in words if w not in known and len(w) > 1]
     return wanted if len(others) <= MAX_OTHER_WORDS else []
+
+
+def basis_kinds(question: str) -> list[str]:
+    """The kinds of document a question about the plan's basis names ("căn cứ vào nghị
+    quyết … và quyết định nào?" → nghị quyết, quyết định), folded; [] when it names none
+    or does not ask the basis. "Kế hoạch" names the plan itself and is not counted."""
+    fq = fold(question)
+    if not _ASKS["doc_basis"].search(fq):
+        return []
+    return [k for k in _BASIS_KINDS if k != "ke hoach" and re.search(rf"\b{k}\b", fq)]
+
+
+def _basis_of_kind(text: str, kinds: Sequence[str]) -> bool:
+    """A basis line cites a document of one of ``kinds`` (each "; "-separated basis)."""
+    ft = fold(text)
+    return any(re.search(rf"(?:^|;)\s*-?\s*(?:can cu\s+(?:vao\s+)?)?{k}\b", ft) for k in kinds)
 
 
 def years_named(question: str) -> set[int]:
@@ -99,6 +152,12 @@ _DATE_LINE = re.compile(
 _ISSUED_WITH = re.compile(r"^\s*\(?\s*Ban hành kèm theo\b.*\d{4}.*$", re.I)
 _ISSUER_OF = re.compile(r"\d{4}\s+của\s+(.+?)\)?\s*$")
 _ORGAN_LINE = re.compile(r"^(ỦY BAN|UỶ BAN|HỘI ĐỒNG|BỘ |CHÍNH PHỦ|THỦ TƯỚNG|TỈNH|THÀNH PHỐ)")
+# "Căn cứ Luật …", "Căn cứ Nghị quyết số …" (not "Căn cứ các nội dung của Kế hoạch này")
+_BASIS_LINE = re.compile(
+    r"^\s*-?\s*Căn cứ\s+(?:vào\s+)?(?:Hiến pháp|Bộ luật|Luật|Nghị quyết|Nghị định|Quyết định"
+    r"|Chỉ thị|Thông tư|Hướng dẫn|Công văn|Văn bản|Kế hoạch|Chương trình)\b"
+)
+_PROPOSAL_LINE = re.compile(r"^\s*Theo đề nghị (của|tại)\b")
 
 
 HEAD_CHUNKS = 3  # a plan's first section chunks, read as its header
@@ -149,6 +208,10 @@ def header_lines(head: Sequence[Chunk]) -> list[HeaderLine]:
                 states.add("doc_number")
             if _DATE_LINE.match(text):
                 states.add("doc_issued")
+            if _BASIS_LINE.match(text):
+                states.add("doc_basis")
+            if _PROPOSAL_LINE.match(text):
+                states.add("doc_proposal")
             if _ISSUED_WITH.match(text):
                 states |= {"doc_number", "doc_issued"}
                 if _ISSUER_OF.search(text):
@@ -167,14 +230,19 @@ def title_words(head: Sequence[Chunk]) -> list[str]:
     return re.findall(r"[a-z0-9]+", fold(f"{c.title} {c.province} {c.year or ''}"))
 
 
-def describe(head: Sequence[Chunk], wanted: Sequence[str], ev: Evidence) -> str:
+def describe(
+    head: Sequence[Chunk], wanted: Sequence[str], ev: Evidence, kinds: Sequence[str] = ()
+) -> str:
     """The answer for one document: the header lines stating what is asked, quoted (each
-    marked in ``ev``); the signer, from under the signature; and what the document does
-    not state. Empty when it states nothing that was asked."""
+    marked in ``ev``) — of its basis, only the documents of the ``kinds`` named, when
+    some are; the signer, from under the signature; and what the document does not
+    state. Empty when it states nothing that was asked."""
     if not head:
         return ""
     asked = set(wanted)
     lines = [h for h in header_lines(head) if h.states & asked]
+    if kinds and any(_basis_of_kind(h.text, kinds) for h in lines if "doc_basis" in h.states):
+        lines = [h for h in lines if h.states != {"doc_basis"} or _basis_of_kind(h.text, kinds)]
     if any("doc_issuer" in h.states and len(h.states) > 1 for h in lines):
         # "(Ban hành kèm theo … của Ủy ban nhân dân tỉnh)" names the issuer already
         lines = [h for h in lines if h.states != frozenset({"doc_issuer"})]
