@@ -427,6 +427,24 @@ def test_an_agencys_tasks_without_chu_tri_are_its_duties_section(services: Any) 
     assert all(c.location.startswith("Phụ lục") for c in led.citations), led.answer
 
 
+def test_a_list_by_topic_gives_every_row_on_it(services: Any) -> None:
+    # no agency, period or group named: the rows on the topic, each with its lead
+    ans = services.answerer.ask(
+        "Ở Phú Yên, các nhiệm vụ rà soát văn bản quy phạm pháp luật do những cơ quan nào chủ trì?"
+    )
+    assert ans.intent == "list", ans.answer
+    locations = {c.location for c in ans.citations}
+    assert {"Phụ lục › II. Cải cách thể chế › STT 2", "Phụ lục › II. Cải cách thể chế › STT 4"} <= (
+        locations
+    )
+    assert "Sở Tư pháp" in ans.answer
+    # a topic the prose answers stays a prose answer
+    ans = services.answerer.ask(
+        "Phú Yên có những nhiệm vụ nào về số hóa hồ sơ, kết quả giải quyết TTHC?"
+    )
+    assert ans.intent != "list" and ans.citations[0].location == "III.3", ans.answer
+
+
 def test_questions_about_the_plan_as_a_document(services: Any, trees: dict[str, Any]) -> None:
     # number, date and signer as parsed from the document itself (not from the manifest)
     bp = trees["binh-phuoc-2024"].meta

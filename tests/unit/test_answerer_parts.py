@@ -366,6 +366,29 @@ def test_a_count_question_takes_the_sentence_counting_the_word(
     assert picked[0] is share
 
 
+def test_rows_on_a_topic() -> None:
+    from troly.answerer.evidence import rows_on_topic
+
+    def row(n: int, content: str) -> Chunk:
+        c = Chunk(
+            f"r{n}", "py", "task", content, content, "p", f"STT {n}", [], "Phú Yên", 2024, "T"
+        )
+        c.fields["content"] = content
+        c.ordinal = n
+        return c
+
+    rows = [
+        row(3, "Ban hành Danh mục văn bản quy phạm pháp luật hết hiệu lực"),
+        row(1, "Rà soát văn bản quy phạm pháp luật năm 2024"),
+        row(2, "Tổ chức Hội thi tuyên truyền cải cách hành chính"),
+    ]
+    terms = ["ra", "soat", "van", "ban", "quy", "pham", "phap", "luat"]
+    assert [c.id for c in rows_on_topic(rows, terms, 0.3)] == ["r1", "r3"]  # document order
+    assert rows_on_topic(rows, ["hoi", "thi", "tuyen", "truyen"], 0.3) == []  # one row
+    assert rows_on_topic(rows, terms, 0.95) == []  # below the support threshold
+    assert rows_on_topic(rows, ["2024"], 0.3) == []  # a year is not a topic
+
+
 def test_an_enumeration_after_gom_stays_one_sentence() -> None:
     from troly.composer import sentences
 

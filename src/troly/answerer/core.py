@@ -51,6 +51,7 @@ from troly.answerer.evidence import (
     question_terms,
     rows_by_agency,
     rows_in_periods,
+    rows_on_topic,
     starts_with_agency,
 )
 from troly.answerer.followup import history_questions, is_followup, swap_province
@@ -580,7 +581,7 @@ class Answerer:
             rows = [c for c in rows if c.fields.get("group") == group]
             constraints.append(f"thuộc nhóm “{group}”")
         if not constraints:
-            return None
+            return self._topic_list(q, a, rows, filters)
         one_plan = len(named) == 1 or bool(filters and filters.doc_id)
         implicit = "chu tri" not in fq and "phoi hop" not in fq
         if agencies and len(constraints) == 1 and implicit and one_plan and not a.is_comparison:
@@ -602,6 +603,25 @@ class Answerer:
                 explain=[f"no task row matches: {'; '.join(constraints)}"],
             )
         return self._list_draft(q, named, rows, constraints)
+
+    def _topic_list(
+        self, q: str, a: Analysis, rows: list[Chunk], filters: SearchFilters | None
+    ) -> Draft | None:
+        """A list question naming no agency, period or group: when the single answer is a
+        task row (the plan answers it with rows, not prose), that row and the others on
+        the same topic (:func:`rows_on_topic`); otherwise None, for the prose to answer."""
+        if not a.provinces or a.want_figure:
+            return None  # "gồm mấy nội dung?", "nhóm 3 giảm bao nhiêu?": a figure, not rows
+        single = self._single(q, a, filters)
+        top = single.turn.task_chunk if single.intent == "task" and single.turn else None
+        if top is None:
+            return None
+        found = rows_on_topic(rows, question_terms(q, self.provinces), self.threshold)
+        if top.id not in {c.id for c in found}:
+            return None
+        draft = self._list_draft(q, a.provinces, found, ["liên quan đến nội dung được hỏi"])
+        draft.explain = [f"task rows on the question's topic → {len(found)} rows"]
+        return draft
 
     def _list_draft(
         self, q: str, named: list[str], rows: list[Chunk], constraints: list[str]

@@ -98,6 +98,25 @@ def rows_in_periods(rows: list[Chunk], periods: set[str]) -> list[Chunk]:
     return [c for c in rows if within(deadline_periods(c.deadline), periods)]
 
 
+TOPIC_SHARE = 0.65  # a row on the topic covers it at least this share of the best row
+
+
+def rows_on_topic(rows: list[Chunk], terms: list[str], threshold: float) -> list[Chunk]:
+    """The rows a list question without an agency, period or group asks for by its topic
+    alone ("Bình Phước làm những gì để tuyên truyền CCHC?", "các nhiệm vụ nâng cao chỉ số
+    PAPI … giao cho những sở nào?"): every row whose task covers the topic words about as
+    well as the best row does (at least the support ``threshold``), in document order; []
+    unless two or more do — one row is a single answer, not a list."""
+    words = [t for t in terms if not YEAR.match(t)]
+    if not words:
+        return []
+    cov = {c.id: coverage(words, c.fields.get("content", "") or c.text) for c in rows}
+    best = max(cov.values(), default=0.0)
+    floor = max(threshold, TOPIC_SHARE * best)
+    found = [c for c in rows if cov[c.id] >= floor]
+    return sorted(found, key=lambda c: (c.doc_id, c.ordinal)) if len(found) >= 2 else []
+
+
 def starts_with_agency(text: str, agency: str) -> bool:
     head = re.sub(r"^[\s\d.)a-z]{0,6}[.)]\s*", "", fold(text.strip())[:120])
     key = fold(agency)
