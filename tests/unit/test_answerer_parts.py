@@ -64,10 +64,49 @@ def test_periods_are_compared_as_time_ranges() -> None:
         ("Sở Nội vụ có vai trò gì và báo cáo cho ai?", 2),
         ("Mức độ hài lòng về lĩnh vực đất đai, xây dựng, đầu tư đạt tối thiểu bao nhiêu?", 1),
         ("Ai chủ trì Cuộc thi tuyên truyền CCHC và cải cách thể chế?", 1),
+        # two questions in one message
+        ("Hài lòng đạt bao nhiêu phần trăm? Riêng đất đai thì mục tiêu là bao nhiêu?", 2),
+        # two subjects of one kind sharing the predicate
+        ("Tỷ lệ nộp hồ sơ online và tỷ lệ trả tiền online phải đạt bao nhiêu?", 2),
+        ("Hồ sơ đất đai và xây dựng phải đạt bao nhiêu?", 1),
     ],
 )
 def test_question_parts(question: str, n: int) -> None:
     assert len(question_parts(question)) == n
+
+
+def test_coordinated_subjects_each_take_the_shared_predicate() -> None:
+    parts = question_parts("Tỷ lệ nộp hồ sơ online và tỷ lệ trả tiền online phải đạt bao nhiêu?")
+    assert parts == [
+        "ty le nop ho so online phai dat bao nhieu",
+        "ty le tra tien online phai dat bao nhieu",
+    ]
+
+
+def test_a_part_leaves_the_sentence_another_part_is_about(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "Hài lòng đạt bao nhiêu? Riêng đất đai, xây dựng thì bao nhiêu?": the sentence on
+    đất đai covers the first part as well as the general one does, but belongs to the
+    second; each part gets its own. A part asking only "trước ngày nào" claims nothing."""
+    import troly.answerer.evidence as ev
+    from troly.composer import Scored
+
+    c = Chunk("c", "d", "section", "t", "t", "p", "l", [], "Phú Yên", 2024, "T")
+    land = Scored(
+        "Mức độ hài lòng của người dân về TTHC lĩnh vực đất đai, xây dựng đạt tối thiểu 85%.",
+        0.99,
+        c,
+        0.9,
+        True,
+    )
+    general = Scored("Mức độ hài lòng của người dân về TTHC đạt 90%.", 0.9, c, 0.8, True)
+    monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: [land, general])
+    parts = question_parts(
+        "Mức độ hài lòng của người dân về TTHC đạt bao nhiêu? Riêng đất đai, xây dựng thì bao nhiêu?"
+    )
+    picked = ev.pick_sentences([c], parts, [], True, limit=1, ranker=object())  # type: ignore[arg-type]
+    assert {s.text for s in picked} == {land.text, general.text}
 
 
 def test_fields_english_and_analysis() -> None:

@@ -276,7 +276,9 @@ _ASKS = (
 )
 _PART_SPLIT = re.compile(
     r"\s*(?:,\s*)?\b(?:va|con|dong thoi|, roi)\b\s+|\s*;\s*|\s*,\s+(?=\w+ (?:" + _ASKS + r"))"
+    r"|\s*\?\s*"  # two questions in one message: "… bao nhiêu phần trăm? Riêng … là bao nhiêu?"
 )
+ASK_TAIL_WORDS = 4  # "tỷ lệ A và tỷ lệ B phải đạt bao nhiêu": A takes B's last words
 
 
 def question_parts(question: str) -> list[str]:
@@ -293,7 +295,14 @@ def question_parts(question: str) -> list[str]:
         else:
             parts.append(p)
     if len(parts) > 1 and not asks.search(parts[0]):
-        parts = [f"{parts[0]} va {parts[1]}", *parts[2:]]
+        first, second = parts[0].split(), parts[1].split()
+        head = " ".join(second[:2])
+        if len(first) >= 3 and len(second) >= 3 and f" {head} " in f" {parts[0]} ":
+            # "tỷ lệ nộp hồ sơ … và tỷ lệ trả tiền … phải đạt bao nhiêu?": two subjects
+            # of the same kind share the predicate, each a question of its own
+            parts[0] = " ".join(first + second[-ASK_TAIL_WORDS:])
+        else:
+            parts = [f"{parts[0]} va {parts[1]}", *parts[2:]]
     return parts if len(parts) > 1 else [fq]
 
 

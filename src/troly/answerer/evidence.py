@@ -29,6 +29,11 @@ from troly.schema import Chunk
 from troly.text import fold
 
 PART_OWN = 0.6  # share of a part's own words its sentence must hold
+# the words that ask (analysis._ASKS), not what is asked about
+ASK_WORDS = frozenset(
+    {"bao", "nhieu", "gio", "khi", "nao", "muc", "the", "nhu", "ra", "sao", "dau", "ve"}
+    | {"cho", "ai", "voi", "gi", "truoc", "ngay", "han", "may", "thoi", "gian", "la"}
+)
 PART_POOL = 20  # the best sentences for a part (by the ranker) weighed by its own words
 
 
@@ -233,6 +238,13 @@ def _best(
     return chosen
 
 
+def about_other(other: list[str], terms: list[str], text: str) -> bool:
+    """``text`` holds at least half of the words only ``other`` (another part of the
+    question) has, beyond ``terms``."""
+    own = [t for t in other if t not in terms]
+    return bool(own) and coverage(own, text) >= 0.5
+
+
 def pick_sentences(
     chunks: list[Chunk],
     parts: list[str],
@@ -266,8 +278,13 @@ def pick_sentences(
         counted = [s for s in pool[:PART_POOL] if counts(word, s.text) and s.coverage >= 0.8 * top]
         chosen = counted[:1] + chosen
     if len(parts) > 1:
-        for part in parts:
-            terms = question_terms(part, provinces)
+        part_terms = [question_terms(part, provinces) for part in parts]
+        for i, part in enumerate(parts):
+            terms = part_terms[i]
+            # another part's topic words (not its asking words: "trước ngày nào" has none)
+            others = [
+                [t for t in o if t not in ASK_WORDS] for o in part_terms[:i] + part_terms[i + 1 :]
+            ]
             shared = [t for t in question_terms(whole, provinces) if t not in terms]
             # with the ranker, the part's best is the first of its ranking (what _best
             # gives without a figure asked), kept for the own-words choice below
@@ -285,6 +302,10 @@ def pick_sentences(
                     pool,
                     key=lambda s: (
                         -coverage(terms, s.text),
+                        # among equals, not one about another part's own words: in "… hài
+                        # lòng đạt bao nhiêu? Riêng đất đai … bao nhiêu?" the sentence on
+                        # "đất đai" belongs to the second part, the first has its own
+                        any(about_other(o, terms, s.text) for o in others),
                         figure and not s.has_figure,
                         bool(what) and not counts(what or "", s.text),
                     ),
