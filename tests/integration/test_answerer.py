@@ -438,6 +438,13 @@ def test_a_list_by_topic_gives_every_row_on_it(services: Any) -> None:
         locations
     )
     assert "Sở Tư pháp" in ans.answer
+    # a sub-group of the appendix named by its first words, with a period
+    ans = services.answerer.ask(
+        "Những nhiệm vụ nào thuộc phần áp dụng ISO 9001:2015 ở phụ lục Hà Tĩnh 2025 có thời "
+        "gian thực hiện trong quý IV năm 2025?"
+    )
+    assert ans.intent == "list" and "Hội nghị sơ kết" in ans.answer, ans.answer
+    assert all("2. Áp dụng ISO 9001:2015" in c.location for c in ans.citations)
     # a topic the prose answers stays a prose answer
     ans = services.answerer.ask(
         "Phú Yên có những nhiệm vụ nào về số hóa hồ sơ, kết quả giải quyết TTHC?"

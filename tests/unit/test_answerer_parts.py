@@ -103,7 +103,8 @@ def test_a_part_leaves_the_sentence_another_part_is_about(
     general = Scored("Mức độ hài lòng của người dân về TTHC đạt 90%.", 0.9, c, 0.8, True)
     monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: [land, general])
     parts = question_parts(
-        "Mức độ hài lòng của người dân về TTHC đạt bao nhiêu? Riêng đất đai, xây dựng thì bao nhiêu?"
+        "Mức độ hài lòng của người dân về TTHC đạt bao nhiêu? "
+        "Riêng đất đai, xây dựng thì bao nhiêu?"
     )
     picked = ev.pick_sentences([c], parts, [], True, limit=1, ranker=object())  # type: ignore[arg-type]
     assert {s.text for s in picked} == {land.text, general.text}
@@ -403,6 +404,42 @@ def test_a_count_question_takes_the_sentence_counting_the_word(
     monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: [share, weak])
     picked = ev.pick_sentences([c], [q], ["Phú Thọ"], True, ranker=object())  # type: ignore[arg-type]
     assert picked[0] is share
+
+
+def test_a_group_or_sub_group_named_by_a_question() -> None:
+    from troly.answerer.evidence import match_group, row_groups
+    from troly.text import fold, spell_out
+
+    def row(group: str, *below: str) -> Chunk:
+        c = Chunk(
+            "r", "ht", "task", "x", "x", "p", "l", ["Phụ lục", group, *below], "Hà Tĩnh", 2025, "T"
+        )
+        c.fields["group"] = group
+        return c
+
+    iso = row(
+        "VII. XÂY DỰNG CHÍNH PHỦ SỐ", "2. Áp dụng ISO 9001:2015 trong hoạt động của các cơ quan"
+    )
+    finance = row("VI. CẢI CÁCH TÀI CHÍNH CÔNG")
+    steer = row("II.7. Công tác chỉ đạo, điều hành cải cách hành chính")
+    rows = [iso, finance, steer]
+    assert row_groups(iso) == [
+        "VII. XÂY DỰNG CHÍNH PHỦ SỐ",
+        "2. Áp dụng ISO 9001:2015 trong hoạt động của các cơ quan",
+    ]
+
+    def named(q: str) -> str | None:
+        return match_group(fold(q), rows, fold(spell_out(q)))
+
+    # a sub-group by its first words; a group by most of its words, abbreviations spelled out
+    assert named("Trong phần áp dụng ISO, Sở KH&CN chủ trì gì?") == row_groups(iso)[1]
+    assert named("nhóm cải cách tài chính công có nhiệm vụ nào") == "VI. CẢI CÁCH TÀI CHÍNH CÔNG"
+    assert (
+        named("so noi vu chu tri gi trong muc cong tac chi dao, dieu hanh CCHC")
+        == steer.fields["group"]
+    )
+    # "CCHC … tổng cộng" spelled out holds "cải cách", "chính", "cộng": not the finance group
+    assert named("ke hoach CCHC co tong cong bao nhieu nhiem vu") is None
 
 
 def test_rows_on_a_topic() -> None:

@@ -46,9 +46,11 @@ from troly.answerer.evidence import (
     agency_sections,
     best_with_address,
     lead_names,
+    match_group,
     pick_sentences,
     plan_level_sentences,
     question_terms,
+    row_groups,
     rows_by_agency,
     rows_in_periods,
     rows_on_topic,
@@ -76,7 +78,7 @@ from troly.gloss import gloss
 from troly.index_store import IndexStore
 from troly.retriever import ProvinceDetector, Retriever, validate_question
 from troly.schema import Answer, Chunk, Citation, SearchFilters, SearchResult
-from troly.text import fold
+from troly.text import fold, spell_out
 
 log = logging.getLogger(__name__)
 
@@ -576,9 +578,9 @@ class Answerer:
         elif "thuong xuyen" in fq:
             rows = [c for c in rows if "thuong xuyen" in fold(c.deadline)]
             constraints.append("có thời gian thực hiện “Thường xuyên”")
-        group = self._match_group(fq, rows)
+        group = match_group(fq, rows or self.tasks(), fold(spell_out(q)))
         if group:
-            rows = [c for c in rows if c.fields.get("group") == group]
+            rows = [c for c in rows if group in row_groups(c)]
             constraints.append(f"thuộc nhóm “{group}”")
         if not constraints:
             return self._topic_list(q, a, rows, filters)
@@ -648,23 +650,6 @@ class Answerer:
             support=1.0,
             explain=[f"task rows filtered by: {'; '.join(constraints)} → {len(rows)} rows"],
         )
-
-    def _groups(self, rows: list[Chunk]) -> list[str]:
-        return list(dict.fromkeys(c.fields.get("group", "") for c in rows if c.fields.get("group")))
-
-    def _match_group(self, fq: str, rows: list[Chunk]) -> str | None:
-        best: tuple[float, str] | None = None
-        for g in self._groups(rows or self.tasks()):
-            title = re.sub(r"^[ivx]+\.\s*", "", fold(g)).strip()
-            title = re.sub(r"^\d+\.\s*", "", title)
-            words = [w for w in re.findall(r"[0-9a-z]+", title) if w not in {"va", "cac"}]
-            if len(words) < 2:
-                continue
-            qwords = set(re.findall(r"[0-9a-z]+", fq))
-            share = sum(1 for w in words if w in qwords) / len(words)
-            if (title in fq or share >= 0.8) and (best is None or share * len(words) > best[0]):
-                best = (share * len(words), g)
-        return best[1] if best else None
 
     # -- agency roles ------------------------------------------------------------------
     def _agency_role(

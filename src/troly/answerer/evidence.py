@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 from troly.answerer.analysis import counted_word, counts, deadline_periods, wants_figure, within
 from troly.answerer.ranker import SentenceRanker, candidates
@@ -101,6 +102,65 @@ def rows_by_agency(rows: list[Chunk], agency: str, role: str) -> list[Chunk]:
 def rows_in_periods(rows: list[Chunk], periods: set[str]) -> list[Chunk]:
     """Rows due within the asked periods, compared as time ranges."""
     return [c for c in rows if within(deadline_periods(c.deadline), periods)]
+
+
+GROUP_SHARE = 0.8  # share of a group title's words a question must hold to name it
+GROUP_PREFIX = 3  # … or the title's first words, in order ("phần áp dụng ISO …")
+_GROUP_FILLER = frozenset({"va", "cac"})
+
+
+def row_groups(row: Chunk) -> list[str]:
+    """The groups a task row sits in: its appendix group ("VII. XÂY DỰNG VÀ PHÁT TRIỂN
+    CHÍNH PHỦ ĐIỆN TỬ …") and the headings under it ("2. Áp dụng ISO 9001:2015 …")."""
+    group = row.fields.get("group", "")
+    below = row.headings[row.headings.index(group) + 1 :] if group in row.headings else []
+    return [g for g in [group, *below] if g]
+
+
+def _title_words(group: str) -> list[str]:
+    title = re.sub(r"^[ivx]+\.\s*", "", fold(group)).strip()
+    title = re.sub(r"^\d+(\.\d+)*\.?\s*", "", title)
+    return [w for w in re.findall(r"[0-9a-z]+", title) if w not in _GROUP_FILLER]
+
+
+# words every group of a reform plan has: a title's first words must name more than these
+_GENERIC_TITLE = frozenset(
+    {"cai", "cach", "hanh", "chinh", "cong", "tac", "nha", "nuoc", "xay", "dung", "phat"}
+    | {"trien", "nang", "cao", "thuc", "hien", "nhiem", "vu"}
+)
+
+
+def _bigrams(words: list[str]) -> set[str]:
+    return {f"{a} {b}" for a, b in pairwise(words)}
+
+
+def match_group(fq: str, rows: list[Chunk], spelled: str = "") -> str | None:
+    """The group (or sub-group) of ``rows`` a folded question names: most of its title's
+    words; or, in the question with abbreviations spelled out (``spelled``: "CCHC" →
+    "cải cách hành chính"), most of its title's word pairs, or its first
+    :data:`GROUP_PREFIX` words in order when they are more than the words every group has
+    ("phần áp dụng ISO …"). The title with most words named wins."""
+    qwords = set(re.findall(r"[0-9a-z]+", fq))
+    swords = re.findall(r"[0-9a-z]+", spelled or fq)
+    flat, pairs = f" {' '.join(swords)} ", _bigrams(swords)
+    best: tuple[float, str] | None = None
+    for g in dict.fromkeys(x for c in rows for x in row_groups(c)):
+        words = _title_words(g)
+        if len(words) < 2:
+            continue
+        share = sum(1 for w in words if w in qwords) / len(words)
+        title_pairs = _bigrams(words)
+        paired = len(title_pairs & pairs) / len(title_pairs)
+        head = words[:GROUP_PREFIX]
+        prefix = (
+            len(words) > GROUP_PREFIX
+            and not set(head) <= _GENERIC_TITLE
+            and f" {' '.join(head)} " in flat
+        )
+        named = max(share, paired)
+        if (named >= GROUP_SHARE or prefix) and (best is None or named * len(words) > best[0]):
+            best = (named * len(words), g)
+    return best[1] if best else None
 
 
 TOPIC_SHARE = 0.65  # a row on the topic covers it at least this share of the best row
