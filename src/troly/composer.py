@@ -315,6 +315,7 @@ def plan_name(chunk: Chunk) -> str:
     return f"Kế hoạch CCHC{year} của tỉnh {chunk.province}"
 
 
+_ITEM_NUMBER = re.compile(r"^\d+(\.\d+)*\.\s*")  # "1.3. " before a cell's text
 FIELD_LABELS = {
     "lead": "Cơ quan chủ trì",
     "partners": "Cơ quan phối hợp",
@@ -380,6 +381,12 @@ def describe_task(chunk: Chunk, n: int, focus: str | None = None, with_plan: boo
             extras.append(f"{FIELD_LABELS[name].lower()}: {value}")
     if focus and focus != "lead" and lead:
         extras.insert(0, f"cơ quan chủ trì: {lead}")
+    target = _value(f.get("target", ""))
+    if target and fold(target) not in fold(content):
+        # the row's measurable goal ("1.3. … cắt giảm 20% quy định và 20% chi phí …"): the
+        # figures a question about the task may ask for
+        goal = _ITEM_NUMBER.sub("", target)
+        extras.insert(0, f"mục tiêu: {quote(goal, 300)}")
     if extras:
         parts.append(_capitalise("; ".join(extras)) + f" [{n}].")
     return " ".join(parts)

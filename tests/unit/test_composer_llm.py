@@ -77,6 +77,27 @@ def test_describe_task_with_focus_and_missing_field() -> None:
     assert "không ghi kinh phí cụ thể" in text
 
 
+def test_describe_task_gives_the_rows_target() -> None:
+    """A row with a target column ("1.3. … cắt giảm 20% quy định …", Hà Tĩnh's layout):
+    the target is said, without its cell number, whatever field is asked; a target that
+    is the content itself is not repeated."""
+    row = chunk(
+        "Mục tiêu: 1.3. Cắt giảm 20% quy định và 20% chi phí tuân thủ\n"
+        "Nhiệm vụ: 2.3. Rà soát TTHC nội bộ\nThời gian thực hiện: Quý I, II năm 2025",
+        kind="task",
+        location="Phụ lục › III. CẢI CÁCH THỦ TỤC HÀNH CHÍNH › Nhiệm vụ 2.3",
+        content="Rà soát TTHC nội bộ",
+        target="1.3. Cắt giảm 20% quy định và 20% chi phí tuân thủ",
+        deadline="Quý I, II năm 2025",
+    )
+    text = describe_task(row, 1, focus="deadline")
+    assert "là: Quý I, II năm 2025 [1]." in text
+    assert "Mục tiêu: Cắt giảm 20% quy định và 20% chi phí tuân thủ" in text
+    assert "1.3." not in text
+    same = chunk("x", kind="task", content="Cắt giảm 20% quy định", target="Cắt giảm 20% quy định")
+    assert "mục tiêu" not in describe_task(same, 1).lower()
+
+
 def test_sentence_selection_prefers_covering_sentence_with_figure() -> None:
     c = chunk(
         "- Nâng cao sự hài lòng của người dân.\n"
