@@ -1,6 +1,8 @@
 """Fit the sentence-relevance model on the dev split only → src/troly/data/sentence_ranker.json.
 
-    .venv/bin/python scripts/train_ranker.py [--gold eval/gold.jsonl]
+    .venv/bin/python scripts/train_ranker.py [--gold eval/gold.jsonl [--gold …]]
+
+Several ``--gold`` files pool their dev splits (each item's split is fixed by its id).
 
 For every answerable dev item: retrieve the top 8 chunks as the answerer does, take each
 sentence's features (troly.answerer.ranker.FEATURES) and label it 1 when it contains a
@@ -45,10 +47,13 @@ def fit(
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"))
+    ap.add_argument(
+        "--gold", type=Path, action="append", help="repeatable; default eval/gold.jsonl"
+    )
     ap.add_argument("--out", type=Path, default=Path("src/troly/data/sentence_ranker.json"))
     args = ap.parse_args()
-    items = select_split(load_gold(args.gold), "dev")
+    golds = args.gold or [Path("eval/gold.jsonl")]
+    items = [it for g in golds for it in select_split(load_gold(g), "dev")]
     svc = build_services()
     provinces = svc.answerer.provinces
     xs: list[list[float]] = []
@@ -90,7 +95,7 @@ def main() -> int:
     auc_pairs = (y[:, None] > y[None, :]) & (p[:, None] > p[None, :])
     auc = auc_pairs.sum() / max((y == 1).sum() * (y == 0).sum(), 1)
     model.meta = {
-        "trained_on": "dev split of eval/gold.jsonl",
+        "trained_on": "dev split of " + ", ".join(str(g) for g in golds),
         "items": len(items),
         "sentences": len(ys),
         "positives": int(y.sum()),
