@@ -206,6 +206,8 @@ def test_followups(services: Any) -> None:
     [
         ("Kế hoạch CCHC năm 2024 của Đà Nẵng có chỉ tiêu gì?", "refusal_province"),
         ("Kế hoạch cải cách hành chính năm 2019 của Phú Yên có những chỉ tiêu gì?", "refusal_year"),
+        # the 2024 plan assesses the "Chỉ số CCHC năm 2023": that is not the 2023 plan
+        ("Kế hoạch CCHC năm 2023 của Bình Phước giao Sở Tư pháp việc gì?", "refusal_year"),
         ("Tôi bị phạt hành chính ở Bình Phước thì khiếu nại thế nào?", "refusal_legal"),
         ("gia vang hom nay o ha tinh bao nhieu", "refusal_offtopic"),
         ("Ai là Chủ tịch UBND tỉnh Phú Yên hiện nay?", "refusal_person"),

@@ -442,6 +442,16 @@ def test_a_group_or_sub_group_named_by_a_question() -> None:
     assert named("ke hoach CCHC co tong cong bao nhieu nhiem vu") is None
 
 
+def test_an_index_year_is_not_a_plan_year() -> None:
+    from troly.answerer.analysis import analyse
+
+    assert analyse("Kế hoạch CCHC năm 2023 của Bình Phước có gì?", []).plan_years == {2023}
+    assert analyse("ke hoach cai cach hanh chinh nam 2023", []).plan_years == {2023}
+    assert analyse("Phú Thọ xác định Chỉ số CCHC năm 2020 theo quyết định nào?", []).plan_years == (
+        set()
+    )
+
+
 def test_rows_on_a_topic() -> None:
     from troly.answerer.evidence import rows_on_topic
 

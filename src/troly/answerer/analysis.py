@@ -176,7 +176,10 @@ OFFICE_HOLDER_CUE = re.compile(
     rf"\b(?:ai|nguoi nao|ong nao|ba nao) (?:hien )?(?:nay )?(?:dang )?(?:la|lam|giu chuc(?: vu)?)"
     rf" {_TITLE} {_BODY}\b|\b{_TITLE} {_BODY}\b[^?]{{0,60}}\b(?:hien nay |bay gio )?la ai\b"
 )
-PLAN_YEAR = re.compile(r"(ke hoach|cchc|cai cach hanh chinh)( nha nuoc)?( nam)? ((?:19|20)\d{2})")
+# "kế hoạch CCHC năm 2023" names a plan year; "Chỉ số CCHC năm 2020" (an index) does not
+PLAN_YEAR = re.compile(
+    r"(?<!chi so )(ke hoach|cchc|cai cach hanh chinh)( nha nuoc)?( nam)? ((?:19|20)\d{2})"
+)
 FOLLOWUP_CUE = re.compile(r"^(con|the con|vay|the|con lai)\b|thi sao\??$|the nao\??$")
 QUARTER = re.compile(r"quy\s+(i{1,3}|iv)\s*(?:[/,]|nam)?\s*,?\s*(?:nam\s+)?(20\d{2})")
 MONTH = re.compile(r"thang\s+(\d{1,2})\s*(?:/|nam)\s*(20\d{2})")
