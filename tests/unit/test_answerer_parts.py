@@ -75,6 +75,24 @@ def test_question_parts(question: str, n: int) -> None:
     assert len(question_parts(question)) == n
 
 
+def test_enumerated_items_each_take_the_asking_clause() -> None:
+    parts = question_parts(
+        "Phấn đấu bao nhiêu phần trăm người lớn có điện thoại thông minh, có tài khoản dịch "
+        "vụ công và có chữ ký số?"
+    )
+    assert parts == [
+        "phan dau bao nhieu phan tram nguoi lon co dien thoai thong minh",
+        "phan dau bao nhieu phan tram nguoi lon co tai khoan dich vu cong",
+        "phan dau bao nhieu phan tram nguoi lon co chu ky so",
+    ]
+    # a list of fields or topics that do not repeat a word of the asking clause: one part
+    for q in (
+        "Mức độ hài lòng về lĩnh vực đất đai, xây dựng, đầu tư đạt tối thiểu bao nhiêu?",
+        "Sở Nội vụ chủ trì những việc gì, các sở phối hợp",
+    ):
+        assert len(question_parts(q)) == 1, q
+
+
 def test_coordinated_subjects_each_take_the_shared_predicate() -> None:
     parts = question_parts("Tỷ lệ nộp hồ sơ online và tỷ lệ trả tiền online phải đạt bao nhiêu?")
     assert parts == [

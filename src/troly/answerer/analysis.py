@@ -306,7 +306,28 @@ def question_parts(question: str) -> list[str]:
             parts[0] = " ".join(first + second[-ASK_TAIL_WORDS:])
         else:
             parts = [f"{parts[0]} va {parts[1]}", *parts[2:]]
-    return parts if len(parts) > 1 else [fq]
+    return parts if len(parts) > 1 else _enumerated(fq)
+
+
+_ITEM_SEP = re.compile(r"\s*,\s*|\s+va\s+")
+
+
+def _enumerated(fq: str) -> list[str]:
+    """ "… bao nhiêu phần trăm người lớn có điện thoại thông minh, có tài khoản dịch vụ
+    công và có chữ ký số?": items that begin with the same word as one in the asking
+    clause are each a part, with the clause's head ("… người lớn có tài khoản …")."""
+    segments = [x for x in _ITEM_SEP.split(fq) if x]
+    if len(segments) < 2 or not re.search(_ASKS, segments[0]):
+        return [fq]
+    lead = {x.split()[0] for x in segments[1:]}
+    if len(lead) != 1:
+        return [fq]
+    word = lead.pop()
+    at = f" {segments[0]} ".rfind(f" {word} ")
+    if word in {"cac", "nhung", "cua"} or at <= 0:
+        return [fq]
+    stem, first = segments[0][: at - 1], segments[0][at:]
+    return [f"{stem} {item}" for item in [first, *segments[1:]]]
 
 
 _EN_WORDS = frozenset(
