@@ -429,6 +429,17 @@ def test_an_agencys_tasks_without_chu_tri_are_its_duties_section(services: Any) 
     assert all(c.location.startswith("Phụ lục") for c in led.citations), led.answer
 
 
+def test_a_question_asking_two_things_is_not_answered_by_one_row(services: Any) -> None:
+    # "cơ quan nào …" asks for a lead, but the question asks two things: the row that
+    # answers one part gets no advantage over the sentences picked part by part
+    ans = services.answerer.ask(
+        "Ở Phú Yên, cơ quan nào là cơ quan thường trực giúp UBND tỉnh kiểm tra việc thực hiện "
+        "kế hoạch CCHC 2024, và Sở Tư pháp chủ trì mảng nào?"
+    )
+    assert "V.2" in {c.location for c in ans.citations}, ans.answer
+    assert "Sở Nội vụ: Là cơ quan thường trực" in ans.answer
+
+
 def test_a_list_by_topic_gives_every_row_on_it(services: Any) -> None:
     # no agency, period or group named: the rows on the topic, each with its lead
     ans = services.answerer.ask(

@@ -789,10 +789,10 @@ class Answerer:
             # a row whose field asked for is empty ("lấy từ nguồn nào?" — no budget cell)
             # does not answer the field: it gets no advantage over the prose
             answers_focus = focus is not None and bool(task_field(best, focus))
-            margin = 0.15 if answers_focus else 0.0
-            # a tie goes to the row, unless the question asks several things and no row
-            # field: the sentences are picked part by part, a row answers one part
-            tie_to_row = answers_focus or (focus is None and len(parts) == 1)
+            # a question asking several things is answered part by part by the sentences;
+            # a row answers one part, so it gets no advantage then
+            margin = 0.15 if answers_focus and len(parts) == 1 else 0.0
+            tie_to_row = len(parts) == 1 and (answers_focus or focus is None)
             if tie_to_row:
                 ahead = cov[best.id] + margin >= sentence_cov
             else:
