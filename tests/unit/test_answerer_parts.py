@@ -89,6 +89,8 @@ def test_enumerated_items_each_take_the_asking_clause() -> None:
     for q in (
         "Mức độ hài lòng về lĩnh vực đất đai, xây dựng, đầu tư đạt tối thiểu bao nhiêu?",
         "Sở Nội vụ chủ trì những việc gì, các sở phối hợp",
+        # a later clause with its own asking word is a question of its own, not an item
+        "Kế hoạch có mấy nhiệm vụ, nhiệm vụ nào quan trọng nhất?",
     ):
         assert len(question_parts(q)) == 1, q
 
@@ -99,6 +101,14 @@ def test_coordinated_subjects_each_take_the_shared_predicate() -> None:
         "ty le nop ho so online phai dat bao nhieu",
         "ty le tra tien online phai dat bao nhieu",
     ]
+    # the predicate is taken from where the asking word is, however long
+    parts = question_parts(
+        "Tỷ lệ hồ sơ trực tuyến và tỷ lệ hồ sơ trả đúng hạn phải đạt bao nhiêu phần trăm trong "
+        "năm 2024?"
+    )
+    assert parts[0] == "ty le ho so truc tuyen phai dat bao nhieu phan tram trong nam 2024"
+    parts = question_parts("UBND cấp huyện và UBND cấp xã có trách nhiệm gì trong kiểm tra CCHC?")
+    assert parts[0] == "ubnd cap huyen co trach nhiem gi trong kiem tra cchc"
 
 
 def test_a_part_leaves_the_sentence_another_part_is_about(
@@ -247,6 +257,15 @@ def test_every_referral_row_is_reachable_and_the_text_is_polite() -> None:
         ("Ai là Chủ tịch Hội đồng thẩm định?", False),
         ("Giám đốc Sở Nội vụ có trách nhiệm gì?", False),
         ("Giám đốc các sở báo cáo cho ai?", False),
+        # the title inside the clause: a role is asked (review, stop 25)
+        (
+            "Theo kế hoạch, người phải chịu trách nhiệm trước Chủ tịch UBND tỉnh về nhiệm vụ "
+            "được giao là ai?",
+            False,
+        ),
+        ("Ở Quảng Ngãi, cơ quan tham mưu Chủ tịch UBND tỉnh điều chỉnh phân công là ai?", False),
+        ("Chủ tịch UBND tỉnh làm Trưởng ban chỉ đạo, vậy Phó trưởng ban là ai?", False),
+        ("Cho hỏi, Giám đốc Sở Nội vụ Hà Tĩnh là ai?", True),
     ],
 )
 def test_a_question_about_who_holds_an_office(question: str, holder: bool) -> None:
@@ -392,6 +411,10 @@ def test_a_how_many_question_takes_the_best_sentence_with_a_figure(
         ("Bố trí bao nhiêu tỷ đồng?", None),  # an amount, not a count of something
         ("so ban nganh nao chu tri", None),  # "sở, ban, ngành"
         ("Sở Nội vụ có nhiệm vụ gì?", None),
+        # "hồ sơ", "bộ máy", "máy tính" are not counting cues; a rate is not a count
+        ("Tỷ lệ hồ sơ dịch vụ công trực tuyến đạt bao nhiêu phần trăm?", None),
+        ("Sắp xếp bộ máy giảm bao nhiêu đơn vị?", "don"),
+        ("Trang bị máy tính cho bao nhiêu xã?", "xa"),
     ],
 )
 def test_what_a_count_question_counts(question: str, word: str | None) -> None:
@@ -415,6 +438,9 @@ def test_a_count_question_takes_the_sentence_counting_the_word(
     count = Scored("Áp dụng HTQLCL đối với 199 UBND cấp xã trên địa bàn.", 0.95, c, 0.8, True)
     weak = Scored("Có 199 UBND cấp xã trong tỉnh.", 0.9, c, 0.3, True)
     assert counts("ubnd", count.text) and not counts("ubnd", share.text)
+    # an item's numbering and a year are not counts
+    assert not counts("thu", "1. Thủ trưởng các sở") and not counts("thu", "năm 2025 thu hút")
+    assert counts("ubnd", "1.200 UBND cấp xã")
     q = "Phú Thọ áp dụng ISO cho bao nhiêu UBND cấp xã?"
     monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: [share, count])
     picked = ev.pick_sentences([c], [q], ["Phú Thọ"], True, ranker=object())  # type: ignore[arg-type]
@@ -458,6 +484,14 @@ def test_a_group_or_sub_group_named_by_a_question() -> None:
     )
     # "CCHC … tổng cộng" spelled out holds "cải cách", "chính", "cộng": not the finance group
     assert named("ke hoach CCHC co tong cong bao nhieu nhiem vu") is None
+    # a title's first words must reach two words that not every group has (review, stop 25)
+    pci = row("II.7. Nâng cao Chỉ số năng lực cạnh tranh cấp tỉnh (PCI)")
+    news = row("VIII. Công tác tuyên truyền CCHC")
+    rows += [pci, news]
+    assert named("Có những nhiệm vụ nào để nâng cao chỉ số hài lòng của người dân?") is None
+    assert named("Có những nhiệm vụ gì về công tác tuyển dụng công chức?") is None
+    assert named("Có những nhiệm vụ nào về cải cách tại cấp xã?") is None
+    assert named("Những nhiệm vụ về nâng cao chỉ số năng lực cạnh tranh?") == pci.fields["group"]
 
 
 def test_an_index_year_is_not_a_plan_year() -> None:
@@ -468,6 +502,7 @@ def test_an_index_year_is_not_a_plan_year() -> None:
     assert analyse("Phú Thọ xác định Chỉ số CCHC năm 2020 theo quyết định nào?", []).plan_years == (
         set()
     )
+    assert analyse("Chỉ số hài lòng về CCHC năm 2023 của Quảng Ngãi?", []).plan_years == set()
 
 
 def test_rows_on_a_topic() -> None:
@@ -491,6 +526,15 @@ def test_rows_on_a_topic() -> None:
     assert rows_on_topic(rows, ["hoi", "thi", "tuyen", "truyen"], 0.3) == []  # one row
     assert rows_on_topic(rows, terms, 0.95) == []  # below the support threshold
     assert rows_on_topic(rows, ["2024"], 0.3) == []  # a year is not a topic
+    # typed with diacritics, a row matching only once they are dropped is another topic
+    hire = [row(4, "Kiểm tra việc tuyển dụng công chức"), row(5, "Tuyên truyền cho công chức")]
+    hire.append(row(6, "Thanh tra tuyển dụng công chức cấp xã"))
+    terms = ["tuyen", "dung", "cong", "chuc"]
+    q = "Có những nhiệm vụ gì về tuyển dụng công chức?"
+    assert [c.id for c in rows_on_topic(hire, terms, 0.3, q)] == ["r4", "r6"]
+    plain = "co nhung nhiem vu gi ve tuyen dung cong chuc"  # no diacritics: no such check
+    assert rows_on_topic(hire, terms, 0.3, plain) == rows_on_topic(hire, terms, 0.3)
+    assert [c.id for c in rows_on_topic(hire, ["tuyen", "cong", "chuc"], 0.3)] == ["r4", "r5", "r6"]
 
 
 def test_an_enumeration_after_gom_stays_one_sentence() -> None:

@@ -152,6 +152,11 @@ def test_the_bases_asked_are_those_of_the_kinds_named() -> None:
     assert "nội dung của Kế hoạch này" not in every  # not a basis of the plan
     # a kind no basis is of: every basis, rather than none
     assert describe(HEAD, ["doc_basis"], Evidence(), ["thong tu"]) == every
+    # "pháp luật" names no kind; the kinds are those named after "căn cứ"
+    assert basis_kinds("Kế hoạch căn cứ vào văn bản pháp luật nào?") == []
+    both = "Kế hoạch ban hành kèm theo quyết định nào và căn cứ vào những văn bản nào?"
+    assert basis_kinds(both) == []
+    assert asked_fields(both, TITLE) == ["doc_number", "doc_basis"]
     proposal = describe(HEAD, ["doc_proposal"], Evidence())
     assert "Tờ trình số 2696/TTr-SNV" in proposal
 

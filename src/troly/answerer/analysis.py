@@ -174,7 +174,11 @@ _TITLE = (
 _BODY = r"(?:so|ubnd|uy ban|tinh|huyen|xa|thanh pho|thi xa|bo|cuc|cong an|trung tam|van phong)"
 OFFICE_HOLDER_CUE = re.compile(
     rf"\b(?:ai|nguoi nao|ong nao|ba nao) (?:hien )?(?:nay )?(?:dang )?(?:la|lam|giu chuc(?: vu)?)"
-    rf" {_TITLE} {_BODY}\b|\b{_TITLE} {_BODY}\b[^?]{{0,60}}\b(?:hien nay |bay gio )?la ai\b"
+    rf" {_TITLE} {_BODY}\b"
+    # "Chủ tịch UBND tỉnh Phú Yên hiện nay là ai?": the title opens the clause ("người chịu
+    # trách nhiệm trước Chủ tịch UBND tỉnh … là ai?" asks for a role, not a person)
+    rf"|(?:^|[,;:] )(?:thua |cho hoi |xin hoi )?{_TITLE} {_BODY}\b[^?,;]{{0,60}}"
+    rf"\b(?:hien nay |bay gio )?la ai\b"
 )
 # "kế hoạch CCHC năm 2023" names a plan year; "Chỉ số CCHC năm 2020" (an index) does not
 PLAN_YEAR = re.compile(
@@ -281,7 +285,29 @@ _PART_SPLIT = re.compile(
     r"\s*(?:,\s*)?\b(?:va|con|dong thoi|, roi)\b\s+|\s*;\s*|\s*,\s+(?=\w+ (?:" + _ASKS + r"))"
     r"|\s*\?\s*"  # two questions in one message: "… bao nhiêu phần trăm? Riêng … là bao nhiêu?"
 )
-ASK_TAIL_WORDS = 4  # "tỷ lệ A và tỷ lệ B phải đạt bao nhiêu": A takes B's last words
+# the words before an asking word that belong to the predicate ("phải đạt bao nhiêu",
+# "có trách nhiệm gì", "mục tiêu là bao nhiêu")
+_PREDICATE_WORDS = frozenset(
+    {"phai", "can", "duoc", "dat", "la", "co", "se", "thi", "muc", "tieu", "trach", "nhiem"}
+    | {"vai", "tro", "vu", "chi"}
+)
+
+
+# the words that ask (not what is asked about), from _ASKS
+ASK_WORDS = frozenset(re.findall(r"[a-z]+", _ASKS.replace("\\b", " "))) | {"thoi", "gian"}
+
+
+def _predicate(words: list[str]) -> list[str]:
+    """The predicate a coordinated subject shares ("tỷ lệ A và tỷ lệ B phải đạt bao nhiêu
+    phần trăm trong năm 2024" → "phải đạt bao nhiêu phần trăm trong năm 2024"): from the
+    asking word, backed over the predicate's own words, to the end."""
+    m = re.search(_ASKS, " ".join(words))
+    if m is None:
+        return []
+    start = len(" ".join(words)[: m.start()].split())
+    while start > 0 and words[start - 1] in _PREDICATE_WORDS:
+        start -= 1
+    return words[start:]
 
 
 def question_parts(question: str) -> list[str]:
@@ -303,7 +329,7 @@ def question_parts(question: str) -> list[str]:
         if len(first) >= 3 and len(second) >= 3 and f" {head} " in f" {parts[0]} ":
             # "tỷ lệ nộp hồ sơ … và tỷ lệ trả tiền … phải đạt bao nhiêu?": two subjects
             # of the same kind share the predicate, each a question of its own
-            parts[0] = " ".join(first + second[-ASK_TAIL_WORDS:])
+            parts[0] = " ".join(first + _predicate(second))
         else:
             parts = [f"{parts[0]} va {parts[1]}", *parts[2:]]
     return parts if len(parts) > 1 else _enumerated(fq)
@@ -319,6 +345,8 @@ def _enumerated(fq: str) -> list[str]:
     segments = [x for x in _ITEM_SEP.split(fq) if x]
     if len(segments) < 2 or not re.search(_ASKS, segments[0]):
         return [fq]
+    if any(re.search(_ASKS, x) for x in segments[1:]):
+        return [fq]  # "… có mấy nhiệm vụ, nhiệm vụ nào quan trọng nhất?": its own question
     lead = {x.split()[0] for x in segments[1:]}
     if len(lead) != 1:
         return [fq]
@@ -454,7 +482,11 @@ def wants_figure(question: str, fq: str | None = None) -> bool:
 
 # What a count is counted in: "bao nhiêu UBND cấp xã", "mấy hội nghị", "số cơ quan". After
 # "so" (số, but also sở, sổ when typed without diacritics) only a countable word is taken.
-_COUNT_CUE = re.compile(r"\b(bao nhieu|may|so luong|so)\s+(?:cac\s+)?([a-z]+)\b")
+_COUNT_CUE = re.compile(
+    r"\b(bao nhieu|(?<!bo )may(?! (?:danh|tinh|chu|in|moc|lanh|bay|anh|quet|chieu)\b)|so luong"
+    r"|(?<!ho )(?<!doi )(?<!ky )so)\s+(?:cac\s+)?([a-z]+)\b"
+)
+_RATE = re.compile(r"\bty le\b|\bphan tram\b|%")
 _NOT_COUNTED = frozenset(
     {"la", "thi", "co", "duoc", "phan", "ty", "tien", "dong", "trieu", "va", "de", "khi"}
     | {"cho", "trong", "o", "tai", "den", "nhu", "sanh"}
@@ -471,7 +503,10 @@ def counted_word(question: str) -> str | None:
     """The first word of what a count question counts ("Phú Thọ áp dụng ISO cho bao nhiêu
     UBND cấp xã?" → "ubnd"), folded; ``None`` when it asks no count. A sentence answering
     it says "199 UBND cấp xã", not "100% UBND cấp xã"."""
-    for m in _COUNT_CUE.finditer(fold(question)):
+    fq = fold(question)
+    if _RATE.search(fq):
+        return None  # a rate or a share is asked, not a count
+    for m in _COUNT_CUE.finditer(fq):
         cue, word = m.group(1), m.group(2)
         if word in _NOT_COUNTED or (cue == "so" and word not in _COUNTABLE_AFTER_SO):
             continue
@@ -481,7 +516,9 @@ def counted_word(question: str) -> str | None:
 
 def counts(word: str, text: str) -> bool:
     """``text`` gives a count of ``word``: a number right before it ("35 UBND xã")."""
-    return re.search(rf"(?<![\d.,%])\d[\d.]*\s+{re.escape(word)}\b", fold(text)) is not None
+    # a number, not an item's numbering ("1. Thủ trưởng …") nor a year ("2025 thu hút")
+    number = r"(?<![\d.,%])(?!(?:19|20)\d{2}\b)\d+(?:[.,]\d+)*"
+    return re.search(rf"{number}\s+{re.escape(word)}\b", fold(text)) is not None
 
 
 def analyse(question: str, provinces: list[str]) -> Analysis:
@@ -497,5 +534,9 @@ def analyse(question: str, provinces: list[str]) -> Analysis:
         parts=question_parts(question),
         english=is_english(question),
         want_url=bool(URL_CUE.search(fq)),
-        plan_years={int(m.group(4)) for m in PLAN_YEAR.finditer(fq)},
+        plan_years={
+            int(m.group(4))
+            for m in PLAN_YEAR.finditer(fq)
+            if "chi so" not in fq[max(0, m.start() - 30) : m.start()]
+        },
     )

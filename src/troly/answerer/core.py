@@ -617,7 +617,7 @@ class Answerer:
         top = single.turn.task_chunk if single.intent == "task" and single.turn else None
         if top is None:
             return None
-        found = rows_on_topic(rows, question_terms(q, self.provinces), self.threshold)
+        found = rows_on_topic(rows, question_terms(q, self.provinces), self.threshold, q)
         if top.id not in {c.id for c in found}:
             return None
         draft = self._list_draft(q, a.provinces, found, ["liên quan đến nội dung được hỏi"])

@@ -71,7 +71,10 @@ _NOT_TOPIC_WORDS = (
     "can dua nhung cac gi de nghi to trinh theo co phap ly xay dung lap"
 )
 _NOT_TOPIC = frozenset(_NOT_TOPIC_WORDS.split())
-_NUMBER_ASKED = re.compile(r"\bso (may|hieu|bao nhieu|ky hieu)\b")
+# the number is asked ("số hiệu", "kèm theo quyết định nào"), beside a basis
+_NUMBER_ASKED = re.compile(
+    r"\bso (may|hieu|bao nhieu|ky hieu)\b|\bkem (theo )?quyet dinh\b|\bban hanh kem\b"
+)
 # the kinds of document a basis is ("căn cứ vào nghị quyết … và quyết định nào?"): they
 # pick the basis lines, they are not a topic
 _BASIS_KINDS = (
@@ -127,9 +130,15 @@ def basis_kinds(question: str) -> list[str]:
     quyết … và quyết định nào?" → nghị quyết, quyết định), folded; [] when it names none
     or does not ask the basis. "Kế hoạch" names the plan itself and is not counted."""
     fq = fold(question)
-    if not _ASKS["doc_basis"].search(fq):
+    m = _ASKS["doc_basis"].search(fq)
+    if m is None:
         return []
-    return [k for k in _BASIS_KINDS if k != "ke hoach" and re.search(rf"\b{k}\b", fq)]
+    clause = fq[m.start() :]  # the kinds named after "căn cứ", not "kèm theo quyết định …"
+    return [
+        k
+        for k in _BASIS_KINDS
+        if k != "ke hoach" and re.search(rf"(?<!phap )\b{k}\b", clause)  # not "pháp luật"
+    ]
 
 
 def _basis_of_kind(text: str, kinds: Sequence[str]) -> bool:

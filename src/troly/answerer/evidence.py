@@ -13,7 +13,14 @@ import re
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
-from troly.answerer.analysis import counted_word, counts, deadline_periods, wants_figure, within
+from troly.answerer.analysis import (
+    ASK_WORDS,
+    counted_word,
+    counts,
+    deadline_periods,
+    wants_figure,
+    within,
+)
 from troly.answerer.ranker import SentenceRanker, candidates
 from troly.composer import (
     YEAR,
@@ -27,14 +34,9 @@ from troly.composer import (
 from troly.documents.agencies import AGENCY_ALIASES, agency_key, agency_matches
 from troly.paraphrase import canonical_terms
 from troly.schema import Chunk
-from troly.text import fold
+from troly.text import fold, has_diacritics
 
 PART_OWN = 0.6  # share of a part's own words its sentence must hold
-# the words that ask (analysis._ASKS), not what is asked about
-ASK_WORDS = frozenset(
-    {"bao", "nhieu", "gio", "khi", "nao", "muc", "the", "nhu", "ra", "sao", "dau", "ve"}
-    | {"cho", "ai", "voi", "gi", "truoc", "ngay", "han", "may", "thoi", "gian", "la"}
-)
 PART_POOL = 20  # the best sentences for a part (by the ranker) weighed by its own words
 
 
@@ -126,8 +128,20 @@ def _title_words(group: str) -> list[str]:
 # words every group of a reform plan has: a title's first words must name more than these
 _GENERIC_TITLE = frozenset(
     {"cai", "cach", "hanh", "chinh", "cong", "tac", "nha", "nuoc", "xay", "dung", "phat"}
-    | {"trien", "nang", "cao", "thuc", "hien", "nhiem", "vu"}
+    | {"trien", "nang", "cao", "thuc", "hien", "nhiem", "vu", "chi", "so"}
 )
+
+
+def _distinctive_head(words: list[str]) -> list[str]:
+    """A title's first words up to its second word outside the words every group has
+    ("áp dụng ISO", "công tác tuyên truyền"; "nâng cao chỉ số năng lực"), at least
+    :data:`GROUP_PREFIX` words; [] when the title has fewer than two such words."""
+    seen = 0
+    for i, w in enumerate(words):
+        seen += w not in _GENERIC_TITLE
+        if seen == 2:
+            return words[: max(i + 1, GROUP_PREFIX)]
+    return []
 
 
 def _bigrams(words: list[str]) -> set[str]:
@@ -151,12 +165,8 @@ def match_group(fq: str, rows: list[Chunk], spelled: str = "") -> str | None:
         share = sum(1 for w in words if w in qwords) / len(words)
         title_pairs = _bigrams(words)
         paired = len(title_pairs & pairs) / len(title_pairs)
-        head = words[:GROUP_PREFIX]
-        prefix = (
-            len(words) > GROUP_PREFIX
-            and not set(head) <= _GENERIC_TITLE
-            and f" {' '.join(head)} " in flat
-        )
+        head = _distinctive_head(words)
+        prefix = bool(head) and f" {' '.join(head)} " in flat
         named = max(share, paired)
         if (named >= GROUP_SHARE or prefix) and (best is None or named * len(words) > best[0]):
             best = (named * len(words), g)
@@ -166,20 +176,39 @@ def match_group(fq: str, rows: list[Chunk], spelled: str = "") -> str | None:
 TOPIC_SHARE = 0.65  # a row on the topic covers it at least this share of the best row
 
 
-def rows_on_topic(rows: list[Chunk], terms: list[str], threshold: float) -> list[Chunk]:
+def rows_on_topic(
+    rows: list[Chunk], terms: list[str], threshold: float, question: str = ""
+) -> list[Chunk]:
     """The rows a list question without an agency, period or group asks for by its topic
     alone ("Bình Phước làm những gì để tuyên truyền CCHC?", "các nhiệm vụ nâng cao chỉ số
     PAPI … giao cho những sở nào?"): every row whose task covers the topic words about as
     well as the best row does (at least the support ``threshold``), in document order; []
-    unless two or more do — one row is a single answer, not a list."""
+    unless two or more do — one row is a single answer, not a list. A ``question`` typed
+    with diacritics must also be matched with them: "tuyển dụng" is not "tuyên truyền"."""
     words = [t for t in terms if not YEAR.match(t)]
     if not words:
         return []
-    cov = {c.id: coverage(words, c.fields.get("content", "") or c.text) for c in rows}
+    text = {c.id: c.fields.get("content", "") or c.text for c in rows}
+    cov = {c.id: coverage(words, text[c.id]) for c in rows}
     best = max(cov.values(), default=0.0)
     floor = max(threshold, TOPIC_SHARE * best)
     found = [c for c in rows if cov[c.id] >= floor]
+    if has_diacritics(question):
+        topic = set(words)
+        raw = [w for w in re.findall(r"\w+", question.lower()) if fold(w) in topic]
+        found = [c for c in found if not _matched_by_folding_only(raw, text[c.id])]
     return sorted(found, key=lambda c: (c.doc_id, c.ordinal)) if len(found) >= 2 else []
+
+
+def _matched_by_folding_only(words: list[str], text: str) -> bool:
+    """Some question word (with its diacritics) is in ``text`` only once they are dropped:
+    "tuyển" against "tuyên truyền", "tại" against "tài chính"."""
+    have = set(re.findall(r"\w+", text.lower()))
+    folded = {fold(w) for w in have}
+    forms: dict[str, set[str]] = {}  # "số" and "sở" in one question: either form will do
+    for w in words:
+        forms.setdefault(fold(w), set()).add(w)
+    return any(f in folded and not (raw & have) for f, raw in forms.items())
 
 
 def starts_with_agency(text: str, agency: str) -> bool:

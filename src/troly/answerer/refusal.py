@@ -90,7 +90,8 @@ DEFAULT_REFERRAL = (
 )
 
 
-SIGNER_CUE = re.compile(r"\bky\b")  # "ai là người ký …" is a question docinfo answers
+# "ai là người ký …" is a question docinfo answers ("kỳ kế hoạch" folds alike: not it)
+SIGNER_CUE = re.compile(r"\b(?:ai|nguoi|da) ky\b|\bky (?:ban hanh|quyet dinh|van ban)\b|\bky boi\b")
 
 
 def referral(question: str) -> tuple[str, str]:
