@@ -494,6 +494,16 @@ def test_a_group_or_sub_group_named_by_a_question() -> None:
     assert named("Những nhiệm vụ về nâng cao chỉ số năng lực cạnh tranh?") == pci.fields["group"]
 
 
+def test_a_text_naming_a_plan_of_a_year() -> None:
+    from troly.answerer.refusal import names_plan_of_year
+
+    assert names_plan_of_year("Tổng kết Kế hoạch CCHC năm 2023 của tỉnh", 2023)
+    assert names_plan_of_year("Kế hoạch thực hiện nhiệm vụ cải cách hành chính năm 2023", 2023)
+    assert not names_plan_of_year("đánh giá Chỉ số cải cách hành chính năm 2023", 2023)
+    assert not names_plan_of_year("Kế hoạch nâng cao Chỉ số CCHC năm 2023", 2023)
+    assert not names_plan_of_year("Kế hoạch CCHC năm 2024, so với năm 2023", 2023)
+
+
 def test_an_index_year_is_not_a_plan_year() -> None:
     from troly.answerer.analysis import analyse
 

@@ -58,7 +58,12 @@ from troly.answerer.evidence import (
 )
 from troly.answerer.followup import history_questions, is_followup, swap_province
 from troly.answerer.ranker import load_ranker
-from troly.answerer.refusal import missing_plan_year, refusal_text, scope_refusal
+from troly.answerer.refusal import (
+    missing_plan_year,
+    names_plan_of_year,
+    refusal_text,
+    scope_refusal,
+)
 from troly.answerer.scope import CorpusScope
 from troly.composer import (
     YEAR,
@@ -456,13 +461,7 @@ class Answerer:
         if missing is None or (draft.refused and draft.intent != "refusal_unsupported"):
             return draft
         province, year = missing
-        # the answer must quote a sentence naming a plan of that year ("Kế hoạch CCHC năm
-        # 2025"), not merely the year ("so với năm 2024", a decree dated "27/9/2019", the
-        # "Chỉ số cải cách hành chính năm 2023" a 2024 plan assesses)
-        plan_of_year = re.compile(
-            rf"ke hoach (cchc|cai cach hanh chinh)[^.;\n]{{0,30}}nam\s+{year}(?!\d)"
-        )
-        if not draft.refused and plan_of_year.search(fold(draft.text)):
+        if not draft.refused and names_plan_of_year(draft.text, year):
             held = ", ".join(str(y) for y in self.scope().years_of(province))
             draft.text = (
                 f"Hệ thống chưa có kế hoạch cải cách hành chính năm {year} của tỉnh "

@@ -159,3 +159,14 @@ def missing_plan_year(a: Analysis, scope: CorpusScope) -> tuple[str, int] | None
         if asked:
             return p, sorted(asked)[0]
     return None
+
+
+def names_plan_of_year(text: str, year: int) -> bool:
+    """``text`` names a plan of ``year`` ("Kế hoạch CCHC năm 2025", "Kế hoạch thực hiện
+    nhiệm vụ cải cách hành chính năm 2025"), not merely the year ("so với năm 2024", a
+    decree dated "27/9/2019", the "Chỉ số cải cách hành chính năm 2023" a plan assesses)."""
+    plan_of_year = re.compile(
+        rf"ke hoach[^.;\n]{{0,40}}(?<!chi so )(cchc|cai cach hanh chinh)[^.;,\n\d]{{0,30}}"
+        rf"nam\s+{year}(?!\d)"
+    )
+    return plan_of_year.search(fold(text)) is not None
