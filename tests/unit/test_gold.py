@@ -218,26 +218,22 @@ def test_validator_rejects_a_split_that_does_not_match_the_id() -> None:
     assert any("'split'" in e for e in report.errors)
 
 
-def test_fresh_set_is_valid_and_split_by_id() -> None:
+FRESH_SETS = ("gold_fresh.jsonl", "gold_fresh2.jsonl")
+
+
+@pytest.mark.parametrize(
+    ("name", "prefix"), [("gold_fresh.jsonl", "f"), ("gold_fresh2.jsonl", "r")]
+)
+def test_fresh_sets_are_valid_split_by_id_and_apart(name: str, prefix: str) -> None:
     from troly.evaluation.gold import load_gold, split_of
 
-    fresh = ROOT / "eval" / "gold_fresh.jsonl"
-    report = validate_gold(fresh, CORPUS)
+    path = ROOT / "eval" / name
+    report = validate_gold(path, CORPUS)
     assert report.ok, str(report)
-    items = load_gold(fresh)
-    assert len(items) == 120 and all(i.id.startswith("f") for i in items)
+    items = load_gold(path)
+    assert len(items) == 120 and all(i.id.startswith(prefix) for i in items)
     assert all(i.split == split_of(i.id) for i in items)
-    assert not {i.id for i in items} & {i.id for i in load_gold(GOLD)}
-
-
-def test_second_fresh_set_is_valid_split_by_id_and_apart() -> None:
-    from troly.evaluation.gold import load_gold, split_of
-
-    fresh2 = ROOT / "eval" / "gold_fresh2.jsonl"
-    report = validate_gold(fresh2, CORPUS)
-    assert report.ok, str(report)
-    items = load_gold(fresh2)
-    assert len(items) == 120 and all(i.id.startswith("r") for i in items)
-    assert all(i.split == split_of(i.id) for i in items)
-    others = load_gold(GOLD) + load_gold(ROOT / "eval" / "gold_fresh.jsonl")
+    others = load_gold(GOLD) + [
+        i for other in FRESH_SETS if other != name for i in load_gold(ROOT / "eval" / other)
+    ]
     assert not {i.id for i in items} & {i.id for i in others}

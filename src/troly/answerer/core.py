@@ -609,16 +609,16 @@ class Answerer:
     ) -> Draft | None:
         """A list question naming no agency, period or group: when the single answer is a
         task row (the plan answers it with rows, not prose), that row and the others on
-        the same topic (:func:`rows_on_topic`); otherwise None, for the prose to answer."""
-        if not a.provinces or a.want_figure:
+        the same topic (:func:`rows_on_topic`); otherwise the single answer itself (what
+        the routing would give next: no agency is named, it is no comparison), or None
+        when that is a refusal."""
+        if not a.provinces or a.want_figure or a.is_comparison:
             return None  # "gồm mấy nội dung?", "nhóm 3 giảm bao nhiêu?": a figure, not rows
         single = self._single(q, a, filters)
         top = single.turn.task_chunk if single.intent == "task" and single.turn else None
-        if top is None:
-            return None
         found = rows_on_topic(rows, question_terms(q, self.provinces), self.threshold, q)
-        if top.id not in {c.id for c in found}:
-            return None
+        if top is None or top.id not in {c.id for c in found}:
+            return None if single.refused else single
         draft = self._list_draft(q, a.provinces, found, ["liên quan đến nội dung được hỏi"])
         draft.explain = [f"task rows on the question's topic → {len(found)} rows"]
         return draft
