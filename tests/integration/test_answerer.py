@@ -440,6 +440,14 @@ def test_a_question_asking_two_things_is_not_answered_by_one_row(services: Any) 
     assert "Sở Nội vụ: Là cơ quan thường trực" in ans.answer
 
 
+def test_a_comparison_of_an_agencys_duties_quotes_each_plans_section(services: Any) -> None:
+    ans = services.answerer.ask("Sở Tài chính ở Bình Phước và Hà Tĩnh có trách nhiệm gì?")
+    assert ans.intent == "comparison", ans.answer
+    # Bình Phước has a section on the agency: its items, as a one-province question gets
+    assert {"VII.5.a", "VII.5.b"} <= {c.location for c in ans.citations}, ans.answer
+    assert "cải cách tài chính công" in ans.answer and "Tỉnh Hà Tĩnh:" in ans.answer
+
+
 def test_a_list_by_topic_gives_every_row_on_it(services: Any) -> None:
     # no agency, period or group named: the rows on the topic, each with its lead
     ans = services.answerer.ask(

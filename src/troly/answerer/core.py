@@ -928,11 +928,19 @@ class Answerer:
         found = 0
         supports: list[float] = []
         first_chunk: Chunk | None = None
+        agencies = agencies_in(q, self._lead_names(a, filters))
+        role_of = agencies[0] if agencies and ROLE_CUE.search(fq) else None
         for p in provinces:
-            results = self._search(base, filters, k=6, province=p)
-            # the same calibrated support threshold as a single-province answer (a
-            # stricter 0.45 here refused provinces whose plan does answer)
-            draft = self._compose(base, ba, results, a.focus, want_figure)
+            draft = None
+            if role_of:
+                # "Vai trò của Sở Nội vụ ở Phú Yên và Phú Thọ?": each plan's section on
+                # the agency's duties, as a single-province question gets
+                draft = self._agency_role(q, replace(a, provinces=[p]), role_of, filters)
+            if draft is None:
+                results = self._search(base, filters, k=6, province=p)
+                # the same calibrated support threshold as a single-province answer (a
+                # stricter 0.45 here refused provinces whose plan does answer)
+                draft = self._compose(base, ba, results, a.focus, want_figure)
             if draft is None:
                 lines.append(f"- Tỉnh {p}: kế hoạch hiện có không nêu nội dung này.")
                 explain.append(f"{p}: no passage reaches coverage {self.threshold:.2f}")
