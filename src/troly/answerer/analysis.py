@@ -180,10 +180,10 @@ OFFICE_HOLDER_CUE = re.compile(
     rf"|(?:^|[,;:] )(?:thua |cho hoi |xin hoi )?{_TITLE} {_BODY}\b[^?,;]{{0,60}}"
     rf"\b(?:hien nay |bay gio )?la ai\b"
 )
-# "kế hoạch CCHC năm 2023" names a plan year; "Chỉ số CCHC năm 2020" (an index) does not
-PLAN_YEAR = re.compile(
-    r"(?<!chi so )(ke hoach|cchc|cai cach hanh chinh)( nha nuoc)?( nam)? ((?:19|20)\d{2})"
-)
+# "kế hoạch CCHC năm 2023" names a plan year; "Chỉ số (hài lòng về) CCHC năm 2020" (an
+# index) does not: see plan_years
+PLAN_YEAR = re.compile(r"(ke hoach|cchc|cai cach hanh chinh)( nha nuoc)?( nam)? ((?:19|20)\d{2})")
+INDEX_SPAN = 30  # characters before a plan-year phrase where "chỉ số" makes it an index's
 FOLLOWUP_CUE = re.compile(r"^(con|the con|vay|the|con lai)\b|thi sao\??$|the nao\??$")
 QUARTER = re.compile(r"quy\s+(i{1,3}|iv)\s*(?:[/,]|nam)?\s*,?\s*(?:nam\s+)?(20\d{2})")
 MONTH = re.compile(r"thang\s+(\d{1,2})\s*(?:/|nam)\s*(20\d{2})")
@@ -295,16 +295,18 @@ _PREDICATE_WORDS = frozenset(
 
 # the words that ask (not what is asked about), from _ASKS
 ASK_WORDS = frozenset(re.findall(r"[a-z]+", _ASKS.replace("\\b", " "))) | {"thoi", "gian"}
+_ASK = re.compile(_ASKS)
 
 
 def _predicate(words: list[str]) -> list[str]:
     """The predicate a coordinated subject shares ("tỷ lệ A và tỷ lệ B phải đạt bao nhiêu
     phần trăm trong năm 2024" → "phải đạt bao nhiêu phần trăm trong năm 2024"): from the
     asking word, backed over the predicate's own words, to the end."""
-    m = re.search(_ASKS, " ".join(words))
+    text = " ".join(words)
+    m = _ASK.search(text)
     if m is None:
         return []
-    start = len(" ".join(words)[: m.start()].split())
+    start = len(text[: m.start()].split())
     while start > 0 and words[start - 1] in _PREDICATE_WORDS:
         start -= 1
     return words[start:]
@@ -316,14 +318,13 @@ def question_parts(question: str) -> list[str]:
     one interrogative gives ``[question]``. Parts are folded."""
     fq = fold(question).strip().rstrip("?. ")
     pieces = [p.strip() for p in _PART_SPLIT.split(fq) if p and p.strip()]
-    asks = re.compile(_ASKS)
     parts: list[str] = []
     for p in pieces:
-        if parts and not asks.search(p):
+        if parts and not _ASK.search(p):
             parts[-1] = f"{parts[-1]} va {p}"  # "đất đai và xây dựng": one topic, not a part
         else:
             parts.append(p)
-    if len(parts) > 1 and not asks.search(parts[0]):
+    if len(parts) > 1 and not _ASK.search(parts[0]):
         first, second = parts[0].split(), parts[1].split()
         head = " ".join(second[:2])
         if len(first) >= 3 and len(second) >= 3 and f" {head} " in f" {parts[0]} ":
@@ -343,9 +344,9 @@ def _enumerated(fq: str) -> list[str]:
     công và có chữ ký số?": items that begin with the same word as one in the asking
     clause are each a part, with the clause's head ("… người lớn có tài khoản …")."""
     segments = [x for x in _ITEM_SEP.split(fq) if x]
-    if len(segments) < 2 or not re.search(_ASKS, segments[0]):
+    if len(segments) < 2 or not _ASK.search(segments[0]):
         return [fq]
-    if any(re.search(_ASKS, x) for x in segments[1:]):
+    if any(_ASK.search(x) for x in segments[1:]):
         return [fq]  # "… có mấy nhiệm vụ, nhiệm vụ nào quan trọng nhất?": its own question
     lead = {x.split()[0] for x in segments[1:]}
     if len(lead) != 1:
@@ -521,6 +522,16 @@ def counts(word: str, text: str) -> bool:
     return re.search(rf"{number}\s+{re.escape(word)}\b", fold(text)) is not None
 
 
+def plan_years(fq: str) -> set[int]:
+    """The plan years a folded question names ("kế hoạch CCHC năm 2023"), not the year of
+    an index ("Chỉ số CCHC năm 2020", "chỉ số hài lòng về CCHC năm 2023")."""
+    return {
+        int(m.group(4))
+        for m in PLAN_YEAR.finditer(fq)
+        if "chi so" not in fq[max(0, m.start() - INDEX_SPAN) : m.start()]
+    }
+
+
 def analyse(question: str, provinces: list[str]) -> Analysis:
     fq = fold(question)
     return Analysis(
@@ -534,9 +545,5 @@ def analyse(question: str, provinces: list[str]) -> Analysis:
         parts=question_parts(question),
         english=is_english(question),
         want_url=bool(URL_CUE.search(fq)),
-        plan_years={
-            int(m.group(4))
-            for m in PLAN_YEAR.finditer(fq)
-            if "chi so" not in fq[max(0, m.start() - 30) : m.start()]
-        },
+        plan_years=plan_years(fq),
     )

@@ -257,15 +257,26 @@ class Picked:
 WEB_ADDRESS = re.compile(r"https?://|www\.|\b[\w-]+(\.[\w-]+)*\.gov\.vn\b", re.I)
 
 
+def sentence_pool(
+    chunks: list[Chunk],
+    terms: list[str],
+    want_figure: bool,
+    ranker: SentenceRanker | None,
+    limit: int | None = None,
+) -> list[Scored]:
+    """The candidate sentences best first: by the learned ranker, or by coverage without
+    one; the first ``limit`` (all when None)."""
+    if ranker is not None:
+        return ranked_sentences(chunks, terms, want_figure, ranker)[:limit]
+    return best_sentences(chunks, terms, want_figure, limit if limit is not None else 1000)
+
+
 def best_with_address(
     chunks: list[Chunk], terms: list[str], ranker: SentenceRanker | None
 ) -> Scored | None:
     """The best sentence holding a web address ("… trang web nào?"), by the ranker (or
     by coverage without one); None when no passage holds one."""
-    if ranker is not None:
-        ranked = ranked_sentences(chunks, terms, False, ranker)
-    else:
-        ranked = best_sentences(chunks, terms, False, limit=1000)
+    ranked = sentence_pool(chunks, terms, False, ranker)
     return next((s for s in ranked if WEB_ADDRESS.search(s.text) and s.coverage > 0), None)
 
 
@@ -351,20 +362,16 @@ def pick_sentences(
     (a target the appendix repeats word for word) are dropped. With ``ranker`` the
     sentences are ordered by the model learned on dev (:mod:`troly.answerer.ranker`)."""
     whole = " ".join(parts)
-    chosen = list(_best(chunks, question_terms(whole, provinces), want_figure, limit, ranker))
+    whole_terms = question_terms(whole, provinces)
+    chosen = list(_best(chunks, whole_terms, want_figure, limit, ranker))
     word = counted_word(whole)
     if word and chosen and not counts(word, chosen[0].text):
         # "bao nhiêu UBND cấp xã?": "199 UBND cấp xã" answers it, "100% UBND cấp xã" does
         # not; a sentence counting the word goes first when it covers the question about
         # as well
-        terms = question_terms(whole, provinces)
-        pool = (
-            ranked_sentences(chunks, terms, want_figure, ranker)
-            if ranker
-            else best_sentences(chunks, terms, want_figure, PART_POOL)
-        )
+        pool = sentence_pool(chunks, whole_terms, want_figure, ranker, PART_POOL)
         top = chosen[0].coverage
-        counted = [s for s in pool[:PART_POOL] if counts(word, s.text) and s.coverage >= 0.8 * top]
+        counted = [s for s in pool if counts(word, s.text) and s.coverage >= 0.8 * top]
         chosen = counted[:1] + chosen
     if len(parts) > 1:
         part_terms = [question_terms(part, provinces) for part in parts]
@@ -374,7 +381,7 @@ def pick_sentences(
             others = [
                 [t for t in o if t not in ASK_WORDS] for o in part_terms[:i] + part_terms[i + 1 :]
             ]
-            shared = [t for t in question_terms(whole, provinces) if t not in terms]
+            shared = [t for t in whole_terms if t not in terms]
             # with the ranker, the part's best is the first of its ranking (what _best
             # gives without a figure asked), kept for the own-words choice below
             ranked = ranked_sentences(chunks, terms + shared[:4], False, ranker) if ranker else []
@@ -423,7 +430,4 @@ def plan_level_sentences(
     for p in provinces:
         folded = folded.replace(fold(p), " ")
     words = [w for w in re.findall(r"[0-9a-z]+", folded) if not YEAR.match(w) and len(w) > 1]
-    top = chunks[:1]
-    if ranker is None:
-        return best_sentences(top, words, False, 2)
-    return ranked_sentences(top, words, False, ranker)[:2]
+    return sentence_pool(chunks[:1], words, False, ranker, 2)
