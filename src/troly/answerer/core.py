@@ -57,6 +57,8 @@ from troly.answerer.evidence import (
     starts_with_agency,
 )
 from troly.answerer.followup import history_questions, is_followup, swap_province
+from troly.answerer.items import item_parent, items_text, items_under, section_items
+from troly.answerer.legal import legal_route
 from troly.answerer.ranker import load_ranker
 from troly.answerer.refusal import (
     missing_plan_year,
@@ -92,11 +94,6 @@ log = logging.getLogger(__name__)
 # from 0.28 to 0.35 gives the best dev refusal F1 (0.941, no answerable question refused),
 # 0.36 refuses 4 answerable ones; the middle of that range is taken, not its edge.
 SUPPORT_THRESHOLD = 0.315
-SECTION_LIST_CUE = re.compile(
-    r"nhung (nhiem vu|noi dung|viec|giai phap|hoat dong) (gi|nao)|gom nhung|co nhung (gi|nhiem vu)"
-    r"|nhiem vu gi|noi dung gi|giai phap gi"
-)
-ITEM_LINE = re.compile(r"^([a-zđ]\)|[-+•]\s)")
 
 
 class Answerer:
@@ -219,59 +216,7 @@ class Answerer:
             return None
         if filters and filters.kind not in (None, "article"):
             return None
-        if self.retriever.provinces.detect(q):
-            return None  # a province's plan is asked about
-        results = self._search(q, filters, k=8)
-        if not results or results[0].chunk.kind != "article":
-            return None
-        import troly.legal_answer as la
-
-        explain = ["intent: legal", "top result is an article"]
-        shelf = la.shelf_for(self.retriever.store)
-        entries = shelf.entries()
-        named = la.named_laws(q, entries)
-        note = ""
-        if named.missing and not named.known:
-            # "Theo Luật Đất đai, …" with no Luật Đất đai in the library: say so, rather
-            # than quote whatever article of another law shares its words — unless an
-            # article holds nearly all the rest of the question (then with a note)
-            rest = la.without_names(q, named.missing)
-            arts = [r for r in results[:3] if r.chunk.kind == "article"]
-            best = max((la.question_coverage(rest, r.chunk.text) for r in arts), default=0.0)
-            why = f"names {named.missing}: not in the library; best article covers {best:.2f}"
-            if best < la.NAMED_MISSING_MIN:
-                answer = la.missing_law_refusal(q, named.missing, [e.title for e in entries])
-                answer.context["explain"] = [*explain, f"{why} < {la.NAMED_MISSING_MIN}"]
-                return answer
-            note = la.missing_law_note(named.missing)
-            explain.append(f"{why} ≥ {la.NAMED_MISSING_MIN}: answered with a note")
-        if len(named.known) == 1:
-            law = named.known[0]
-            first = shelf.first_chunk(law)
-            adopted = la.adoption_answer(q, first) if first is not None else None
-            if adopted is not None:
-                return adopted
-            if not (filters and filters.doc_id):
-                # the question names one law of the library: its articles only
-                scoped = replace(filters or SearchFilters(), doc_id=law, kind="article")
-                results = self._search(q, scoped, k=8) or results
-                explain.append(f"names {law}: searched its articles only")
-        answer = la.answer_legal(
-            q,
-            results,
-            store=self.retriever.store,
-            min_similarity=la.dense_support(self.retriever.embedder.name),
-        )
-        if note and not answer.refused:
-            answer.answer = f"{note}\n\n{answer.answer}"
-        ocr_ids = {r.chunk.id for r in results if r.chunk.fields.get("ocr") == "true"}
-        for cite in answer.citations:  # text read by OCR from a scan says so (issue 9)
-            if cite.chunk_id in ocr_ids:
-                cite.mark_ocr()
-        if "support" in answer.context:
-            explain.append(f"support: {answer.context['support']}")
-        answer.context.setdefault("explain", explain)
-        return answer
+        return legal_route(q, self.retriever, filters)
 
     # -- plumbing ----------------------------------------------------------------------
     def _finish(self, question: str, draft: Draft) -> Answer:
@@ -665,15 +610,15 @@ class Answerer:
         ev = Evidence()
         lines: list[str] = []
         first = sections[0]
-        parent = _item_parent(first)
+        parent = item_parent(first)
         items = (
-            self._items_under(first.doc_id, parent)
+            items_under(self.sections(), first.doc_id, parent)
             if parent and starts_with_agency(parent[-1], agency)
             else []
         )
         if len(items) >= 2:
             # the items a), b), … under the agency's own heading: all of them
-            lines += self._items_text(first, items, ev)
+            lines += items_text(first, items, ev)
         else:
             for c in sections[:2]:
                 n = ev.mark(c)
@@ -772,7 +717,7 @@ class Answerer:
             address = best_with_address(chunks[:8], terms, self.ranker)
             if address is not None and address.coverage >= threshold:
                 picked = [address, *picked]
-        listed = self._section_items(q, a, chunks[:3], terms)
+        listed = section_items(q, a.folded, chunks[:3], terms, self.sections())
         if listed is not None:
             return listed
         sentence_cov = picked[0].coverage if picked else 0.0
@@ -834,82 +779,6 @@ class Answerer:
             draft.explain.insert(0, f"multi-part question: {parts}")
         return draft
 
-    def _section_items(
-        self, q: str, a: Analysis, chunks: list[Chunk], terms: list[str]
-    ) -> Draft | None:
-        """ "… có những nhiệm vụ gì về chuyển đổi số?" over a prose section whose heading
-        the question names: every item a), b), … (or "-" items) of it, not just one."""
-        if not SECTION_LIST_CUE.search(a.folded):
-            return None
-        for c in chunks:
-            if c.kind != "section" or not c.headings:
-                continue
-            head_cov = coverage(terms, " ".join(c.headings[-2:]))
-            items = [x.strip() for x in c.text.split("\n") if ITEM_LINE.match(x.strip())]
-            if head_cov < 0.6 or len(items) < 2:
-                continue
-            ev = Evidence()
-            n = ev.mark(c)
-            lines = [f"Theo {plan_name(c)} (mục {c.location}), gồm {len(items)} nội dung [{n}]:"]
-            lines += [f"- {quote(x, 400)}" for x in items[:12]]
-            return _items_draft(
-                q,
-                c,
-                lines,
-                ev,
-                head_cov,
-                f"list question over prose section {c.location}: heading covers "
-                f"{head_cov:.2f} of the topic words; {len(items)} items quoted",
-            )
-        return self._sibling_items(q, chunks, terms)
-
-    def _sibling_items(self, q: str, chunks: list[Chunk], terms: list[str]) -> Draft | None:
-        """The same list question over a section whose items a), b), … were chunked one by
-        one ("1. Công tác chỉ đạo, điều hành" → II.1.a, II.1.b, …): the question names the
-        parent heading, so every item under it is quoted, in document order."""
-        for c in chunks:
-            parent = _item_parent(c)
-            if parent is None:
-                continue
-            head_cov = coverage(terms, parent[-1])
-            if head_cov < 0.6:
-                continue
-            items = self._items_under(c.doc_id, parent)
-            if len(items) < 2:
-                continue
-            ev = Evidence()
-            return _items_draft(
-                q,
-                c,
-                self._items_text(c, items, ev),
-                ev,
-                head_cov,
-                f"list question over section “{parent[-1][:60]}”: heading covers "
-                f"{head_cov:.2f} of the topic words; its {len(items)} items quoted",
-            )
-        return None
-
-    def _items_under(self, doc_id: str, parent: list[str]) -> list[list[Chunk]]:
-        """The items a), b), … directly under the heading path ``parent`` in a plan, in
-        document order, each as its chunks (a long item is cut into pieces that share its
-        headings and location)."""
-        groups: dict[str, list[Chunk]] = {}
-        for s in self.sections():
-            if s.doc_id == doc_id and _item_parent(s) == parent:
-                groups.setdefault(s.location, []).append(s)
-        return list(groups.values())
-
-    def _items_text(self, first: Chunk, items: list[list[Chunk]], ev: Evidence) -> list[str]:
-        """ "Theo <plan> (mục II.1), gồm 5 nội dung:" and one quoted line per item."""
-        loc = first.location
-        where = loc.rsplit(".", 1)[0] if "." in loc else f"“{first.headings[-2]}”"
-        lines = [f"Theo {plan_name(first)} (mục {where}), gồm {len(items)} nội dung:"]
-        for pieces in items[:12]:
-            n = ev.mark(pieces[0])
-            text = " ".join(p.text.strip() for p in pieces)
-            lines.append(f"- {quote(text, 400)} [{n}]")
-        return lines
-
     # -- comparisons -------------------------------------------------------------------
     def _comparison(self, q: str, a: Analysis, filters: SearchFilters | None) -> Draft:
         provinces = a.provinces or list(self.provinces)
@@ -969,28 +838,6 @@ class Answerer:
             support=max(supports),
             explain=explain,
         )
-
-
-def _item_parent(c: Chunk) -> list[str] | None:
-    """The heading path above a section chunk that is one item a), b), … of a list
-    ("1. Công tác chỉ đạo, điều hành" › "a) …"); ``None`` for any other chunk."""
-    if c.kind != "section" or len(c.headings) < 2:
-        return None
-    return c.headings[:-1] if ITEM_LINE.match(c.headings[-1].strip()) else None
-
-
-def _items_draft(
-    q: str, c: Chunk, lines: list[str], ev: Evidence, support: float, why: str
-) -> Draft:
-    """The answer to a list question over a plan's section: its items, quoted."""
-    return Draft(
-        "\n".join(lines),
-        ev,
-        intent="section_items",
-        turn=Turn(q, [c.province], topic_chunk=c),
-        support=support,
-        explain=[why],
-    )
 
 
 __all__ = ["COMPARE_CUE", "Answerer"]
