@@ -636,3 +636,56 @@ def test_the_sentence_with_the_address_is_found() -> None:
     assert (
         best_with_address([_chunk("x", "X", 2024, "Không có địa chỉ nào.")], ["dia"], None) is None
     )
+
+
+# -- a section's items ------------------------------------------------------------------
+def _item(letter: str, text: str) -> Chunk:
+    parent = ["II. NHIỆM VỤ", "1. Công tác chỉ đạo, điều hành"]
+    return _chunk(
+        "py",
+        "Phú Yên",
+        2024,
+        f"{letter}) {text}",
+        location=f"II.1.{letter}",
+        headings=[*parent, f"{letter}) {text[:30]}"],
+    )
+
+
+def test_items_chunked_one_by_one_are_quoted_together_in_order() -> None:
+    from troly.answerer.items import item_parent, section_items
+
+    a, b, c = (
+        _item("a", "Ban hành kế hoạch CCHC năm 2024."),
+        _item("b", "Kiểm tra công tác CCHC tại 30% cơ quan."),
+        _item("c", "Tổ chức hội nghị sơ kết."),
+    )
+    other = _chunk("py", "Phú Yên", 2024, "Nội dung khác.", headings=["III. GIẢI PHÁP"])
+    assert item_parent(b) == ["II. NHIỆM VỤ", "1. Công tác chỉ đạo, điều hành"]
+    assert item_parent(other) is None
+    q = "Công tác chỉ đạo, điều hành có những nhiệm vụ gì?"
+    terms = ["cong", "tac", "chi", "dao", "dieu", "hanh"]
+    draft = section_items(q, fold(q), [b], terms, [a, other, b, c])
+    assert draft is not None and draft.intent == "section_items"
+    lines = draft.text.splitlines()
+    assert lines[0].endswith("(mục II.1), gồm 3 nội dung:")
+    # every item under the heading the retrieved item sits in, in document order
+    assert [x[:4] for x in lines[1:]] == ["- a)", "- b)", "- c)"]
+    assert len(draft.evidence.chunks) == 3
+    # not a list question, or a heading the question does not name: no items
+    assert section_items("Ai chủ trì?", "ai chu tri?", [b], terms, [a, b, c]) is None
+    assert section_items(q, fold(q), [b], ["tuyen", "truyen"], [a, b, c]) is None
+
+
+def test_items_inside_one_section_chunk() -> None:
+    from troly.answerer.items import section_items
+
+    text = "5. Sở Tài chính\na) Bố trí kinh phí.\nb) Hướng dẫn thanh quyết toán.\n- Báo cáo."
+    c = _chunk("py", "Phú Yên", 2024, text, headings=["V. TỔ CHỨC", "5. Sở Tài chính"])
+    q = "Sở Tài chính có những nhiệm vụ gì?"
+    draft = section_items(q, fold(q), [c], ["so", "tai", "chinh"], [c])
+    assert draft is not None
+    assert draft.text.splitlines()[1:] == [
+        "- a) Bố trí kinh phí.",
+        "- b) Hướng dẫn thanh quyết toán.",
+        "- Báo cáo.",
+    ]
