@@ -95,6 +95,8 @@ class Scored:
     chunk: Chunk
     coverage: float = 0.0
     has_figure: bool = False
+    # who the sentence is about when only its section heading says so ("Sở Tư pháp")
+    subject: str = ""
 
 
 @dataclass
@@ -431,5 +433,7 @@ def section_answer(picked: list[Scored], ev: Evidence) -> str:
         where = sc.chunk.location
         prefix = f"Theo {plan_name(sc.chunk)}" if i == 0 else "Ngoài ra"
         loc = f" (mục {where})" if where and sc.chunk.kind == "section" else f" ({where})"
+        if sc.subject:
+            loc = f"{loc[:-1]} – {sc.subject})"
         lines.append(f"{prefix}{loc}: “{quote(sc.text)}” [{n}].")
     return "\n".join(lines)

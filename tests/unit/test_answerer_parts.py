@@ -689,3 +689,32 @@ def test_items_inside_one_section_chunk() -> None:
         "- b) Hướng dẫn thanh quyết toán.",
         "- Báo cáo.",
     ]
+
+
+def test_heading_subject_names_the_agency_only_the_heading_names() -> None:
+    from troly.answerer.compose import sentences_draft
+    from troly.answerer.evidence import heading_subject
+    from troly.composer import Scored
+
+    duty = "Tham mưu giúp UBND tỉnh tổ chức thực hiện nội dung Cải cách thể chế."
+    own = _chunk(
+        "pt", "Phú Thọ", 2021, f"5. Sở Tư pháp\n{duty}", headings=["IV. TỔ CHỨC", "5. Sở Tư pháp"]
+    )
+    assert heading_subject(own, duty) == "Sở Tư pháp"
+    # items a), b), … under the agency's heading: the parent heading names it
+    item = _chunk(
+        "bp",
+        "Bình Phước",
+        2024,
+        "a) Chủ trì, phối hợp tham mưu cải cách thể chế.",
+        headings=["3. Sở Tư pháp:", "a) Chủ trì, phối hợp các cơ quan, đơn vị có liên quan…"],
+    )
+    assert heading_subject(item, item.text) == "Sở Tư pháp"
+    # the sentence names it already; a heading about a task, not an agency; a task row
+    assert heading_subject(own, "Sở Tư pháp tham mưu cải cách thể chế.") == ""
+    topic = _chunk("bp", "Bình Phước", 2024, duty, headings=["IV", "2. Đẩy mạnh tuyên truyền"])
+    assert heading_subject(topic, duty) == ""
+    row = _chunk("py", "Phú Yên", 2024, duty, kind="task", headings=["5. Sở Tư pháp"])
+    assert heading_subject(row, duty) == ""
+    draft = sentences_draft([Scored(duty, 1.0, own, coverage=0.8)])
+    assert "(mục V.5 – Sở Tư pháp): “Tham mưu" in draft.text

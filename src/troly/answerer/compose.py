@@ -9,8 +9,9 @@ explanation (``explain``: why each sentence was chosen or why the answer is a re
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from troly.answerer.evidence import heading_subject
 from troly.composer import Evidence, Scored, figures, plan_name, section_answer
 from troly.schema import Chunk
 from troly.text import fold
@@ -49,6 +50,7 @@ def explain_sentences(picked: list[Scored]) -> list[str]:
 
 def sentences_draft(picked: list[Scored], intent: str = "section") -> Draft:
     ev = Evidence()
+    picked = [replace(p, subject=heading_subject(p.chunk, p.text)) for p in picked]
     text = section_answer(picked, ev)
     top = picked[0].chunk
     return Draft(

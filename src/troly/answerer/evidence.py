@@ -217,6 +217,29 @@ def starts_with_agency(text: str, agency: str) -> bool:
     return head.startswith(key) or agency_matches(agency, head[: len(key) + 12])
 
 
+# a heading's numbering: "5. ", "IV. ", "a) ", "- "
+_HEADING_MARK = re.compile(r"^\s*(?:[IVX]+\.|\d+(?:\.\d+)*\.?|[a-zđ]\)|[-+•])\s*")
+
+
+def heading_subject(c: Chunk, sentence: str) -> str:
+    """The agency a sentence is about when only its section's heading names it ("5. Sở
+    Tư pháp" › "Tham mưu giúp UBND tỉnh … Cải cách thể chế"; "3. Sở Tư pháp" › "a) Chủ
+    trì …"): that heading as printed, or "" (a task row, a heading that names no agency
+    first, or a sentence that names it itself)."""
+    if c.kind != "section":
+        return ""
+    said = fold(sentence)
+    for h in reversed(c.headings[-2:]):
+        body = _HEADING_MARK.sub("", h.strip()).rstrip(" :").strip()
+        if not body or "…" in body or len(body) > 80:
+            continue  # a whole sentence standing as a heading (an item a), b), …)
+        names = agencies_in(body)
+        if not names or not starts_with_agency(body, names[0]):
+            return ""
+        return "" if fold(body) in said or fold(names[0]) in said else body
+    return ""
+
+
 def agency_sections(chunks: list[Chunk], agency: str) -> list[Chunk]:
     """Prose sections about an agency's duties: a heading of theirs or their first words
     name it ("5. Sở Tài chính: Chủ trì …", a heading "9. Sở Y tế", or the items "a) …",
