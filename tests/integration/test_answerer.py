@@ -201,6 +201,24 @@ def test_followups(services: Any) -> None:
     assert "Năm 2024" in ans.answer
 
 
+def test_followup_opening_its_own_topic(services: Any) -> None:
+    """ "Thế còn <a topic of its own> thì …?" is that question, in the previous turn's
+    plan — not the previous question with words appended (which answered the agency's
+    duties again)."""
+    ans = services.answerer.ask(
+        "Thế còn bảng giá đất năm 2025 thì bao giờ ban hành?",
+        history=["Sở Tài chính tỉnh Phú Yên có trách nhiệm gì?"],
+    )
+    assert ans.citations[0].location == "Phụ lục › VI. Cải cách tài chính công › STT 6"
+    assert "Quý IV/2024" in ans.answer
+    ans = services.answerer.ask(
+        "còn việc số hóa kết quả giải quyết TTHC thì ai chủ trì?",
+        history=["Hà Tĩnh năm 2025 giảm bao nhiêu biên chế công chức?"],
+    )
+    assert ans.citations[0].doc_id == "ha-tinh-2025"
+    assert "số hóa kết quả giải quyết TTHC" in ans.answer
+
+
 @pytest.mark.parametrize(
     ("question", "intent"),
     [

@@ -718,3 +718,23 @@ def test_heading_subject_names_the_agency_only_the_heading_names() -> None:
     assert heading_subject(row, duty) == ""
     draft = sentences_draft([Scored(duty, 1.0, own, coverage=0.8)])
     assert "(mục V.5 – Sở Tư pháp): “Tham mưu" in draft.text
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        (
+            "thế còn bảng hệ số điều chỉnh giá đất năm 2025 thì khi nào ban hành?",
+            "bảng hệ số điều chỉnh giá đất năm 2025 thì khi nào ban hành?",
+        ),
+        ("con viec so hoa ho so thi ai chu tri?", "viec so hoa ho so thi ai chu tri?"),
+        ("còn Sở Nội vụ thì sao?", None),  # swaps a name: read with the previous question
+        ("còn thời hạn?", None),  # a field of the previous answer
+        ("còn Hà Tĩnh thì sao?", None),
+        ("Bảng giá đất năm 2025 khi nào ban hành?", None),  # no contrastive marker
+    ],
+)
+def test_followup_opening_its_own_topic(question: str, topic: str | None) -> None:
+    from troly.answerer.followup import new_topic
+
+    assert new_topic(question, ["Hà Tĩnh", "Phú Yên"]) == topic

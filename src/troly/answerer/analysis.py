@@ -295,7 +295,7 @@ _PREDICATE_WORDS = frozenset(
 
 # the words that ask (not what is asked about), from _ASKS
 ASK_WORDS = frozenset(re.findall(r"[a-z]+", _ASKS.replace("\\b", " "))) | {"thoi", "gian"}
-_ASK = re.compile(_ASKS)
+ASK = re.compile(_ASKS)
 
 
 def _predicate(words: list[str]) -> list[str]:
@@ -303,7 +303,7 @@ def _predicate(words: list[str]) -> list[str]:
     phần trăm trong năm 2024" → "phải đạt bao nhiêu phần trăm trong năm 2024"): from the
     asking word, backed over the predicate's own words, to the end."""
     text = " ".join(words)
-    m = _ASK.search(text)
+    m = ASK.search(text)
     if m is None:
         return []
     start = len(text[: m.start()].split())
@@ -320,11 +320,11 @@ def question_parts(question: str) -> list[str]:
     pieces = [p.strip() for p in _PART_SPLIT.split(fq) if p and p.strip()]
     parts: list[str] = []
     for p in pieces:
-        if parts and not _ASK.search(p):
+        if parts and not ASK.search(p):
             parts[-1] = f"{parts[-1]} va {p}"  # "đất đai và xây dựng": one topic, not a part
         else:
             parts.append(p)
-    if len(parts) > 1 and not _ASK.search(parts[0]):
+    if len(parts) > 1 and not ASK.search(parts[0]):
         first, second = parts[0].split(), parts[1].split()
         head = " ".join(second[:2])
         if len(first) >= 3 and len(second) >= 3 and f" {head} " in f" {parts[0]} ":
@@ -344,9 +344,9 @@ def _enumerated(fq: str) -> list[str]:
     công và có chữ ký số?": items that begin with the same word as one in the asking
     clause are each a part, with the clause's head ("… người lớn có tài khoản …")."""
     segments = [x for x in _ITEM_SEP.split(fq) if x]
-    if len(segments) < 2 or not _ASK.search(segments[0]):
+    if len(segments) < 2 or not ASK.search(segments[0]):
         return [fq]
-    if any(_ASK.search(x) for x in segments[1:]):
+    if any(ASK.search(x) for x in segments[1:]):
         return [fq]  # "… có mấy nhiệm vụ, nhiệm vụ nào quan trọng nhất?": its own question
     lead = {x.split()[0] for x in segments[1:]}
     if len(lead) != 1:

@@ -56,7 +56,7 @@ from troly.answerer.evidence import (
     rows_on_topic,
     starts_with_agency,
 )
-from troly.answerer.followup import history_questions, is_followup, swap_province
+from troly.answerer.followup import history_questions, is_followup, new_topic, swap_province
 from troly.answerer.items import item_parent, items_text, items_under, section_items
 from troly.answerer.legal import legal_route
 from troly.answerer.ranker import load_ranker
@@ -483,6 +483,16 @@ class Answerer:
             draft = self._answer(base, [], filters)
             draft.intent = f"followup:{draft.intent}"
             return draft
+        topic = new_topic(q, self.provinces)
+        if topic is not None:
+            # "thế còn <a topic of its own> thì khi nào …?": that question, in the plans
+            # the previous turn was about; read with the previous question if unanswered
+            scoped = f"{topic} (tỉnh {', '.join(turn.provinces)})" if turn.provinces else topic
+            draft = self._answer(scoped, [], filters)
+            if not draft.refused:
+                draft.intent = f"followup:{draft.intent}"
+                draft.explain.insert(0, f"follow-up opens its own topic: asked as “{scoped}”")
+                return draft
         if a.focus and turn.task_chunk is not None:
             ev = Evidence()
             n = ev.mark(turn.task_chunk)
@@ -501,10 +511,10 @@ class Answerer:
         if filters and filters.doc_id:
             rows = [c for c in rows if c.doc_id == filters.doc_id]
         constraints: list[str] = []
+        fq = a.folded
         agencies = agencies_in(q)
         from_rows = not agencies  # named only by the plans' own rows, not the alias table
         agencies = agencies or agencies_in(q, self._lead_names(a, filters))
-        fq = a.folded
         role = "partners" if "phoi hop" in fq and "chu tri" not in fq else "lead"
         if agencies:
             rows = rows_by_agency(rows, agencies[0], role)

@@ -1,12 +1,13 @@
-"""Follow-up questions ("còn Hà Tĩnh thì sao?", "ai phối hợp?", "thời hạn?"): whether
-a question continues the previous turn, and how it is rewritten against it."""
+"""Follow-up questions ("còn Hà Tĩnh thì sao?", "ai phối hợp?", "thời hạn?", "thế còn
+bảng giá đất thì khi nào ban hành?"): whether a question continues the previous turn, and
+how it is rewritten against it."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from troly.answerer.analysis import FIELD_WORDS, FOLLOWUP_CUE, detect_field
+from troly.answerer.analysis import ASK, FIELD_WORDS, FOLLOWUP_CUE, detect_field
 from troly.composer import content_terms
 from troly.text import clean_ws, fold
 
@@ -37,6 +38,26 @@ def is_followup(q: str, named: list[str], provinces: list[str]) -> bool:
         or (named and len(terms) <= 2)
         or len(terms) <= 1
     )
+
+
+# "thế còn …", "còn …": the contrastive topic marker that opens a follow-up
+_CONTRAST = re.compile(r"^\s*(?:thế\s+|the\s+)?(?:còn|con)\s+", re.IGNORECASE)
+
+
+def new_topic(q: str, provinces: list[str]) -> str | None:
+    """A follow-up that opens a topic of its own and asks about it ("thế còn bảng hệ số
+    điều chỉnh giá đất năm 2025 thì khi nào ban hành?"): the question without the
+    marker, to be asked on its own in the previous turn's plans; ``None`` for one that
+    only swaps a name ("còn Sở Nội vụ thì sao?") or asks a field ("còn thời hạn?") —
+    those are read with the previous question."""
+    m = _CONTRAST.match(q)
+    if not m:
+        return None
+    rest = q[m.end() :].strip()
+    frest = fold(rest)
+    topic = [t for t in content_terms(rest, provinces) if t not in FIELD_WORDS]
+    asks = ASK.search(re.sub(r"\bthi sao\b", " ", frest))
+    return rest if asks and len(topic) >= 3 else None
 
 
 def swap_province(question: str, old: list[str], new: str, detect: Any) -> str:
