@@ -535,3 +535,20 @@ def test_a_web_address_question_quotes_the_address(services: Any) -> None:
     ans = services.answerer.ask("Cổng dịch vụ công của tỉnh Phú Thọ có địa chỉ website là gì?")
     assert not ans.refused and "dichvucong.phutho.gov.vn" in ans.answer, ans.answer
     assert any("dichvucong.phutho.gov.vn" in c.text for c in ans.citations)
+
+
+def test_list_named_by_an_event_and_products_named_by_topic(services: Any) -> None:
+    """Rows due at an event their deadline cell names ("Kỳ họp HĐND … giữa năm") are
+    listed by it; "những quyết định nào về …" lists products by topic, so the agency it
+    mentions ("UBND cấp huyện") is part of the topic, not the lead to filter by."""
+    ans = services.answerer.ask(
+        "Ở Phú Yên, các nghị quyết nào sẽ được trình tại kỳ họp HĐND giữa năm?"
+    )
+    assert ans.intent == "list"
+    assert "có 5 nhiệm vụ có thời gian thực hiện “Kỳ họp HĐND" in ans.answer
+    assert {c.location.rsplit("› STT ", 1)[1] for c in ans.citations} == {"1", "2", "3", "4", "5"}
+    ans = services.answerer.ask(
+        "Những quyết định nào về tiêu chí đánh giá Chủ tịch UBND cấp huyện sẽ bị Phú Yên bãi bỏ?"
+    )
+    assert ans.citations[0].location == "Phụ lục › V. Cải cách công vụ › STT 4"
+    assert "34/2017/QĐ-UBND" in ans.answer

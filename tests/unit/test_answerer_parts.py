@@ -738,3 +738,34 @@ def test_followup_opening_its_own_topic(question: str, topic: str | None) -> Non
     from troly.answerer.followup import new_topic
 
     assert new_topic(question, ["Hà Tĩnh", "Phú Yên"]) == topic
+
+
+def test_rows_by_deadline_event() -> None:
+    from troly.answerer.evidence import rows_by_deadline_event
+
+    def row(deadline: str) -> Chunk:
+        c = _chunk("py", "Phú Yên", 2024, f"Nghị quyết {deadline}", kind="task")
+        c.deadline = deadline
+        return c
+
+    mid = [row("Kỳ họp HĐND tỉnh thường kỳ giữa năm 2024"), row("Kỳ họp HĐND thường lệ giữa năm")]
+    other = [row("Quý II/2024"), row("Năm 2024"), row("Theo lộ trình đề án được phê duyệt")]
+    fq = fold("Những nghị quyết nào trình kỳ họp HĐND giữa năm?")
+    hits, said = rows_by_deadline_event(mid + other, fq)
+    assert hits == mid
+    assert (
+        said == "“Kỳ họp HĐND tỉnh thường kỳ giữa năm 2024” hoặc “Kỳ họp HĐND thường lệ giữa năm”"
+    )
+    # a question naming no deadline's event, or one word of it only: no constraint
+    assert rows_by_deadline_event(mid + other, fold("Những nghị quyết nào năm 2024?")) == (
+        mid + other,
+        "",
+    )
+    assert rows_by_deadline_event(mid, fold("những việc của kỳ này"))[1] == ""
+
+
+def test_a_list_of_products_names_agencies_as_its_topic() -> None:
+    a = analyse("Phú Yên bãi bỏ những quyết định nào về tiêu chí đánh giá UBND cấp huyện?", [])
+    assert a.is_list and a.lists_products
+    a = analyse("Sở Nội vụ chủ trì những nhiệm vụ nào?", [])
+    assert a.is_list and not a.lists_products

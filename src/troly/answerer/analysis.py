@@ -138,6 +138,8 @@ LIST_CUE = re.compile(
     r"|bao nhieu (nhiem vu|viec|hoat dong)|phai lam (gi|nhung)|lam nhung|liet ke|gom (nhung|nhieu)"
     r"|chu tri nhung|co may (nhiem vu|viec)|nhiem vu cua|cac nhiem vu"
 )
+# the products task rows name, listed: "những nghị quyết nào", "các hội nghị nào"
+PRODUCT_LIST_CUE = re.compile(r"(nhung|cac) (nghi quyet|quyet dinh|hoi nghi|cuoc thi|de an) nao")
 COMPARE_CUE = re.compile(r"so sanh|khac nhau|giong nhau|tinh nao|ca hai|\bdeu\b|\bgiua\b|hon\b")
 # "vào trang web nào?", "địa chỉ website là gì", "cho tôi đường link": the answer is a web
 # address ("có website đạt chuẩn", "bao nhiêu trang web" are about websites, not asking one)
@@ -455,8 +457,16 @@ class Analysis:
     @property
     def is_list(self) -> bool:
         return bool(
-            LIST_CUE.search(self.folded) or re.search(r"\bnhom\b.*\bbao nhieu\b", self.folded)
+            LIST_CUE.search(self.folded)
+            or PRODUCT_LIST_CUE.search(self.folded)
+            or re.search(r"\bnhom\b.*\bbao nhieu\b", self.folded)
         )
+
+    @property
+    def lists_products(self) -> bool:
+        """A list of products ("những quyết định nào về tiêu chí đánh giá chủ tịch UBND cấp
+        huyện?"), not of an agency's tasks: an agency it names is a topic, not the lead."""
+        return bool(PRODUCT_LIST_CUE.search(self.folded)) and not LIST_CUE.search(self.folded)
 
     @property
     def is_comparison(self) -> bool:

@@ -52,6 +52,7 @@ from troly.answerer.evidence import (
     question_terms,
     row_groups,
     rows_by_agency,
+    rows_by_deadline_event,
     rows_in_periods,
     rows_on_topic,
     starts_with_agency,
@@ -515,6 +516,8 @@ class Answerer:
         agencies = agencies_in(q)
         from_rows = not agencies  # named only by the plans' own rows, not the alias table
         agencies = agencies or agencies_in(q, self._lead_names(a, filters))
+        if a.lists_products and "chu tri" not in fq and "phoi hop" not in fq:
+            agencies = []
         role = "partners" if "phoi hop" in fq and "chu tri" not in fq else "lead"
         if agencies:
             rows = rows_by_agency(rows, agencies[0], role)
@@ -531,12 +534,18 @@ class Answerer:
         elif "thuong xuyen" in fq:
             rows = [c for c in rows if "thuong xuyen" in fold(c.deadline)]
             constraints.append("có thời gian thực hiện “Thường xuyên”")
+        else:
+            rows, event = rows_by_deadline_event(rows, fq)
+            if event:
+                constraints.append(f"có thời gian thực hiện {event}")
         group = match_group(fq, rows or self.tasks(), fold(spell_out(q)))
         if group:
             rows = [c for c in rows if group in row_groups(c)]
             constraints.append(f"thuộc nhóm “{group}”")
         if not constraints:
-            return self._topic_list(q, a, rows, filters)
+            # "những quyết định nào về …": products named by their topic are the single
+            # answer's business (rows sharing a topic's words are not the same decision)
+            return None if a.lists_products else self._topic_list(q, a, rows, filters)
         one_plan = len(named) == 1 or bool(filters and filters.doc_id)
         implicit = "chu tri" not in fq and "phoi hop" not in fq
         if agencies and len(constraints) == 1 and implicit and one_plan and not a.is_comparison:

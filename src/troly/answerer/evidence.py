@@ -10,6 +10,7 @@ question saying "online" is covered by a sentence saying "trực tuyến".
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
@@ -104,6 +105,31 @@ def rows_by_agency(rows: list[Chunk], agency: str, role: str) -> list[Chunk]:
 def rows_in_periods(rows: list[Chunk], periods: set[str]) -> list[Chunk]:
     """Rows due within the asked periods, compared as time ranges."""
     return [c for c in rows if within(deadline_periods(c.deadline), periods)]
+
+
+# A deadline named by an event, not a period ("Kỳ họp HĐND tỉnh thường kỳ giữa năm 2024",
+# "Theo lộ trình đề án được phê duyệt"): a question holding at least this share of its
+# words, and two of them, asks for the rows due then. Words that only date it do not count.
+DEADLINE_SHARE = 0.6
+_DATING = frozenset({"nam", "quy", "thang", "ngay", "tinh", "trong", "truoc", "cua", "va"})
+
+
+def rows_by_deadline_event(rows: list[Chunk], fq: str) -> tuple[list[Chunk], str]:
+    """The rows whose deadline cell names an event the (folded) question names ("những
+    nghị quyết trình kỳ họp HĐND giữa năm"), and those deadlines as written, quoted (most
+    frequent first); ``(rows, "")`` when the question names no row's deadline."""
+    asked = set(re.findall(r"[a-z0-9]+", fq))
+    hits: list[Chunk] = []
+    for c in rows:
+        words = {w for w in re.findall(r"[a-z]+", fold(c.deadline)) if w not in _DATING}
+        shared = words & asked
+        if len(shared) >= 2 and len(shared) >= DEADLINE_SHARE * len(words):
+            hits.append(c)
+    if not hits:
+        return rows, ""
+    named = [f"“{d}”" for d, _ in Counter(c.deadline for c in hits).most_common()]
+    said = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} hoặc {named[-1]}"
+    return hits, said
 
 
 GROUP_SHARE = 0.8  # share of a group title's words a question must hold to name it
