@@ -428,7 +428,7 @@ def test_a_count_question_takes_the_sentence_counting_the_word(
 ) -> None:
     """ "bao nhiêu UBND cấp xã?" is answered by "199 UBND cấp xã", not by the target
     "100% UBND cấp xã" the ranker prefers; a count that covers the question much less
-    does not jump ahead."""
+    does not jump ahead — unless it stands in the same passage as the best sentence."""
     import troly.answerer.evidence as ev
     from troly.answerer.analysis import counts
     from troly.composer import Scored
@@ -436,7 +436,9 @@ def test_a_count_question_takes_the_sentence_counting_the_word(
     c = Chunk("c", "d", "section", "t", "t", "p", "l", [], "Phú Thọ", 2021, "T")
     share = Scored("Đến hết năm 2021, 100% UBND cấp xã áp dụng ISO 9001.", 0.99, c, 0.9, True)
     count = Scored("Áp dụng HTQLCL đối với 199 UBND cấp xã trên địa bàn.", 0.95, c, 0.8, True)
-    weak = Scored("Có 199 UBND cấp xã trong tỉnh.", 0.9, c, 0.3, True)
+    other = Chunk("o", "d", "section", "t", "t", "p", "l2", [], "Phú Thọ", 2021, "T")
+    weak = Scored("Có 199 UBND cấp xã trong tỉnh.", 0.9, other, 0.3, True)
+    beside = Scored("b) Áp dụng HTQLCL đối với 199 UBND cấp xã.", 0.9, c, 0.3, True)
     assert counts("ubnd", count.text) and not counts("ubnd", share.text)
     # an item's numbering and a year are not counts
     assert not counts("thu", "1. Thủ trưởng các sở") and not counts("thu", "năm 2025 thu hút")
@@ -446,8 +448,14 @@ def test_a_count_question_takes_the_sentence_counting_the_word(
     picked = ev.pick_sentences([c], [q], ["Phú Thọ"], True, ranker=object())  # type: ignore[arg-type]
     assert picked[0] is count and share in picked
     monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: [share, weak])
-    picked = ev.pick_sentences([c], [q], ["Phú Thọ"], True, ranker=object())  # type: ignore[arg-type]
+    picked = ev.pick_sentences([c, other], [q], ["Phú Thọ"], True, ranker=object())  # type: ignore[arg-type]
     assert picked[0] is share
+    # the same passage as the best sentence covers the question ("ISO" is in its heading)
+    monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: [share, beside])
+    picked = ev.pick_sentences([c], [q], ["Phú Thọ"], True, ranker=object())  # type: ignore[arg-type]
+    assert picked[0] is beside
+    assert counts("xa", "199 UBND cấp xã") and counts("xa", "35 UBND xã")
+    assert not counts("xa", "100% UBND cấp xã") and not counts("xa", "năm 2021 các xã")
 
 
 def test_a_group_or_sub_group_named_by_a_question() -> None:

@@ -526,10 +526,12 @@ def counted_word(question: str) -> str | None:
 
 
 def counts(word: str, text: str) -> bool:
-    """``text`` gives a count of ``word``: a number right before it ("35 UBND xã")."""
+    """``text`` gives a count of ``word``: a number before it, at most two words apart
+    ("35 UBND xã", "199 UBND cấp xã" count "xã"; "100% UBND cấp xã" does not)."""
     # a number, not an item's numbering ("1. Thủ trưởng …") nor a year ("2025 thu hút")
     number = r"(?<![\d.,%])(?!(?:19|20)\d{2}\b)\d+(?:[.,]\d+)*"
-    return re.search(rf"{number}\s+{re.escape(word)}\b", fold(text)) is not None
+    between = r"(?:[^\W\d]+\s+){0,2}"
+    return re.search(rf"{number}\s+{between}{re.escape(word)}\b", fold(text)) is not None
 
 
 def plan_years(fq: str) -> set[int]:

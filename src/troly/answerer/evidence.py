@@ -417,10 +417,16 @@ def pick_sentences(
     if word and chosen and not counts(word, chosen[0].text):
         # "bao nhiêu UBND cấp xã?": "199 UBND cấp xã" answers it, "100% UBND cấp xã" does
         # not; a sentence counting the word goes first when it covers the question about
-        # as well
+        # as well, or stands in the same passage as the best one (the passage covers the
+        # question: "b) … áp dụng HTQLCL đối với 199 UBND cấp xã" under ISO 9001:2015)
         pool = sentence_pool(chunks, whole_terms, want_figure, ranker, PART_POOL)
-        top = chosen[0].coverage
-        counted = [s for s in pool if counts(word, s.text) and s.coverage >= 0.8 * top]
+        top = chosen[0]
+        counted = [
+            s
+            for s in pool
+            if counts(word, s.text)
+            and (s.coverage >= 0.8 * top.coverage or s.chunk.id == top.chunk.id)
+        ]
         chosen = counted[:1] + chosen
     if len(parts) > 1:
         part_terms = [question_terms(part, provinces) for part in parts]
