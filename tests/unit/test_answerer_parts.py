@@ -777,3 +777,24 @@ def test_a_list_of_products_names_agencies_as_its_topic() -> None:
     assert a.is_list and a.lists_products
     a = analyse("Sở Nội vụ chủ trì những nhiệm vụ nào?", [])
     assert a.is_list and not a.lists_products
+
+
+def test_a_code_the_question_names_takes_the_sentence_holding_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import troly.answerer.evidence as ev
+    from troly.composer import Scored
+
+    assert ev.codes_in("Chỉ số B1, mạng 5G") == {"b1", "5g"}
+    assert ev.codes_in("ISO 9001:2015, năm 2025, Nghị định 59/2019/NĐ-CP, Quý I/2024") == set()
+    c = Chunk("c", "d", "section", "t", "t", "p", "l", [], "Hà Tĩnh", 2025, "T")
+    broad = Scored("Tập trung vào cải cách thể chế, cải cách TTHC.", 0.99, c, 0.5)
+    coded = Scored("Giảm chi phí tuân thủ pháp luật, nâng xếp hạng Chỉ số B1.", 0.4, c, 0.2)
+    monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: [broad, coded])
+    q = "ha tinh phan cai cach the che co nhac den chi so B1 khong?"
+    picked = ev.pick_sentences([c], [q], ["Hà Tĩnh"], False, ranker=object())  # type: ignore[arg-type]
+    assert picked[0] is coded
+    # no code named: the ranker's order stands
+    q = "ha tinh phan cai cach the che co gi?"
+    picked = ev.pick_sentences([c], [q], ["Hà Tĩnh"], False, ranker=object())  # type: ignore[arg-type]
+    assert picked[0] is broad

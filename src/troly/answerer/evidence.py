@@ -306,6 +306,16 @@ class Picked:
 WEB_ADDRESS = re.compile(r"https?://|www\.|\b[\w-]+(\.[\w-]+)*\.gov\.vn\b", re.I)
 
 
+# a code: letters and digits in one token ("Chỉ số B1", "mẫu 01a", "5G"); not a plain
+# number, a year or a document number's parts alone
+_CODE = re.compile(r"\b(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{2,}\b")
+
+
+def codes_in(text: str) -> set[str]:
+    """The codes a text names, folded ("Chỉ số B1" → {"b1"})."""
+    return set(_CODE.findall(fold(text)))
+
+
 def sentence_pool(
     chunks: list[Chunk],
     terms: list[str],
@@ -428,6 +438,13 @@ def pick_sentences(
             and (s.coverage >= 0.8 * top.coverage or s.chunk.id == top.chunk.id)
         ]
         chosen = counted[:1] + chosen
+    named = codes_in(whole)
+    if named and chosen and not named & codes_in(chosen[0].text):
+        # "có nhắc đến Chỉ số B1 không?": a code the question names (letters and digits
+        # together) is what it is about; a sentence holding it goes first
+        pool = sentence_pool(chunks, whole_terms, want_figure, ranker)
+        coded = [s for s in pool if named & codes_in(s.text)]
+        chosen = coded[:1] + chosen
     if len(parts) > 1:
         part_terms = [question_terms(part, provinces) for part in parts]
         for i, part in enumerate(parts):
