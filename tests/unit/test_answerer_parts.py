@@ -798,3 +798,19 @@ def test_a_code_the_question_names_takes_the_sentence_holding_it(
     q = "ha tinh phan cai cach the che co gi?"
     picked = ev.pick_sentences([c], [q], ["Hà Tĩnh"], False, ranker=object())  # type: ignore[arg-type]
     assert picked[0] is broad
+
+
+@pytest.mark.parametrize(
+    ("question", "personal"),
+    [
+        ("Hồ sơ của tôi bị trễ hẹn, tôi được bồi thường bao nhiêu?", True),
+        ("nha toi bi thu hoi dat thi duoc boi thuong the nao", True),
+        ("Tôi bị phạt vì nộp hồ sơ muộn, khiếu nại ở đâu?", True),
+        ("Tỷ lệ tối thiểu hồ sơ trực tuyến là bao nhiêu?", False),
+        ("Phú Yên có nhiệm vụ xin lỗi người dân khi hồ sơ trễ hẹn không?", False),
+    ],
+)
+def test_personal_legal_advice_is_recognised(question: str, personal: bool) -> None:
+    from troly.answerer.analysis import LEGAL_CUE
+
+    assert bool(LEGAL_CUE.search(fold(question))) is personal

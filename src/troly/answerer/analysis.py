@@ -158,7 +158,8 @@ NUMBER_CUE = re.compile(r"bao nhieu|\bmay\b|phan tram|thu may|ty le (la|dat) bao
 LEGAL_CUE = re.compile(
     r"\b(toi(?! thieu| da\b| uu)|minh|em|chau|nha toi|gia dinh toi)\b.*\b(bi phat|bi xu phat"
     r"|khieu nai|khoi kien|(?<!sang )(?<!y )(?<!dieu )kien(?! (nghi|toan|thuc|truc|tao))"
-    r"|tu van|bi thu hoi|tranh chap|ly hon|thua ke)\b|\bkhieu nai\b|\bphat nguoi\b"
+    r"|tu van|bi thu hoi|tranh chap|ly hon|thua ke|boi thuong)\b|\bkhieu nai\b"
+    r"|\bphat nguoi\b"
 )
 OFFTOPIC_CUE = re.compile(
     r"thoi tiet|gia vang|ty gia|bong da|xo so|chung khoan|gia xang|nau an|du lich (o|tai)"
