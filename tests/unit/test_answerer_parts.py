@@ -814,3 +814,32 @@ def test_personal_legal_advice_is_recognised(question: str, personal: bool) -> N
     from troly.answerer.analysis import LEGAL_CUE
 
     assert bool(LEGAL_CUE.search(fold(question))) is personal
+
+
+def test_a_question_asking_which_agency_takes_a_sentence_naming_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import troly.answerer.evidence as ev
+    from troly.composer import Scored
+
+    assert ev.AGENCY_ASKED.search(fold("Cơ quan nào là cơ quan thường trực về CCHC?"))
+    assert not ev.AGENCY_ASKED.search(fold("Mục tiêu về cơ quan thường trực là gì?"))
+    general = Chunk("g", "ht", "section", "t", "t", "p", "III.1", ["III"], "Hà Tĩnh", 2025, "T")
+    duties = Chunk(
+        "d", "ht", "section", "t", "t", "p", "VI.4", ["VI", "4. Sở Nội vụ"], "Hà Tĩnh", 2025, "T"
+    )
+    vague = Scored("Tăng cường vai trò của cơ quan thường trực Ban Chỉ đạo.", 0.99, general, 1.0)
+    named = Scored("- Là cơ quan thường trực của Ban Chỉ đạo CCHC tỉnh.", 0.5, duties, 0.9)
+    far = Scored("- Là cơ quan thường trực của Ban Chỉ đạo CCHC tỉnh.", 0.5, duties, 0.5)
+    q = "Ở Hà Tĩnh, cơ quan nào là cơ quan thường trực về cải cách hành chính?"
+    monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: [vague, named])
+    picked = ev.pick_sentences([general, duties], [q], [], False, ranker=object())  # type: ignore[arg-type]
+    assert picked[0] is named
+    # one covering the question much less does not jump ahead; nor without the asking words
+    monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: [vague, far])
+    picked = ev.pick_sentences([general, duties], [q], [], False, ranker=object())  # type: ignore[arg-type]
+    assert picked[0] is vague
+    monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: [vague, named])
+    q = "Ở Hà Tĩnh, vai trò cơ quan thường trực về cải cách hành chính ra sao?"
+    picked = ev.pick_sentences([general, duties], [q], [], False, ranker=object())  # type: ignore[arg-type]
+    assert picked[0] is vague

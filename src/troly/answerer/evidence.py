@@ -316,6 +316,18 @@ def codes_in(text: str) -> set[str]:
     return set(_CODE.findall(fold(text)))
 
 
+# a question asking which agency: "cơ quan nào", "sở nào", "là ai", "ai chủ trì"
+AGENCY_ASKED = re.compile(
+    r"\b(co quan|don vi|so|ben|nganh) nao\b|\bla ai\b|\bdo ai\b"
+    r"|\bai (chu tri|lam|thuc hien|phu trach|lo|dam nhiem)\b"
+)
+
+
+def _names_agency(s: Scored) -> bool:
+    """A sentence names an agency, in its words or by its section's heading."""
+    return bool(agencies_in(s.text)) or bool(heading_subject(s.chunk, s.text))
+
+
 def sentence_pool(
     chunks: list[Chunk],
     terms: list[str],
@@ -438,6 +450,13 @@ def pick_sentences(
             and (s.coverage >= 0.8 * top.coverage or s.chunk.id == top.chunk.id)
         ]
         chosen = counted[:1] + chosen
+    if AGENCY_ASKED.search(fold(whole)) and chosen and not _names_agency(chosen[0]):
+        # "cơ quan nào là cơ quan thường trực?": a sentence naming an agency (itself or
+        # by its section's heading, "4. Sở Nội vụ" › "- Là cơ quan thường trực …") goes
+        # first when it covers the question about as well
+        pool = sentence_pool(chunks, whole_terms, want_figure, ranker, PART_POOL)
+        naming = [s for s in pool if _names_agency(s) and s.coverage >= 0.8 * chosen[0].coverage]
+        chosen = naming[:1] + chosen
     named = codes_in(whole)
     if named and chosen and not named & codes_in(chosen[0].text):
         # "có nhắc đến Chỉ số B1 không?": a code the question names (letters and digits
