@@ -552,3 +552,14 @@ def test_list_named_by_an_event_and_products_named_by_topic(services: Any) -> No
     )
     assert ans.citations[0].location == "Phụ lục › V. Cải cách công vụ › STT 4"
     assert "34/2017/QĐ-UBND" in ans.answer
+
+
+def test_products_done_by_an_agency_are_its_rows(services: Any) -> None:
+    """ "Những dự án … nào do Sở X thực hiện?" lists the rows Sở X leads (it was refused:
+    no cue made it a list, and no sentence holds "dự án")."""
+    ans = services.answerer.ask(
+        "Phú Yên có những dự án chuyển đổi số nào do Sở Thông tin và Truyền thông thực hiện?"
+    )
+    assert ans.intent == "list" and not ans.refused
+    assert "nhiệm vụ Sở Thông tin và Truyền thông chủ trì" in ans.answer
+    assert any("Kiến trúc Chính quyền điện tử" in c.text for c in ans.citations)

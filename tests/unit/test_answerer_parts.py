@@ -843,3 +843,24 @@ def test_a_question_asking_which_agency_takes_a_sentence_naming_one(
     q = "Ở Hà Tĩnh, vai trò cơ quan thường trực về cải cách hành chính ra sao?"
     picked = ev.pick_sentences([general, duties], [q], [], False, ranker=object())  # type: ignore[arg-type]
     assert picked[0] is vague
+
+
+@pytest.mark.parametrize(
+    ("question", "products", "done_by"),
+    [
+        ("Phú Yên có những dự án chính quyền số nào do Sở TT&TT làm?", True, True),
+        ("nhung nghi quyet nao trinh ky hop giua nam", True, False),
+        ("Các hội nghị nào do UBND tỉnh tổ chức?", True, True),
+        ("Những việc nào do Sở Nội vụ chủ trì?", False, True),  # tasks, not products
+        ("Dự án nào lớn nhất?", False, False),
+        ("những quyết định về tiêu chí đánh giá, có mấy cái?", False, False),
+    ],
+)
+def test_products_listed_and_the_agency_doing_them(
+    question: str, products: bool, done_by: bool
+) -> None:
+    from troly.answerer.analysis import DONE_BY
+
+    a = analyse(question, [])
+    assert a.lists_products is products
+    assert bool(DONE_BY.search(a.folded)) is done_by

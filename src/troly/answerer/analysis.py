@@ -139,7 +139,11 @@ LIST_CUE = re.compile(
     r"|chu tri nhung|co may (nhiem vu|viec)|nhiem vu cua|cac nhiem vu"
 )
 # the products task rows name, listed: "những nghị quyết nào", "các hội nghị nào"
-PRODUCT_LIST_CUE = re.compile(r"(nhung|cac) (nghi quyet|quyet dinh|hoi nghi|cuoc thi|de an) nao")
+PRODUCT_LIST_CUE = re.compile(
+    r"\b(nhung|cac) (nghi quyet|quyet dinh|hoi nghi|cuoc thi|de an|du an)(?: [a-z0-9]+){0,4} nao\b"
+)
+# "… do Sở TT&TT làm / thực hiện": the agency named after "do" is the one doing it
+DONE_BY = re.compile(r"\bdo (?:cac )?(so|ubnd|van phong|ban|trung tam|dai|bao|thanh tra|cong an)\b")
 COMPARE_CUE = re.compile(r"so sanh|khac nhau|giong nhau|tinh nao|ca hai|\bdeu\b|\bgiua\b|hon\b")
 # "vào trang web nào?", "địa chỉ website là gì", "cho tôi đường link": the answer is a web
 # address ("có website đạt chuẩn", "bao nhiêu trang web" are about websites, not asking one)

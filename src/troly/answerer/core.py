@@ -32,6 +32,7 @@ from troly.answerer import docinfo
 from troly.answerer.analysis import (
     ALL_PROVINCES,
     COMPARE_CUE,
+    DONE_BY,
     NUMBER_CUE,
     Analysis,
     analyse,
@@ -516,7 +517,9 @@ class Answerer:
         agencies = agencies_in(q)
         from_rows = not agencies  # named only by the plans' own rows, not the alias table
         agencies = agencies or agencies_in(q, self._lead_names(a, filters))
-        if a.lists_products and "chu tri" not in fq and "phoi hop" not in fq:
+        # the role said: "chủ trì", "phối hợp", "do Sở X làm"
+        explicit = "chu tri" in fq or "phoi hop" in fq or bool(DONE_BY.search(fq))
+        if a.lists_products and not explicit:
             agencies = []
         role = "partners" if "phoi hop" in fq and "chu tri" not in fq else "lead"
         if agencies:
@@ -547,8 +550,7 @@ class Answerer:
             # answer's business (rows sharing a topic's words are not the same decision)
             return None if a.lists_products else self._topic_list(q, a, rows, filters)
         one_plan = len(named) == 1 or bool(filters and filters.doc_id)
-        implicit = "chu tri" not in fq and "phoi hop" not in fq
-        if agencies and len(constraints) == 1 and implicit and one_plan and not a.is_comparison:
+        if agencies and len(constraints) == 1 and not explicit and one_plan and not a.is_comparison:
             # "Sở X (tỉnh Y) có nhiệm vụ gì / được giao những việc gì?" without "chủ trì": its
             # duties are the plan's section about it (with a pointer to the rows it leads)
             duties = self._agency_role(q, a, agencies[0], filters)
