@@ -434,6 +434,6 @@ def section_answer(picked: list[Scored], ev: Evidence) -> str:
         prefix = f"Theo {plan_name(sc.chunk)}" if i == 0 else "Ngoài ra"
         loc = f" (mục {where})" if where and sc.chunk.kind == "section" else f" ({where})"
         if sc.subject:
-            loc = f"{loc[:-1]} – {sc.subject})"
+            loc = f"{loc[:-1]} – {sc.subject})" if where else f" ({sc.subject})"
         lines.append(f"{prefix}{loc}: “{quote(sc.text)}” [{n}].")
     return "\n".join(lines)

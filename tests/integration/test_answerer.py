@@ -545,13 +545,16 @@ def test_list_named_by_an_event_and_products_named_by_topic(services: Any) -> No
         "Ở Phú Yên, các nghị quyết nào sẽ được trình tại kỳ họp HĐND giữa năm?"
     )
     assert ans.intent == "list"
-    assert "có 5 nhiệm vụ có thời gian thực hiện “Kỳ họp HĐND" in ans.answer
+    assert "có 5 nhiệm vụ là nghị quyết và có thời gian thực hiện “Kỳ họp HĐND" in ans.answer
     assert {c.location.rsplit("› STT ", 1)[1] for c in ans.citations} == {"1", "2", "3", "4", "5"}
     ans = services.answerer.ask(
         "Những quyết định nào về tiêu chí đánh giá Chủ tịch UBND cấp huyện sẽ bị Phú Yên bãi bỏ?"
     )
     assert ans.citations[0].location == "Phụ lục › V. Cải cách công vụ › STT 4"
     assert "34/2017/QĐ-UBND" in ans.answer
+    # products and a period: of the rows due then, those that are decisions
+    ans = services.answerer.ask("Những quyết định nào Phú Yên ban hành trong quý I/2024?")
+    assert "có 1 nhiệm vụ là quyết định và có thời gian thực hiện trong Quý I/2024" in ans.answer
 
 
 def test_products_done_by_an_agency_are_its_rows(services: Any) -> None:

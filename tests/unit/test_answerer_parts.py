@@ -455,6 +455,10 @@ def test_a_count_question_takes_the_sentence_counting_the_word(
     picked = ev.pick_sentences([c], [q], ["Phú Thọ"], True, ranker=object())  # type: ignore[arg-type]
     assert picked[0] is beside
     assert counts("xa", "199 UBND cấp xã") and counts("xa", "35 UBND xã")
+    # a connective or a unit between the number and the word: no count of it
+    assert not counts("xa", "trong 30 ngày tại xã") and not counts(
+        "dich", "mức độ 3, 4 và qua dịch vụ"
+    )
     assert not counts("xa", "100% UBND cấp xã") and not counts("xa", "năm 2021 các xã")
 
 
@@ -724,6 +728,13 @@ def test_heading_subject_names_the_agency_only_the_heading_names() -> None:
     assert heading_subject(topic, duty) == ""
     row = _chunk("py", "Phú Yên", 2024, duty, kind="task", headings=["5. Sở Tư pháp"])
     assert heading_subject(row, duty) == ""
+    # a short item under the agency's heading; a heading saying more after a colon
+    short = _chunk(
+        "bp", "Bình Phước", 2024, "c) Báo cáo kết quả.", headings=["3. Sở Tư pháp", "c) Báo cáo."]
+    )
+    assert heading_subject(short, short.text) == "Sở Tư pháp"
+    colon = _chunk("py", "Phú Yên", 2024, duty, headings=["V", "4. Sở Nội vụ: thường trực CCHC"])
+    assert heading_subject(colon, duty) == "Sở Nội vụ"
     draft = sentences_draft([Scored(duty, 1.0, own, coverage=0.8)])
     assert "(mục V.5 – Sở Tư pháp): “Tham mưu" in draft.text
 
@@ -736,6 +747,7 @@ def test_heading_subject_names_the_agency_only_the_heading_names() -> None:
             "bảng hệ số điều chỉnh giá đất năm 2025 thì khi nào ban hành?",
         ),
         ("con viec so hoa ho so thi ai chu tri?", "viec so hoa ho so thi ai chu tri?"),
+        ("Vậy còn bảng giá đất thì bao giờ ban hành?", "bảng giá đất thì bao giờ ban hành?"),
         ("còn Sở Nội vụ thì sao?", None),  # swaps a name: read with the previous question
         ("còn thời hạn?", None),  # a field of the previous answer
         ("còn Hà Tĩnh thì sao?", None),
@@ -770,6 +782,12 @@ def test_rows_by_deadline_event() -> None:
         "",
     )
     assert rows_by_deadline_event(mid, fold("những việc của kỳ này"))[1] == ""
+    # a cell naming a period is no event ("hoàn thành" shared with it does not match);
+    # a cell holding every word another matching cell shares with the question is kept
+    due = [row("Hoàn thành trong Quý I năm 2024"), *mid]
+    assert rows_by_deadline_event(due, fold("Những nhiệm vụ nào phải hoàn thành?"))[1] == ""
+    hits, _ = rows_by_deadline_event(due, fold("Các nghị quyết trình kỳ họp HĐND?"))
+    assert hits == mid
 
 
 def test_a_list_of_products_names_agencies_as_its_topic() -> None:
@@ -808,6 +826,9 @@ def test_a_code_the_question_names_takes_the_sentence_holding_it(
         ("Tôi bị phạt vì nộp hồ sơ muộn, khiếu nại ở đâu?", True),
         ("Tỷ lệ tối thiểu hồ sơ trực tuyến là bao nhiêu?", False),
         ("Phú Yên có nhiệm vụ xin lỗi người dân khi hồ sơ trễ hẹn không?", False),
+        # "tới" and "minh bạch" fold like "tôi" and "mình": a policy question, not a case
+        ("Trong thời gian tới có giải pháp gì đẩy nhanh bồi thường, giải phóng mặt bằng?", False),
+        ("Kế hoạch có công khai minh bạch việc bồi thường không?", False),
     ],
 )
 def test_personal_legal_advice_is_recognised(question: str, personal: bool) -> None:
@@ -824,6 +845,9 @@ def test_a_question_asking_which_agency_takes_a_sentence_naming_one(
 
     assert ev.AGENCY_ASKED.search(fold("Cơ quan nào là cơ quan thường trực về CCHC?"))
     assert not ev.AGENCY_ASKED.search(fold("Mục tiêu về cơ quan thường trực là gì?"))
+    assert not ev.AGENCY_ASKED.search(fold("Chỉ số nào tăng nhiều nhất?"))
+    assert not ev.AGENCY_ASKED.search(fold("Người dân có ai lo lắng về thủ tục không?"))
+    assert ev.AGENCY_ASKED.search(fold("Việc này thuộc trách nhiệm của ai?"))
     general = Chunk("g", "ht", "section", "t", "t", "p", "III.1", ["III"], "Hà Tĩnh", 2025, "T")
     duties = Chunk(
         "d", "ht", "section", "t", "t", "p", "VI.4", ["VI", "4. Sở Nội vụ"], "Hà Tĩnh", 2025, "T"

@@ -142,6 +142,23 @@ LIST_CUE = re.compile(
 PRODUCT_LIST_CUE = re.compile(
     r"\b(nhung|cac) (nghi quyet|quyet dinh|hoi nghi|cuoc thi|de an|du an)(?: [a-z0-9]+){0,4} nao\b"
 )
+# products a task row names, which a list of them is filtered by ("dự án" is any task)
+PRODUCT_NAMES = {
+    "nghi quyet": "nghị quyết",
+    "quyet dinh": "quyết định",
+    "hoi nghi": "hội nghị",
+    "cuoc thi": "cuộc thi",
+    "de an": "đề án",
+}
+
+
+def product_asked(fq: str) -> str | None:
+    """The product a (folded) list question names ("những quyết định nào …" → "quyet
+    dinh"), or None."""
+    m = PRODUCT_LIST_CUE.search(fq)
+    return m.group(2) if m else None
+
+
 # "… do Sở TT&TT làm / thực hiện": the agency named after "do" is the one doing it
 DONE_BY = re.compile(r"\bdo (?:cac )?(so|ubnd|van phong|ban|trung tam|dai|bao|thanh tra|cong an)\b")
 COMPARE_CUE = re.compile(r"so sanh|khac nhau|giong nhau|tinh nao|ca hai|\bdeu\b|\bgiua\b|hon\b")
@@ -162,8 +179,11 @@ NUMBER_CUE = re.compile(r"bao nhieu|\bmay\b|phan tram|thu may|ty le (la|dat) bao
 LEGAL_CUE = re.compile(
     r"\b(toi(?! thieu| da\b| uu)|minh|em|chau|nha toi|gia dinh toi)\b.*\b(bi phat|bi xu phat"
     r"|khieu nai|khoi kien|(?<!sang )(?<!y )(?<!dieu )kien(?! (nghi|toan|thuc|truc|tao))"
-    r"|tu van|bi thu hoi|tranh chap|ly hon|thua ke|boi thuong)\b|\bkhieu nai\b"
+    r"|tu van|bi thu hoi|tranh chap|ly hon|thua ke)\b|\bkhieu nai\b"
     r"|\bphat nguoi\b"
+    # compensation in one's own case: "tôi được bồi thường bao nhiêu?" (not "đẩy nhanh bồi
+    # thường, giải phóng mặt bằng" nor "thời gian tới … bồi thường")
+    r"|\b(toi|minh|em|nha toi|gia dinh toi) (co )?(duoc|bi|se duoc|doi|muon duoc) boi thuong\b"
 )
 OFFTOPIC_CUE = re.compile(
     r"thoi tiet|gia vang|ty gia|bong da|xo so|chung khoan|gia xang|nau an|du lich (o|tai)"
@@ -535,7 +555,7 @@ def counts(word: str, text: str) -> bool:
     ("35 UBND xã", "199 UBND cấp xã" count "xã"; "100% UBND cấp xã" does not)."""
     # a number, not an item's numbering ("1. Thủ trưởng …") nor a year ("2025 thu hút")
     number = r"(?<![\d.,%])(?!(?:19|20)\d{2}\b)\d+(?:[.,]\d+)*"
-    between = r"(?:[^\W\d]+\s+){0,2}"
+    between = r"(?:(?!(?:va|qua|tai|cua|cho|o|trong|ngay|thang|phan|tram)\b)[^\W\d]+\s+){0,2}"
     return re.search(rf"{number}\s+{between}{re.escape(word)}\b", fold(text)) is not None
 
 

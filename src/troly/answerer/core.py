@@ -34,9 +34,11 @@ from troly.answerer.analysis import (
     COMPARE_CUE,
     DONE_BY,
     NUMBER_CUE,
+    PRODUCT_NAMES,
     Analysis,
     analyse,
     period_label,
+    product_asked,
     yearless_periods,
 )
 from troly.answerer.compose import Draft, Turn, explain_sentences, plain_lead, sentences_draft
@@ -545,6 +547,12 @@ class Answerer:
         if group:
             rows = [c for c in rows if group in row_groups(c)]
             constraints.append(f"thuộc nhóm “{group}”")
+        noun = product_asked(fq) if a.lists_products else None
+        if noun in PRODUCT_NAMES and constraints:
+            # "những quyết định nào … trong quý I?": of the rows due then, the decisions
+            # ("dự án" is any task: no filter)
+            rows = [c for c in rows if noun in fold(c.fields.get("content") or c.text)]
+            constraints.insert(0, f"là {PRODUCT_NAMES[noun]}")
         if not constraints:
             # "những quyết định nào về …": products named by their topic are the single
             # answer's business (rows sharing a topic's words are not the same decision)

@@ -111,7 +111,9 @@ def rows_in_periods(rows: list[Chunk], periods: set[str]) -> list[Chunk]:
 # "Theo lộ trình đề án được phê duyệt"): a question holding at least this share of its
 # words, and two of them, asks for the rows due then. Words that only date it do not count.
 DEADLINE_SHARE = 0.6
-_DATING = frozenset({"nam", "quy", "thang", "ngay", "tinh", "trong", "truoc", "cua", "va"})
+_DATING = frozenset(
+    {"nam", "quy", "thang", "ngay", "tinh", "trong", "truoc", "cua", "va", "hang", "dinh"}
+)
 
 
 def rows_by_deadline_event(rows: list[Chunk], fq: str) -> tuple[list[Chunk], str]:
@@ -119,12 +121,19 @@ def rows_by_deadline_event(rows: list[Chunk], fq: str) -> tuple[list[Chunk], str
     nghị quyết trình kỳ họp HĐND giữa năm"), and those deadlines as written, quoted (most
     frequent first); ``(rows, "")`` when the question names no row's deadline."""
     asked = set(re.findall(r"[a-z0-9]+", fq))
-    hits: list[Chunk] = []
-    for c in rows:
-        words = {w for w in re.findall(r"[a-z]+", fold(c.deadline)) if w not in _DATING}
-        shared = words & asked
-        if len(shared) >= 2 and len(shared) >= DEADLINE_SHARE * len(words):
-            hits.append(c)
+    events = {  # a cell naming a period ("Hoàn thành trong Quý I năm 2024") is no event
+        c.id: {w for w in re.findall(r"[a-z]+", fold(c.deadline)) if w not in _DATING}
+        for c in rows
+        if not deadline_periods(c.deadline)
+    }
+    shares = [
+        words & asked
+        for words in events.values()
+        if len(words & asked) >= 2 and len(words & asked) >= DEADLINE_SHARE * len(words)
+    ]
+    # the rows whose event holds every word a matching cell shares with the question
+    # ("Kỳ họp HĐND thường lệ giữa năm" beside "Kỳ họp HĐND tỉnh thường kỳ giữa năm 2024")
+    hits = [c for c in rows if c.id in events and any(sh <= events[c.id] for sh in shares)]
     if not hits:
         return rows, ""
     named = [f"“{d}”" for d, _ in Counter(c.deadline for c in hits).most_common()]
@@ -256,9 +265,11 @@ def heading_subject(c: Chunk, sentence: str) -> str:
         return ""
     said = fold(sentence)
     for h in reversed(c.headings[-2:]):
-        body = _HEADING_MARK.sub("", h.strip()).rstrip(" :").strip()
+        if re.match(r"^\s*[a-zđ]\)", h):
+            continue  # an item a), b), … : its agency is in the heading above
+        body = _HEADING_MARK.sub("", h.strip()).split(":")[0].strip()
         if not body or "…" in body or len(body) > 80:
-            continue  # a whole sentence standing as a heading (an item a), b), …)
+            continue  # a whole sentence standing as a heading
         names = agencies_in(body)
         if not names or not starts_with_agency(body, names[0]):
             return ""
@@ -318,8 +329,10 @@ def codes_in(text: str) -> set[str]:
 
 # a question asking which agency: "cơ quan nào", "sở nào", "là ai", "ai chủ trì"
 AGENCY_ASKED = re.compile(
-    r"\b(co quan|don vi|so|ben|nganh) nao\b|\bla ai\b|\bdo ai\b"
-    r"|\bai (chu tri|lam|thuc hien|phu trach|lo|dam nhiem)\b"
+    r"\b(co quan|don vi|(?<!chi )(?<!hoach )(?<!van ban )so|ben|nganh) nao\b"
+    r"|\bla ai\b|\bdo ai\b|\bcua ai\b"
+    r"|\bai (chu tri|lam|thuc hien|phu trach|lo(?! lang)|dam nhiem|chiu trach nhiem|trien khai"
+    r"|ban hanh)\b"
 )
 
 
@@ -462,7 +475,7 @@ def pick_sentences(
         # "có nhắc đến Chỉ số B1 không?": a code the question names (letters and digits
         # together) is what it is about; a sentence holding it goes first
         pool = sentence_pool(chunks, whole_terms, want_figure, ranker)
-        coded = [s for s in pool if named & codes_in(s.text)]
+        coded = [s for s in pool if named & codes_in(s.text) and s.coverage > 0]
         chosen = coded[:1] + chosen
     if len(parts) > 1:
         part_terms = [question_terms(part, provinces) for part in parts]

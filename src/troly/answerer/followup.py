@@ -41,7 +41,7 @@ def is_followup(q: str, named: list[str], provinces: list[str]) -> bool:
 
 
 # "thế còn …", "còn …": the contrastive topic marker that opens a follow-up
-_CONTRAST = re.compile(r"^\s*(?:thế\s+|the\s+)?(?:còn|con)\s+", re.IGNORECASE)
+_CONTRAST = re.compile(r"^\s*(?:thế\s+|the\s+|vậy\s+|vay\s+)?(?:còn|con)\s+", re.IGNORECASE)
 
 
 def new_topic(q: str, provinces: list[str]) -> str | None:
