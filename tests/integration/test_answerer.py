@@ -566,3 +566,16 @@ def test_products_done_by_an_agency_are_its_rows(services: Any) -> None:
     assert ans.intent == "list" and not ans.refused
     assert "nhiệm vụ Sở Thông tin và Truyền thông chủ trì" in ans.answer
     assert any("Kiến trúc Chính quyền điện tử" in c.text for c in ans.citations)
+
+
+def test_field_followup_after_a_prose_answer(services: Any) -> None:
+    """ "còn hạn chót?" after a prose answer: joined to the previous question its support
+    is diluted and it was refused; the passage that answered holds the deadline."""
+    prev = (
+        "Các cơ quan Trung ương đóng trên địa bàn Hà Tĩnh được yêu cầu gửi kế hoạch CCHC 2025 "
+        "về đâu?"
+    )
+    ans = services.answerer.ask("còn hạn chót?", history=[prev])
+    assert not ans.refused
+    assert "trước ngày 31/01/2025" in ans.answer
+    assert ans.citations[0].location == "VI.3"

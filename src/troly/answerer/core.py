@@ -503,6 +503,22 @@ class Answerer:
             text = describe_task(turn.task_chunk, n, focus=a.focus)
             return Draft(text, ev, intent="followup:task", turn=turn, support=prev.support)
         draft = self._answer(f"{turn.question} {q}", [], filters)
+        passage = turn.topic_chunk
+        if draft.refused and not prev.refused and passage is not None and a.focus:
+            # "còn hạn chót thì sao?" after a prose answer: the previous question's words
+            # dilute the support of the joined one; the passage that answered it holds
+            # the field asked ("… gửi về UBND tỉnh (qua Sở Nội vụ) trước ngày 31/01/2025")
+            picked = [
+                s
+                for s in pick_sentences([passage], [q], self.provinces, False, ranker=self.ranker)
+                if s.coverage > 0
+            ]
+            if picked:
+                draft = sentences_draft(picked[:1])
+                draft.turn = turn
+                draft.explain.insert(
+                    0, f"follow-up asks the {a.focus} of the previous answer's passage"
+                )
         draft.intent = f"followup:{draft.intent}"
         return draft
 
