@@ -245,3 +245,80 @@ def normalize_user_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text or "")
     text = _INVISIBLE.sub("", text.replace("\t", " ").replace("\r", " ").replace("\n", " "))
     return clean_ws(text)
+
+
+# Vietnamese syllables: one vowel group each; a token holding two vowel groups split by
+# consonants is two syllables typed together ("tổ chứcbộ máy"), when the consonants
+# between them part into a final and an initial of Vietnamese
+_VOWELS = "aăâeêioôơuưy"
+_FINALS = ("", "c", "ch", "m", "n", "ng", "nh", "p", "t")
+_INITIALS = frozenset(
+    [
+        "b",
+        "c",
+        "ch",
+        "d",
+        "đ",
+        "g",
+        "gh",
+        "gi",
+        "h",
+        "k",
+        "kh",
+        "l",
+        "m",
+        "n",
+        "ng",
+        "ngh",
+        "nh",
+        "p",
+        "ph",
+        "qu",
+        "r",
+        "s",
+        "t",
+        "th",
+        "tr",
+        "v",
+        "x",
+    ]
+)
+_VIETNAMESE_ONLY = re.compile(r"[ăâđêôơư]|[\u0300\u0301\u0303\u0309\u0323]")
+_WORD = re.compile(r"\w+")
+
+
+def _base(ch: str) -> str:
+    """A letter without its tone mark (keeps ă, â, ê, ô, ơ, ư)."""
+    return unicodedata.normalize(
+        "NFC",
+        "".join(
+            c for c in unicodedata.normalize("NFD", ch) if c not in "\u0300\u0301\u0303\u0309\u0323"
+        ),
+    )
+
+
+def _split_word(word: str) -> str:
+    low = word.lower()
+    marked = _VIETNAMESE_ONLY.search(low) or _VIETNAMESE_ONLY.search(
+        unicodedata.normalize("NFD", low)
+    )
+    if not marked or not low.isalpha():
+        return word  # "online", "website": not Vietnamese run together
+    groups = [m.span() for m in re.finditer(f"[{_VOWELS}]+", "".join(_base(c) for c in low))]
+    if len(groups) != 2:
+        return word
+    (_, end), (start, _) = groups
+    run = "".join(_base(c) for c in low[end:start])
+    for k in range(len(run) + 1):
+        final, initial = run[:k], run[k:]
+        if final in _FINALS and initial in _INITIALS:
+            return f"{word[: end + k]} {word[end + k :]}"
+    return word
+
+
+def split_run_together(text: str) -> str:
+    """Two Vietnamese syllables typed without the space between them are split: "tổ
+    chứcbộ máy" → "tổ chức bộ máy". Only tokens with a Vietnamese letter or tone mark
+    (never "online", "email") and exactly two vowel groups whose consonants part into a
+    syllable's final and the next one's initial."""
+    return _WORD.sub(lambda m: _split_word(m.group()), text)

@@ -141,3 +141,22 @@ def test_provinces_are_cut_out_however_they_were_typed() -> None:
     nfd = unicodedata.normalize("NFD", "Chỉ tiêu của Phú Yên")
     assert d.without(nfd) == "Chỉ tiêu của"
     assert d.without("kế hoạch phú yênx") == "kế hoạch phú yênx"
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("tổ chứcbộ máy", "tổ chức bộ máy"),
+        ("đượcgiao những việc gì", "được giao những việc gì"),
+        ("nămnay", "năm nay"),
+        ("trướcngày 15/01", "trước ngày 15/01"),
+        # one syllable each (vowel groups joined), foreign words, codes: unchanged
+        ("nghiêng khuya quyển giữa Nguyễn thuyền", "nghiêng khuya quyển giữa Nguyễn thuyền"),
+        ("online website email internet", "online website email internet"),
+        ("UBND HĐND ISO9001 Quảng Ngãi", "UBND HĐND ISO9001 Quảng Ngãi"),
+    ],
+)
+def test_syllables_typed_together_are_split(typed: str, read: str) -> None:
+    from troly.text import split_run_together
+
+    assert split_run_together(typed) == read

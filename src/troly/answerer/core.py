@@ -89,7 +89,7 @@ from troly.gloss import gloss
 from troly.index_store import IndexStore
 from troly.retriever import ProvinceDetector, Retriever, validate_question
 from troly.schema import Answer, Chunk, Citation, SearchFilters, SearchResult
-from troly.text import fold, spell_out
+from troly.text import fold, spell_out, split_run_together
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,8 @@ class Answerer:
     ) -> Answer:
         """An answer; ``audience="citizen"`` puts one plain sentence before the quote."""
         t0 = time.perf_counter()
-        q = validate_question(question, self.max_question_chars)
+        # "tổ chứcbộ máy": syllables typed together are split before anything reads them
+        q = split_run_together(validate_question(question, self.max_question_chars))
         self.scope()
         legal = self._legal(q, history, filters)
         if legal is not None:
