@@ -888,3 +888,32 @@ def test_products_listed_and_the_agency_doing_them(
     a = analyse(question, [])
     assert a.lists_products is products
     assert bool(DONE_BY.search(a.folded)) is done_by
+
+
+def test_an_address_question_gets_every_address_of_the_passage() -> None:
+    from troly.answerer.evidence import with_addresses_beside
+    from troly.composer import Scored
+
+    text = (
+        "Tiếp nhận hồ sơ qua dịch vụ công trực tuyến trên Cổng dịch vụ công của tỉnh "
+        "(<https://dichvucong.phutho.gov.vn>); Cổng dịch vụ công quốc gia "
+        "(<https://dichvucong.gov.vn>); Hệ thống một cửa điện tử cấp huyện."
+    )
+    c = Chunk("c", "pt", "section", text, text, "p", "II.3.d", [], "Phú Thọ", 2021, "T")
+    other = Chunk(
+        "o", "pt", "section", "Tỷ lệ đạt 30%.", "x", "p", "II.7", [], "Phú Thọ", 2021, "T"
+    )
+    first = Scored(
+        "Tiếp nhận hồ sơ qua dịch vụ công trực tuyến trên Cổng dịch vụ công của tỉnh "
+        "(<https://dichvucong.phutho.gov.vn>);",
+        1.0,
+        c,
+        0.9,
+    )
+    noise = Scored("Tỷ lệ hồ sơ trực tuyến đạt 30%.", 0.9, other, 0.5)
+    terms = ["cong", "dich", "vu", "truc", "tuyen"]
+    got = with_addresses_beside([first, noise], terms, False)
+    assert [s.text[:25] for s in got] == [first.text[:25], "Cổng dịch vụ công quốc gi"]
+    # a question asking more keeps its other sentences; no address at all: unchanged
+    assert with_addresses_beside([first, noise], terms, True)[-1] is noise
+    assert with_addresses_beside([noise], terms, False) == [noise]

@@ -59,6 +59,7 @@ from troly.answerer.evidence import (
     rows_in_periods,
     rows_on_topic,
     starts_with_agency,
+    with_addresses_beside,
 )
 from troly.answerer.followup import history_questions, is_followup, new_topic, swap_province
 from troly.answerer.items import item_parent, items_text, items_under, section_items
@@ -763,6 +764,8 @@ class Answerer:
             address = best_with_address(chunks[:8], terms, self.ranker)
             if address is not None and address.coverage >= threshold:
                 picked = [address, *picked]
+        if a.want_url:
+            picked = with_addresses_beside(picked, terms, len(parts) > 1)
         listed = section_items(q, a.folded, chunks[:3], terms, self.sections())
         if listed is not None:
             return listed

@@ -364,6 +364,29 @@ def best_with_address(
     return next((s for s in ranked if WEB_ADDRESS.search(s.text) and s.coverage > 0), None)
 
 
+def with_addresses_beside(
+    picked: list[Scored], terms: list[str], keep_others: bool
+) -> list[Scored]:
+    """ "Vào trang web nào?": the first sentence giving an address, and the others of its
+    passage that give one ("Cổng dịch vụ công của tỉnh (<https://…>); Cổng dịch vụ công
+    quốc gia (<https://…>)" is cut in two at the semicolon), in the passage's order;
+    sentences without an address only for a question asking more (``keep_others``)."""
+    first = next((p for p in picked if WEB_ADDRESS.search(p.text)), None)
+    if first is None:
+        return picked
+    order = sentences(first.chunk.text)
+    beside = [
+        Scored(s, first.score, first.chunk, coverage(terms, s))
+        for s in order
+        if WEB_ADDRESS.search(s) and s != first.text
+    ]
+    found = sorted(
+        [first, *beside[:2]], key=lambda s: order.index(s.text) if s.text in order else -1
+    )
+    others = [p for p in picked if not WEB_ADDRESS.search(p.text)] if keep_others else []
+    return found + others
+
+
 def ranked_sentences(
     chunks: list[Chunk], terms: list[str], want_figure: bool, ranker: SentenceRanker
 ) -> list[Scored]:
