@@ -252,53 +252,20 @@ def normalize_user_text(text: str) -> str:
 # between them part into a final and an initial of Vietnamese
 _VOWELS = "aăâeêioôơuưy"
 _FINALS = ("", "c", "ch", "m", "n", "ng", "nh", "p", "t")
-_INITIALS = frozenset(
-    [
-        "b",
-        "c",
-        "ch",
-        "d",
-        "đ",
-        "g",
-        "gh",
-        "gi",
-        "h",
-        "k",
-        "kh",
-        "l",
-        "m",
-        "n",
-        "ng",
-        "ngh",
-        "nh",
-        "p",
-        "ph",
-        "qu",
-        "r",
-        "s",
-        "t",
-        "th",
-        "tr",
-        "v",
-        "x",
-    ]
-)
-_VIETNAMESE_ONLY = re.compile(r"[ăâđêôơư]|[\u0300\u0301\u0303\u0309\u0323]")
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng (combining)
+_INITIAL = re.compile(r"b|c|ch|d|đ|g|gh|gi|h|k|kh|l|m|n|ng|ngh|nh|p|ph|qu|r|s|t|th|tr|v|x")
+_VIETNAMESE_ONLY = re.compile(f"[ăâđêôơư{_TONES}]")
 _WORD = re.compile(r"\w+")
 
 
 def _base(ch: str) -> str:
     """A letter without its tone mark (keeps ă, â, ê, ô, ơ, ư)."""
-    return unicodedata.normalize(
-        "NFC",
-        "".join(
-            c for c in unicodedata.normalize("NFD", ch) if c not in "\u0300\u0301\u0303\u0309\u0323"
-        ),
-    )
+    bare = "".join(c for c in unicodedata.normalize("NFD", ch) if c not in _TONES)
+    return unicodedata.normalize("NFC", bare)
 
 
 def _split_word(word: str) -> str:
-    low = word.lower()
+    low = word.lower()  # NFC: one character per letter, tone included
     marked = _VIETNAMESE_ONLY.search(low) or _VIETNAMESE_ONLY.search(
         unicodedata.normalize("NFD", low)
     )
@@ -311,7 +278,7 @@ def _split_word(word: str) -> str:
     run = "".join(_base(c) for c in low[end:start])
     for k in range(len(run) + 1):
         final, initial = run[:k], run[k:]
-        if final in _FINALS and initial in _INITIALS:
+        if final in _FINALS and _INITIAL.fullmatch(initial):
             return f"{word[: end + k]} {word[end + k :]}"
     return word
 
@@ -320,5 +287,5 @@ def split_run_together(text: str) -> str:
     """Two Vietnamese syllables typed without the space between them are split: "tổ
     chứcbộ máy" → "tổ chức bộ máy". Only tokens with a Vietnamese letter or tone mark
     (never "online", "email") and exactly two vowel groups whose consonants part into a
-    syllable's final and the next one's initial."""
-    return _WORD.sub(lambda m: _split_word(m.group()), text)
+    syllable's final and the next one's initial. The text comes back composed (NFC)."""
+    return _WORD.sub(lambda m: _split_word(m.group()), unicodedata.normalize("NFC", text))

@@ -150,6 +150,7 @@ def test_provinces_are_cut_out_however_they_were_typed() -> None:
         ("đượcgiao những việc gì", "được giao những việc gì"),
         ("nămnay", "năm nay"),
         ("trướcngày 15/01", "trước ngày 15/01"),
+        ("to\u0302\u0309 chu\u031b\u0301cbo\u0302\u0323 máy", "tổ chức bộ máy"),  # decomposed
         # one syllable each (vowel groups joined), foreign words, codes: unchanged
         ("nghiêng khuya quyển giữa Nguyễn thuyền", "nghiêng khuya quyển giữa Nguyễn thuyền"),
         ("online website email internet", "online website email internet"),
