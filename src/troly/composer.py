@@ -432,8 +432,8 @@ def section_answer(picked: list[Scored], ev: Evidence) -> str:
         n = ev.mark(sc.chunk)
         where = sc.chunk.location
         prefix = f"Theo {plan_name(sc.chunk)}" if i == 0 else "Ngoài ra"
-        loc = f" (mục {where})" if where and sc.chunk.kind == "section" else f" ({where})"
-        if sc.subject:
-            loc = f"{loc[:-1]} – {sc.subject})" if where else f" ({sc.subject})"
-        lines.append(f"{prefix}{loc}: “{quote(sc.text)}” [{n}].")
+        label = f"mục {where}" if where and sc.chunk.kind == "section" else where
+        if sc.subject:  # the agency only its heading names: "mục IV.5 – Sở Tư pháp"
+            label = f"{label} – {sc.subject}" if label else sc.subject
+        lines.append(f"{prefix} ({label}): “{quote(sc.text)}” [{n}].")
     return "\n".join(lines)

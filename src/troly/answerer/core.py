@@ -402,7 +402,7 @@ class Answerer:
             if role is not None:
                 return role
         if a.is_comparison:
-            return self._comparison(q, a, filters)
+            return self._comparison(q, a, filters, agencies)
         return self._single(q, a, filters)
 
     def _check_year(self, q: str, a: Analysis, draft: Draft) -> Draft:
@@ -829,7 +829,11 @@ class Answerer:
         return draft
 
     # -- comparisons -------------------------------------------------------------------
-    def _comparison(self, q: str, a: Analysis, filters: SearchFilters | None) -> Draft:
+    def _comparison(
+        self, q: str, a: Analysis, filters: SearchFilters | None, agencies: list[str]
+    ) -> Draft:
+        """Each province's answer side by side; ``agencies`` are those the question names
+        (as :meth:`_route` found them)."""
         provinces = a.provinces or list(self.provinces)
         fq = a.folded
         base = self.retriever.provinces.without(q)  # however typed ("ha tinh", "Ha Tĩnh")
@@ -846,7 +850,6 @@ class Answerer:
         found = 0
         supports: list[float] = []
         first_chunk: Chunk | None = None
-        agencies = agencies_in(q, self._lead_names(a, filters))
         role_of = agencies[0] if agencies and ROLE_CUE.search(fq) else None
         for p in provinces:
             draft = None

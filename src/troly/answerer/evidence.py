@@ -471,17 +471,26 @@ def pick_sentences(
     whole = " ".join(parts)
     whole_terms = question_terms(whole, provinces)
     chosen = list(_best(chunks, whole_terms, want_figure, limit, ranker))
+    whole_ranked: list[Scored] | None = None
+
+    def whole_pool(first: int | None = None) -> list[Scored]:
+        """The whole question's candidates, best first, ranked once for the rules below
+        that look past the best sentence (a count, an agency, a code)."""
+        nonlocal whole_ranked
+        if whole_ranked is None:
+            whole_ranked = sentence_pool(chunks, whole_terms, want_figure, ranker)
+        return whole_ranked[:first]
+
     word = counted_word(whole)
     if word and chosen and not counts(word, chosen[0].text):
         # "bao nhiêu UBND cấp xã?": "199 UBND cấp xã" answers it, "100% UBND cấp xã" does
         # not; a sentence counting the word goes first when it covers the question about
         # as well, or stands in the same passage as the best one (the passage covers the
         # question: "b) … áp dụng HTQLCL đối với 199 UBND cấp xã" under ISO 9001:2015)
-        pool = sentence_pool(chunks, whole_terms, want_figure, ranker, PART_POOL)
         top = chosen[0]
         counted = [
             s
-            for s in pool
+            for s in whole_pool(PART_POOL)
             if counts(word, s.text)
             and (s.coverage >= 0.8 * top.coverage or s.chunk.id == top.chunk.id)
         ]
@@ -490,15 +499,14 @@ def pick_sentences(
         # "cơ quan nào là cơ quan thường trực?": a sentence naming an agency (itself or
         # by its section's heading, "4. Sở Nội vụ" › "- Là cơ quan thường trực …") goes
         # first when it covers the question about as well
-        pool = sentence_pool(chunks, whole_terms, want_figure, ranker, PART_POOL)
-        naming = [s for s in pool if _names_agency(s) and s.coverage >= 0.8 * chosen[0].coverage]
+        floor = 0.8 * chosen[0].coverage
+        naming = [s for s in whole_pool(PART_POOL) if _names_agency(s) and s.coverage >= floor]
         chosen = naming[:1] + chosen
     named = codes_in(whole)
     if named and chosen and not named & codes_in(chosen[0].text):
         # "có nhắc đến Chỉ số B1 không?": a code the question names (letters and digits
         # together) is what it is about; a sentence holding it goes first
-        pool = sentence_pool(chunks, whole_terms, want_figure, ranker)
-        coded = [s for s in pool if named & codes_in(s.text) and s.coverage > 0]
+        coded = [s for s in whole_pool() if named & codes_in(s.text) and s.coverage > 0]
         chosen = coded[:1] + chosen
     if len(parts) > 1:
         part_terms = [question_terms(part, provinces) for part in parts]
