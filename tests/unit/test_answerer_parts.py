@@ -917,3 +917,38 @@ def test_an_address_question_gets_every_address_of_the_passage() -> None:
     # a question asking more keeps its other sentences; no address at all: unchanged
     assert with_addresses_beside([first, noise], terms, True)[-1] is noise
     assert with_addresses_beside([noise], terms, False) == [noise]
+
+
+def test_the_last_coordinated_object_gets_its_own_sentence(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "tỷ lệ A và B là bao nhiêu?": one asking word for two objects. The sentence
+    answering A does not answer B; the pool's sentence holding B's word pairs (with a
+    figure, same document) follows it — not a stronger sentence about A again, and not
+    a sentence without a figure or from another plan."""
+    import troly.answerer.evidence as ev
+    from troly.composer import Scored
+
+    c = Chunk("c", "d", "section", "t", "t", "p", "l", [], "Hà Tĩnh", 2025, "T")
+    other = Chunk("o", "e", "section", "t", "t", "p", "l", [], "Phú Yên", 2024, "T")
+    first = Scored("Tỷ lệ cán bộ được bồi dưỡng kỹ năng số đạt 80%.", 0.97, c, 0.8, True)
+    again = Scored("Tỷ lệ cán bộ cấp xã được bồi dưỡng đạt 70%.", 0.93, c, 0.6, True)
+    bare = Scored("Tăng cường ứng dụng chữ ký số chuyên dùng.", 0.92, c, 0.4, False)
+    elsewhere = Scored("Văn bản ký số chuyên dùng đạt 95%.", 0.91, other, 0.4, True)
+    second = Scored("Tỷ lệ văn bản được ký số chuyên dùng đạt 90%.", 0.6, c, 0.4, True)
+    pool = [first, again, bare, elsewhere, second]
+    monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: pool)
+    q = "Hà Tĩnh đặt tỷ lệ cán bộ bồi dưỡng kỹ năng số và văn bản ký số chuyên dùng là bao nhiêu?"
+    picked = ev.pick_sentences([c, other], [q], ["Hà Tĩnh"], True, ranker=object())  # type: ignore[arg-type]
+    assert picked[:2] == [first, second]
+    # the sentence answering the first object already holds the second: nothing added
+    both_text = "Cán bộ bồi dưỡng kỹ năng số 80%, văn bản ký số chuyên dùng 90%."
+    both = Scored(both_text, 0.99, c, 1.0, True)
+    monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: [both, *pool])
+    picked = ev.pick_sentences([c, other], [q], ["Hà Tĩnh"], True, ranker=object())  # type: ignore[arg-type]
+    assert second not in picked
+    # no coordinated object: the ranker's order stands
+    q = "Hà Tĩnh đặt tỷ lệ cán bộ bồi dưỡng kỹ năng số là bao nhiêu?"
+    monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: pool)
+    picked = ev.pick_sentences([c, other], [q], ["Hà Tĩnh"], True, ranker=object())  # type: ignore[arg-type]
+    assert second not in picked

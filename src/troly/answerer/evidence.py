@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from troly.answerer.analysis import (
+    ASK,
     ASK_WORDS,
     counted_word,
     counts,
@@ -545,12 +546,68 @@ def pick_sentences(
                     best, ok = own, True
             if ok:
                 chosen.append(best[0])
+    # the last of coordinated objects sharing one asking word ("… toàn trình và thanh
+    # toán online là bao nhiêu %?"): its sentence follows the one answering the first
+    extra = None
+    if chosen and _COORDINATED.search(fold(whole)):  # ranked only for such a question
+        extra = complement(chosen, whole, whole_terms, want_figure, whole_pool(PART_POOL))
+    if extra is not None:
+        at = next((i for i, c in enumerate(chosen) if c.has_figure), 0) if want_figure else 0
+        chosen = [*chosen[: at + 1], extra, *chosen[at + 1 :]]
     out: list[Scored] = []
     for s in chosen:
         if any(s.text == o.text or near_duplicate(s.text, o.text) for o in out):
             continue
         out.append(s)
-    return out[: max(limit, len(parts) + 1)]
+    return out[: max(limit, len(parts) + 1) + (extra is not None)]
+
+
+_COORDINATED = re.compile(r"\bva\b")
+
+
+def _pairs(text: str) -> set[str]:
+    """The folded word pairs of ``text``."""
+    return {f"{a} {b}" for a, b in pairwise(re.findall(r"[0-9a-z%]+", fold(text)))}
+
+
+def complement(
+    chosen: list[Scored],
+    whole: str,
+    whole_terms: list[str],
+    want_figure: bool,
+    pool: list[Scored],
+) -> Scored | None:
+    """For a question whose last coordinated object shares the asking word with the
+    first ("tỷ lệ nộp hồ sơ trực tuyến toàn trình và thanh toán online là bao nhiêu %?"):
+    when the sentence answering it (the first with a figure when one is asked) lacks the
+    object's word pairs, the sentence of ``pool`` (same document; with a figure when one
+    is asked) holding most of them — at least one for an object of one or two pairs, two
+    for a longer one."""
+    fq = fold(whole)
+    if not chosen or not _COORDINATED.search(fq):
+        return None
+    tail = _COORDINATED.split(fq)[-1]
+    asking = ASK.search(tail)
+    if asking is not None:
+        tail = tail[: asking.start()]
+    topic = set(whole_terms) - ASK_WORDS
+    element = _pairs(" ".join(w for w in re.findall(r"[0-9a-z%]+", tail) if w in topic))
+    anchor = next((s for s in chosen if s.has_figure), chosen[0]) if want_figure else chosen[0]
+    wanted = element - _pairs(anchor.text)
+    need = 1 if len(element) <= 2 else 2
+    if not wanted:
+        return None
+    taken = {c.text for c in chosen}
+    best, best_n = None, need - 1
+    for s in pool:
+        if s.text in taken or s.chunk.doc_id != anchor.chunk.doc_id:
+            continue
+        if want_figure and not s.has_figure:
+            continue
+        n = len(wanted & _pairs(s.text))
+        if n > best_n:
+            best, best_n = s, n
+    return best
 
 
 def plan_level_sentences(
