@@ -198,7 +198,15 @@ def test_followups(services: Any) -> None:
     assert ans.citations[0].location == "Phụ lục › I. Công tác chỉ đạo, điều hành CCHC › STT 7"
     assert "Các sở, ban, ngành; UBND cấp huyện, cấp xã" in ans.answer
     ans = services.answerer.ask("thời hạn?", history=[prev])
-    assert "Năm 2024" in ans.answer
+    assert "Năm 2024" in ans.answer and not ans.refused
+    # a field the row does not give: the plan does not answer it — a refusal that names
+    # the row, not an answer
+    ans = services.answerer.ask("Kinh phí bao nhiêu?", history=[prev])
+    assert ans.refused and "không ghi kinh phí cụ thể" in ans.answer
+    assert ans.citations[0].location == "Phụ lục › I. Công tác chỉ đạo, điều hành CCHC › STT 7"
+    row = "Ai chủ trì xây dựng mới hệ thống ISO tại 44 trường Tiểu học công lập ở Hà Tĩnh?"
+    ans = services.answerer.ask("Kinh phí bao nhiêu?", history=[row])
+    assert not ans.refused and "Theo dự toán được cấp" in ans.answer
 
 
 def test_followup_opening_its_own_topic(services: Any) -> None:

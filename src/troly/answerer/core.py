@@ -503,7 +503,20 @@ class Answerer:
             ev = Evidence()
             n = ev.mark(turn.task_chunk)
             text = describe_task(turn.task_chunk, n, focus=a.focus)
-            return Draft(text, ev, intent="followup:task", turn=turn, support=prev.support)
+            # "giải nhất được bao nhiêu tiền?" about a row without the field asked: the
+            # answer says the plan does not give it — a refusal, with the row named
+            missing = not task_field(turn.task_chunk, a.focus)
+            return Draft(
+                text,
+                ev,
+                intent="followup:task",
+                turn=turn,
+                support=prev.support,
+                refused=missing,
+                explain=[f"follow-up asks the {a.focus} of the previous row: not given"]
+                if missing
+                else [],
+            )
         draft = self._answer(f"{turn.question} {q}", [], filters)
         passage = turn.topic_chunk
         if draft.refused and not prev.refused and passage is not None and a.focus:
