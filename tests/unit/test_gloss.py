@@ -45,6 +45,14 @@ def test_a_question_is_read_longest_phrase_first() -> None:
         "chỉ tiêu Ủy ban nhân dân"
     )
     assert gloss("provincial people's committee plan", True)[0] == "UBND tỉnh kế hoạch"
+    # the asking phrase wins over its last word: "who signed" is the signer, not "ký"
+    assert gloss("Who signed the decision issuing the plan?") == (
+        "người ký quyết định ban hành kế hoạch",
+        3,
+    )
+    assert gloss("What share of records is processed fully online?")[0] == (
+        "tỷ lệ hồ sơ giải quyết trực tuyến toàn trình"
+    )
 
 
 def test_malformed_glossary_line_is_named() -> None:
