@@ -218,7 +218,13 @@ def test_validator_rejects_a_split_that_does_not_match_the_id() -> None:
     assert any("'split'" in e for e in report.errors)
 
 
-FRESH_SETS = ("gold_fresh.jsonl", "gold_fresh2.jsonl", "gold_fresh3.jsonl", "gold_fresh4.jsonl")
+FRESH_SETS = (
+    "gold_fresh.jsonl",
+    "gold_fresh2.jsonl",
+    "gold_fresh3.jsonl",
+    "gold_fresh4.jsonl",
+    "gold_fresh5.jsonl",
+)
 
 
 @pytest.mark.parametrize(
@@ -228,6 +234,7 @@ FRESH_SETS = ("gold_fresh.jsonl", "gold_fresh2.jsonl", "gold_fresh3.jsonl", "gol
         ("gold_fresh2.jsonl", "r"),
         ("gold_fresh3.jsonl", "t"),
         ("gold_fresh4.jsonl", "u"),
+        ("gold_fresh5.jsonl", "v"),
     ],
 )
 def test_fresh_sets_are_valid_split_by_id_and_apart(name: str, prefix: str) -> None:
