@@ -587,3 +587,14 @@ def test_field_followup_after_a_prose_answer(services: Any) -> None:
     assert not ans.refused
     assert "trước ngày 31/01/2025" in ans.answer
     assert ans.citations[0].location == "VI.3"
+
+
+def test_a_one_line_item_is_quoted(services: Any) -> None:
+    """A lettered item of one line is its own heading; its line is what it says, so a
+    question about it is answered from it, not refused."""
+    ans = services.answerer.ask(
+        "Kế hoạch CCHC của Quảng Ngãi yêu cầu gì về trật tự an toàn xã hội?"
+    )
+    assert not ans.refused
+    assert ans.citations[0].location == "I.2.c"
+    assert "giữ vững an ninh, chính trị" in ans.answer

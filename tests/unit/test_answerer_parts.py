@@ -378,6 +378,10 @@ def test_a_passage_heading_without_a_figure_is_not_quoted_as_an_answer() -> None
         headings=["VI", "Tỷ lệ sắp xếp lại nhà, đất đạt trên 85%"],
     )
     assert [s for s, _, _ in candidates([target], ["ty", "le"], True)] == [target.text]
+    # a one-line item is its own heading, and its line is all it says: quotable
+    item = "c) Đảm bảo giữ vững an ninh, chính trị và trật tự an toàn xã hội."
+    one_line = _chunk("qn", "Quảng Ngãi", 2024, item, headings=["I", "2. Yêu cầu", item])
+    assert [s for s, _, _ in candidates([one_line], ["an", "ninh"], False)] == [item]
 
 
 def test_a_how_many_question_takes_the_best_sentence_with_a_figure(

@@ -125,8 +125,10 @@ def candidates(
     out = []
     for rank, chunk in enumerate(chunks):
         own = {_shape(h) for h in chunk.headings}
-        for s in sentences(chunk.text):
-            if len(s) < 12 or (_shape(s) in own and not figures(s)):
-                continue  # (a heading stating a figure — a target — is quotable)
+        said = [s for s in sentences(chunk.text) if len(s) >= 12]
+        body = [s for s in said if _shape(s) not in own or figures(s)]
+        # (a heading stating a figure — a target — is quotable; so is a one-line item,
+        # "c) Đảm bảo giữ vững an ninh, chính trị …", whose line is its whole text)
+        for s in body or said:
             out.append((s, chunk, features(s, chunk, rank, terms, want_figure)))
     return out
