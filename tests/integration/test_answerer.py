@@ -341,6 +341,15 @@ def test_english_question_is_never_told_the_plans_lack_it(services: Any) -> None
     # too few words the glossary knows: the closest passage, never "the plans lack it"
     other = services.answerer.ask("What is the weather like in Phu Yen province today?")
     assert other.intent == "english" and "không nêu" not in other.answer
+    assert not other.refused
+    # understood (the glossary reads it) and not answered: a refusal saying the answer
+    # was not found under that reading, with the closest passage
+    unanswered = services.answerer.ask(
+        "How much money did Quang Ngai allocate for administrative reform in 2024?"
+    )
+    assert unanswered.refused and unanswered.intent == "english", unanswered.intent
+    assert "không tìm thấy thông tin trả lời" in unanswered.answer
+    assert "bố trí kinh phí" in unanswered.answer and unanswered.citations
 
 
 def test_lead_cells_and_abbreviations(services: Any) -> None:

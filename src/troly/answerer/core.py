@@ -431,11 +431,13 @@ class Answerer:
     def _english(self, q: str, filters: SearchFilters | None) -> Draft:
         """An English question: the assistant works in Vietnamese. Read through the
         administrative glossary (:mod:`troly.gloss`), it is answered as a Vietnamese
-        question, saying how it was read; when the gloss finds too little or the reading
-        is not answered, the closest passage is shown (dense retrieval is multilingual)
-        rather than claim the plans lack it."""
+        question, saying how it was read. When the gloss finds too little, the closest
+        passage is shown (dense retrieval is multilingual) rather than claim the plans lack
+        it; when the reading is understood but not answered, the same passage comes with a
+        refusal that says the answer was not found under that reading."""
         named = self.retriever.provinces.detect(q)
         reading, used = gloss(q, province_named=bool(named))
+        unanswered = False
         if used >= GLOSS_MIN_PHRASES:
             if named:
                 reading += " của " + " và ".join(f"tỉnh {p}" for p in named)
@@ -450,10 +452,22 @@ class Answerer:
                 draft.intent = f"english:{draft.intent}"
                 draft.explain.insert(0, f"English question read through the glossary: {reading}")
                 return draft
+            # the reading is understood (enough glossary phrases) and not answered: as
+            # for the same question in Vietnamese, a refusal — still with the closest
+            # passage, and saying it was not found, not that the plans lack it
+            unanswered = True
         note = (
             "Trợ lý làm việc bằng tiếng Việt; xin vui lòng đặt câu hỏi bằng tiếng Việt. "
             "(The assistant works in Vietnamese; please ask in Vietnamese.)"
         )
+        if unanswered:
+            note = (
+                f"Trợ lý làm việc bằng tiếng Việt; câu hỏi được tra theo các từ khóa tiếng "
+                f"Việt “{reading}” nhưng không tìm thấy thông tin trả lời trong các kế hoạch. "
+                "Xin vui lòng đặt câu hỏi bằng tiếng Việt. (The assistant works in "
+                f"Vietnamese; searched with the Vietnamese keywords “{reading}”, it found no "
+                "answer in the plans. Please ask in Vietnamese.)"
+            )
         results = self.retriever.search(q, k=3, filters=filters, mode="dense")
         if not results:
             return Draft(note, Evidence(), refused=True, intent="english")
@@ -470,7 +484,11 @@ class Answerer:
             ev,
             intent="english",
             turn=Turn(q, [top.province], topic_chunk=top),
-            explain=["English question: closest passage by dense (multilingual) similarity"],
+            refused=unanswered,
+            explain=[
+                *([f"English question read as “{reading}”: not answered"] if unanswered else []),
+                "English question: closest passage by dense (multilingual) similarity",
+            ],
         )
 
     # -- follow-ups --------------------------------------------------------------------
