@@ -111,6 +111,92 @@ class DiacriticRestorer:
         return "".join(out)
 
 
+    def _near(self, folded: str) -> list[str]:
+        """Folded syllables of the index one edit from ``folded`` (a letter dropped,
+        added, changed, or two neighbours swapped), built once per length."""
+        out = []
+        for cand in self._by_length(len(folded) - 1, len(folded) + 1):
+            if _one_edit(folded, cand):
+                out.append(cand)
+        return out
+
+    def _by_length(self, lo: int, hi: int) -> list[str]:
+        if not hasattr(self, "_lengths"):
+            lengths: dict[int, list[str]] = defaultdict(list)
+            for f in self.forms:
+                lengths[len(f)].append(f)
+            self._lengths = lengths
+        return [f for n in range(lo, hi + 1) for f in self._lengths.get(n, [])]
+
+    def correct(self, text: str) -> str:
+        """``text`` with typing slips in accented syllables mended: a syllable typed with
+        diacritics that the index never holds, even folded ("chíhn", "lòg"), becomes the
+        form one edit away that the neighbouring syllables make most likely ("Sở Tài
+        chính", "hài lòng"). Unaccented and unknown words (English, codes, names) are left
+        as typed: only a syllable the user plainly typed as Vietnamese is mended."""
+        if not self.forms:
+            return text
+        tokens = list(_SYLLABLE.finditer(text))
+        out: list[str] = []
+        last = 0
+        for i, m in enumerate(tokens):
+            typed = m.group(0)
+            low = typed.lower()
+            if low == fold(low) or len(low) < 3 or fold(low) in self.forms:
+                continue
+            if _SYLLABLE_SHAPE.match(fold(low)):
+                continue  # a well-formed syllable ("lượt", "vậy") the index lacks: a word
+            prev = tokens[i - 1].group(0).lower() if i else None
+            nxt = tokens[i + 1].group(0).lower() if i + 1 < len(tokens) else None
+            best: tuple[float, str] | None = None
+            for cand in self._near(fold(low)):
+                for w in self.forms[cand]:
+                    if not _one_edit(low, w):
+                        continue  # one slip, its accents as typed: "chíhn" → "chính"
+                    score = self._logp(prev, w)
+                    if nxt is not None and self.unigrams[nxt]:
+                        score += self._logp(w, nxt)
+                    if best is None or score > best[0]:
+                        best = (score, w)
+            if best is None:
+                continue
+            w = best[1]
+            out.append(text[last : m.start()])
+            out.append(w[:1].upper() + w[1:] if typed[:1].isupper() else w)
+            last = m.end()
+        out.append(text[last:])
+        return "".join(out)
+
+
+# a well-formed Vietnamese syllable, folded: initial consonant(s), one to three vowels,
+# a final consonant of the few a syllable may end in; "chihn", "log" are not
+_SYLLABLE_SHAPE = re.compile(
+    r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?$"
+)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """``a`` and ``b`` differ by exactly one edit: a letter dropped, added or changed, or
+    two neighbouring letters swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i:] == long_[i + 1 :]
+
+
 def _runs(text: str) -> Iterable[list[str]]:
     """Syllable runs of ``text`` split at punctuation (bigrams do not cross a comma)."""
     for piece in re.split(r"[^\w\s]|\d|_|\n", text):

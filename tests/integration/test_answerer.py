@@ -607,3 +607,13 @@ def test_a_one_line_item_is_quoted(services: Any) -> None:
     assert not ans.refused
     assert ans.citations[0].location == "I.2.c"
     assert "giữ vững an ninh, chính trị" in ans.answer
+
+
+def test_a_typing_slip_in_an_agency_name_is_mended(services: Any) -> None:
+    """ "Sở Tài chíhn" (two letters swapped) is no Vietnamese syllable: it is read as the
+    index's "chính", so the list is the same as for the name typed right, and the
+    explanation says what was mended."""
+    slip = services.answerer.ask("Sở Tài chíhn Phú Yên chủ trì những nhiệm vụ nào?")
+    right = services.answerer.ask("Sở Tài chính Phú Yên chủ trì những nhiệm vụ nào?")
+    assert slip.answer == right.answer and "8 nhiệm vụ Sở Tài chính chủ trì" in slip.answer
+    assert any("typing slips mended" in x for x in slip.context["explain"])

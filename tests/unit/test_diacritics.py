@@ -50,3 +50,25 @@ def test_seed_gives_question_words_and_all_provinces() -> None:
     assert r.restore("bao nhieu") == "bao nhiêu"
     assert r.restore("tinh khanh hoa") == "tỉnh khánh hòa"
     assert any("Cà Mau" in line for line in seed_text())
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        # two letters swapped, a letter dropped: the syllable cannot be Vietnamese
+        ("Sở Tài chíhn Phú Yên chủ trì", "Sở Tài chính Phú Yên chủ trì"),
+        ("mức độ hài lòg của người dân", "mức độ hài lòng của người dân"),
+        ("Trung tâm Phục vụ hành chíhn công", "Trung tâm Phục vụ hành chính công"),
+        # well-formed syllables stay, even when the plans never use them
+        ("lần lượt được ban hành ngày nào", "lần lượt được ban hành ngày nào"),
+        ("Vậy còn Sở Tư pháp?", "Vậy còn Sở Tư pháp?"),
+        # a slip a letter away from nothing with the accents typed: left as typed
+        ("bên nhà chồgx", "bên nhà chồgx"),
+        # unaccented words, English, codes and abbreviations are never touched
+        ("Sở TT&TT dùng app online, MobiEdu, hopj", "Sở TT&TT dùng app online, MobiEdu, hopj"),
+    ],
+)
+def test_mends_typing_slips_in_accented_syllables(
+    restorer: DiacriticRestorer, typed: str, expected: str
+) -> None:
+    assert restorer.correct(typed) == expected
