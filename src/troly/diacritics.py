@@ -110,7 +110,6 @@ class DiacriticRestorer:
         out.append(text[last:])
         return "".join(out)
 
-
     def _near(self, folded: str) -> list[str]:
         """Folded syllables of the index one edit from ``folded`` (a letter dropped,
         added, changed, or two neighbours swapped), built once per length."""
