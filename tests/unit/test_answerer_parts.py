@@ -956,3 +956,19 @@ def test_the_last_coordinated_object_gets_its_own_sentence(
     monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: pool)
     picked = ev.pick_sentences([c, other], [q], ["Hà Tĩnh"], True, ranker=object())  # type: ignore[arg-type]
     assert second not in picked
+
+
+@pytest.mark.parametrize(
+    ("question", "listed"),
+    [
+        ("Sở TT&TT chủ trì mấy nhiệm vụ, là những gì?", True),
+        ("so tt&tt chu tri may nhiem vu", True),
+        ("Có mấy việc phải xong trong quý I?", True),
+        ("Bao nhiêu nhiệm vụ do Sở Nội vụ chủ trì?", True),
+        # "máy" (a machine) folds like "mấy": not a count of tasks
+        ("Trang bị máy tính cho bao nhiêu xã?", False),
+        ("Tỷ lệ hồ sơ trực tuyến là bao nhiêu?", False),
+    ],
+)
+def test_a_question_counting_tasks_is_a_list(question: str, listed: bool) -> None:
+    assert analyse(question, []).is_list is listed

@@ -136,7 +136,7 @@ FIELD_WORDS = frozenset(
 LIST_CUE = re.compile(
     r"nhung (nhiem vu|viec|hoat dong|san pham|noi dung)|(nhiem vu|viec|hoat dong) nao"
     r"|bao nhieu (nhiem vu|viec|hoat dong)|phai lam (gi|nhung)|lam nhung|liet ke|gom (nhung|nhieu)"
-    r"|chu tri nhung|co may (nhiem vu|viec)|nhiem vu cua|cac nhiem vu"
+    r"|chu tri nhung|\bmay (nhiem vu|viec|hoat dong)\b|nhiem vu cua|cac nhiem vu"
 )
 # the products task rows name, listed: "những nghị quyết nào", "các hội nghị nào"
 PRODUCT_LIST_CUE = re.compile(
