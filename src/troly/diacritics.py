@@ -52,6 +52,7 @@ class DiacriticRestorer:
         self.unigrams = unigrams
         self.bigrams = bigrams
         self.total = max(1, sum(unigrams.values()))
+        self._lengths: dict[int, list[str]] | None = None
 
     def __len__(self) -> int:
         return len(self.forms)
@@ -112,39 +113,46 @@ class DiacriticRestorer:
 
     def _near(self, folded: str) -> list[str]:
         """Folded syllables of the index one edit from ``folded`` (a letter dropped,
-        added, changed, or two neighbours swapped), built once per length."""
-        out = []
-        for cand in self._by_length(len(folded) - 1, len(folded) + 1):
-            if _one_edit(folded, cand):
-                out.append(cand)
-        return out
-
-    def _by_length(self, lo: int, hi: int) -> list[str]:
-        if not hasattr(self, "_lengths"):
+        added, changed, or two neighbours swapped); the index's syllables are grouped by
+        length once, when first needed."""
+        if self._lengths is None:
             lengths: dict[int, list[str]] = defaultdict(list)
             for f in self.forms:
                 lengths[len(f)].append(f)
             self._lengths = lengths
-        return [f for n in range(lo, hi + 1) for f in self._lengths.get(n, [])]
+        n = len(folded)
+        return [
+            cand
+            for size in (n - 1, n, n + 1)
+            for cand in self._lengths.get(size, [])
+            if _one_edit(folded, cand)
+        ]
 
     def correct(self, text: str) -> str:
         """``text`` with typing slips in accented syllables mended: a syllable typed with
         diacritics that the index never holds, even folded ("chíhn", "lòg"), becomes the
         form one edit away that the neighbouring syllables make most likely ("Sở Tài
         chính", "hài lòng"). Unaccented and unknown words (English, codes, names) are left
-        as typed: only a syllable the user plainly typed as Vietnamese is mended."""
+        as typed: only a syllable the user plainly typed as Vietnamese is mended — one
+        with a valid initial and a single vowel group whose ending no syllable has
+        ("chíhn", "lòg"; not "Krông", "ôtô", "Jút") — and never an all-capital token
+        ("TĐC", "VNĐ"). At most :data:`_MAX_MENDS` are looked at per text."""
         if not self.forms:
             return text
         tokens = list(_SYLLABLE.finditer(text))
         out: list[str] = []
         last = 0
+        looked = 0
         for i, m in enumerate(tokens):
             typed = m.group(0)
             low = typed.lower()
-            if low == fold(low) or len(low) < 3 or fold(low) in self.forms:
+            if low == fold(low) or len(low) < 3 or typed.isupper() or fold(low) in self.forms:
                 continue
-            if _SYLLABLE_SHAPE.match(fold(low)):
-                continue  # a well-formed syllable ("lượt", "vậy") the index lacks: a word
+            if _SYLLABLE_SHAPE.match(fold(low)) or not _MENDABLE.match(fold(low)):
+                continue  # a word the index lacks ("lượt", "vậy"), or no Vietnamese slip
+            looked += 1
+            if looked > _MAX_MENDS:
+                break
             prev = tokens[i - 1].group(0).lower() if i else None
             nxt = tokens[i + 1].group(0).lower() if i + 1 < len(tokens) else None
             best: tuple[float, str] | None = None
@@ -172,6 +180,16 @@ class DiacriticRestorer:
 _SYLLABLE_SHAPE = re.compile(
     r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?$"
 )
+
+
+# what a slip in one Vietnamese syllable looks like, folded: a valid initial, one vowel
+# group, a consonant ending ("chihn", "log"); two vowel groups ("oto", "cano") or an
+# initial no syllable has ("krong", "jut") are other words, left as typed
+_MENDABLE = re.compile(
+    r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}"
+    r"[bcdfghjklmnpqrstvwxz]{1,3}$"
+)
+_MAX_MENDS = 4  # malformed syllables looked at per text (a question has one or two)
 
 
 def _one_edit(a: str, b: str) -> bool:

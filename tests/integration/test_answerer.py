@@ -204,6 +204,9 @@ def test_followups(services: Any) -> None:
     ans = services.answerer.ask("Kinh phí bao nhiêu?", history=[prev])
     assert ans.refused and "không ghi kinh phí cụ thể" in ans.answer
     assert ans.citations[0].location == "Phụ lục › I. Công tác chỉ đạo, điều hành CCHC › STT 7"
+    # one of two fields asked is given: an answer, not a refusal
+    ans = services.answerer.ask("Kinh phí bao nhiêu và khi nào xong?", history=[prev])
+    assert not ans.refused
     row = "Ai chủ trì xây dựng mới hệ thống ISO tại 44 trường Tiểu học công lập ở Hà Tĩnh?"
     ans = services.answerer.ask("Kinh phí bao nhiêu?", history=[row])
     assert not ans.refused and "Theo dự toán được cấp" in ans.answer
@@ -617,3 +620,7 @@ def test_a_typing_slip_in_an_agency_name_is_mended(services: Any) -> None:
     right = services.answerer.ask("Sở Tài chính Phú Yên chủ trì những nhiệm vụ nào?")
     assert slip.answer == right.answer and "8 nhiệm vụ Sở Tài chính chủ trì" in slip.answer
     assert any("typing slips mended" in x for x in slip.context["explain"])
+    # a follow-up re-reads the earlier turn mended too
+    after_slip = services.answerer.ask("thời hạn?", history=[slip.question])
+    after_right = services.answerer.ask("thời hạn?", history=[right.question])
+    assert after_slip.answer == after_right.answer

@@ -382,6 +382,10 @@ def test_a_passage_heading_without_a_figure_is_not_quoted_as_an_answer() -> None
     item = "c) Đảm bảo giữ vững an ninh, chính trị và trật tự an toàn xã hội."
     one_line = _chunk("qn", "Quảng Ngãi", 2024, item, headings=["I", "2. Yêu cầu", item])
     assert [s for s, _, _ in candidates([one_line], ["an", "ninh"], False)] == [item]
+    # a part's title alone is no sentence: still not quoted
+    title = "V. KẾ HOẠCH CỤ THỂ TRIỂN KHAI CÁC NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH (có phụ lục kèm theo)"
+    bare = _chunk("bp", "Bình Phước", 2024, title, headings=[title])
+    assert candidates([bare], ["ke", "hoach"], False) == []
 
 
 def test_a_how_many_question_takes_the_best_sentence_with_a_figure(
@@ -928,8 +932,8 @@ def test_the_last_coordinated_object_gets_its_own_sentence(
 ) -> None:
     """ "tỷ lệ A và B là bao nhiêu?": one asking word for two objects. The sentence
     answering A does not answer B; the pool's sentence holding B's word pairs (with a
-    figure, same document) follows it — not a stronger sentence about A again, and not
-    a sentence without a figure or from another plan."""
+    figure, same passage) follows it — not a stronger sentence about A again, and not
+    a sentence without a figure or from another passage."""
     import troly.answerer.evidence as ev
     from troly.composer import Scored
 
@@ -951,6 +955,17 @@ def test_the_last_coordinated_object_gets_its_own_sentence(
     monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: [both, *pool])
     picked = ev.pick_sentences([c, other], [q], ["Hà Tĩnh"], True, ranker=object())  # type: ignore[arg-type]
     assert second not in picked
+    # another chosen sentence already answers the second object: nothing added
+    said_text = "Văn bản được ký số chuyên dùng đạt 90%."
+    said = Scored(said_text, 0.95, c, 0.5, True)
+    monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: [first, said, *pool])
+    picked = ev.pick_sentences([c, other], [q], ["Hà Tĩnh"], True, ranker=object())  # type: ignore[arg-type]
+    assert second not in picked and said in picked
+    # the sentence holding the object's pairs stands in another passage: not added
+    apart = Scored("Tỷ lệ văn bản được ký số chuyên dùng đạt 90%.", 0.6, other, 0.4, True)
+    monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: [first, again, apart])
+    picked = ev.pick_sentences([c, other], [q], ["Hà Tĩnh"], True, ranker=object())  # type: ignore[arg-type]
+    assert apart not in picked
     # no coordinated object: the ranker's order stands
     q = "Hà Tĩnh đặt tỷ lệ cán bộ bồi dưỡng kỹ năng số là bao nhiêu?"
     monkeypatch.setattr(ev, "ranked_sentences", lambda *a, **k: pool)
@@ -965,7 +980,7 @@ def test_the_last_coordinated_object_gets_its_own_sentence(
         ("so tt&tt chu tri may nhiem vu", True),
         ("Có mấy việc phải xong trong quý I?", True),
         ("Bao nhiêu nhiệm vụ do Sở Nội vụ chủ trì?", True),
-        # "máy" (a machine) folds like "mấy": not a count of tasks
+        # a count of machines is not a count of tasks
         ("Trang bị máy tính cho bao nhiêu xã?", False),
         ("Tỷ lệ hồ sơ trực tuyến là bao nhiêu?", False),
     ],

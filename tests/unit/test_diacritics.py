@@ -64,8 +64,15 @@ def test_seed_gives_question_words_and_all_provinces() -> None:
         ("Vậy còn Sở Tư pháp?", "Vậy còn Sở Tư pháp?"),
         # a slip a letter away from nothing with the accents typed: left as typed
         ("bên nhà chồgx", "bên nhà chồgx"),
-        # unaccented words, English, codes and abbreviations are never touched
+        # unaccented words and English are never touched
         ("Sở TT&TT dùng app online, MobiEdu, hopj", "Sở TT&TT dùng app online, MobiEdu, hopj"),
+        # all-capital abbreviations and words with Đ, loanwords of two vowel groups and
+        # names with an initial no syllable has are not slips
+        (
+            "Chi cục TĐC, bao nhiêu triệu VNĐ, SỞ TÀI CHÍHN",
+            "Chi cục TĐC, bao nhiêu triệu VNĐ, SỞ TÀI CHÍHN",
+        ),
+        ("xe ôtô, canô ở huyện Krông Pa, Cư Jút", "xe ôtô, canô ở huyện Krông Pa, Cư Jút"),
     ],
 )
 def test_mends_typing_slips_in_accented_syllables(

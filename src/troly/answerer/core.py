@@ -180,20 +180,21 @@ class Answerer:
         """An answer; ``audience="citizen"`` puts one plain sentence before the quote."""
         t0 = time.perf_counter()
         # "tổ chứcbộ máy": syllables typed together are split before anything reads them
-        q = split_run_together(validate_question(question, self.max_question_chars))
-        typed = q
-        if has_diacritics(q):
-            # "Sở Tài chíhn", "hài lòg": an accented syllable the index never holds is
-            # mended to the one a letter away that its neighbours make likely
-            q = self.retriever.restorer().correct(q)
+        typed = split_run_together(validate_question(question, self.max_question_chars))
+        # "Sở Tài chíhn", "hài lòg": an accented syllable the index never holds is mended
+        # to the one a letter away that its neighbours make likely — in the earlier
+        # turns too, which a follow-up re-reads
+        q = self._mend(typed)
+        mended = [f"typing slips mended: “{typed}” → “{q}”"] if q != typed else []
         self.scope()
         legal = self._legal(q, history, filters)
         if legal is not None:
             legal.took_ms = (time.perf_counter() - t0) * 1000
+            legal.context["explain"] = [*mended, *legal.context.get("explain", [])]
             return legal
-        draft = self._answer(q, history_questions(history), filters)
-        if q != typed:
-            draft.explain.insert(0, f"typing slips mended: “{typed}” → “{q}”")
+        earlier = [self._mend(split_run_together(h)) for h in history_questions(history)]
+        draft = self._answer(q, earlier, filters)
+        draft.explain[:0] = mended
         draft.lead = plain_lead(q, draft)
         answer = self._finish(question, draft)
         if self.llm is not None and not draft.refused and draft.evidence.chunks:
@@ -202,6 +203,11 @@ class Answerer:
             answer.answer = f"{draft.lead}\n{answer.answer}"
         answer.took_ms = (time.perf_counter() - t0) * 1000
         return answer
+
+    def _mend(self, text: str) -> str:
+        """``text`` with typing slips in accented syllables mended (the accent model of
+        what the index holds, :meth:`troly.diacritics.DiacriticRestorer.correct`)."""
+        return self.retriever.restorer().correct(text) if has_diacritics(text) else text
 
     def stream(
         self,
@@ -530,7 +536,8 @@ class Answerer:
             text = describe_task(turn.task_chunk, n, focus=a.focus)
             # "giải nhất được bao nhiêu tiền?" about a row without the field asked: the
             # answer says the plan does not give it — a refusal, with the row named
-            missing = not task_field(turn.task_chunk, a.focus)
+            asked = a.fields or [a.focus]  # "kinh phí bao nhiêu và khi nào xong?": both
+            missing = not any(task_field(turn.task_chunk, f) for f in asked)
             return Draft(
                 text,
                 ev,
@@ -538,7 +545,7 @@ class Answerer:
                 turn=turn,
                 support=prev.support,
                 refused=missing,
-                explain=[f"follow-up asks the {a.focus} of the previous row: not given"]
+                explain=[f"follow-up asks the {', '.join(asked)} of the previous row: not given"]
                 if missing
                 else [],
             )

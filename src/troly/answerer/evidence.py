@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
@@ -548,12 +549,9 @@ def pick_sentences(
                 chosen.append(best[0])
     # the last of coordinated objects sharing one asking word ("… toàn trình và thanh
     # toán online là bao nhiêu %?"): its sentence follows the one answering the first
-    extra = None
-    if chosen and _COORDINATED.search(fold(whole)):  # ranked only for such a question
-        extra = complement(chosen, whole, whole_terms, want_figure, whole_pool(PART_POOL))
+    extra = complement(chosen, whole, whole_terms, want_figure, lambda: whole_pool(PART_POOL))
     if extra is not None:
-        at = next((i for i, c in enumerate(chosen) if c.has_figure), 0) if want_figure else 0
-        chosen = [*chosen[: at + 1], extra, *chosen[at + 1 :]]
+        chosen = [*chosen[: extra[1]], extra[0], *chosen[extra[1] :]]
     out: list[Scored] = []
     for s in chosen:
         if any(s.text == o.text or near_duplicate(s.text, o.text) for o in out):
@@ -567,7 +565,7 @@ _COORDINATED = re.compile(r"\bva\b")
 
 def _pairs(text: str) -> set[str]:
     """The folded word pairs of ``text``."""
-    return {f"{a} {b}" for a, b in pairwise(re.findall(r"[0-9a-z%]+", fold(text)))}
+    return _bigrams(re.findall(r"[0-9a-z%]+", fold(text)))
 
 
 def complement(
@@ -575,14 +573,15 @@ def complement(
     whole: str,
     whole_terms: list[str],
     want_figure: bool,
-    pool: list[Scored],
-) -> Scored | None:
+    pool: Callable[[], list[Scored]],
+) -> tuple[Scored, int] | None:
     """For a question whose last coordinated object shares the asking word with the
     first ("tỷ lệ nộp hồ sơ trực tuyến toàn trình và thanh toán online là bao nhiêu %?"):
-    when the sentence answering it (the first with a figure when one is asked) lacks the
-    object's word pairs, the sentence of ``pool`` (same document; with a figure when one
-    is asked) holding most of them — at least one for an object of one or two pairs, two
-    for a longer one."""
+    when no chosen sentence (with a figure, when one is asked) holds the object's word
+    pairs (adjacent topic words of the question), the sentence of ``pool()`` in the same
+    passage as the one answering the first object (with a figure when one is asked)
+    holding most of them — at least one for an object of one or two pairs, two for a
+    longer one — and where it goes: after that sentence. ``pool`` is ranked only then."""
     fq = fold(whole)
     if not chosen or not _COORDINATED.search(fq):
         return None
@@ -591,23 +590,28 @@ def complement(
     if asking is not None:
         tail = tail[: asking.start()]
     topic = set(whole_terms) - ASK_WORDS
-    element = _pairs(" ".join(w for w in re.findall(r"[0-9a-z%]+", tail) if w in topic))
-    anchor = next((s for s in chosen if s.has_figure), chosen[0]) if want_figure else chosen[0]
-    wanted = element - _pairs(anchor.text)
-    need = 1 if len(element) <= 2 else 2
+    words = re.findall(r"[0-9a-z%]+", tail)
+    element = {f"{a} {b}" for a, b in pairwise(words) if a in topic and b in topic}
+    kept = [s for s in chosen if s.has_figure] if want_figure else chosen
+    if not element or not kept:
+        return None
+    said: set[str] = set().union(*(_pairs(s.text) for s in kept))
+    wanted = element - said
     if not wanted:
         return None
+    anchor = kept[0]
+    need = 1 if len(element) <= 2 else 2
     taken = {c.text for c in chosen}
     best, best_n = None, need - 1
-    for s in pool:
-        if s.text in taken or s.chunk.doc_id != anchor.chunk.doc_id:
+    for s in pool():
+        if s.text in taken or s.chunk.id != anchor.chunk.id:
             continue
         if want_figure and not s.has_figure:
             continue
         n = len(wanted & _pairs(s.text))
         if n > best_n:
             best, best_n = s, n
-    return best
+    return (best, chosen.index(anchor) + 1) if best is not None else None
 
 
 def plan_level_sentences(

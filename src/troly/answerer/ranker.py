@@ -115,6 +115,12 @@ def _shape(text: str) -> str:
     return _ENUMERATOR.sub("", " ".join(fold(text).split())).rstrip(".:; ")
 
 
+def _sentence_like(line: str) -> bool:
+    """A line that reads as a sentence: it ends as one and is not written in capitals."""
+    t = line.strip()
+    return t.endswith((".", ";", "!", "?")) and not t.isupper()
+
+
 def candidates(
     chunks: list[Chunk], terms: list[str], want_figure: bool
 ) -> list[tuple[str, Chunk, list[float]]]:
@@ -128,7 +134,8 @@ def candidates(
         said = [s for s in sentences(chunk.text) if len(s) >= 12]
         body = [s for s in said if _shape(s) not in own or figures(s)]
         # (a heading stating a figure — a target — is quotable; so is a one-line item,
-        # "c) Đảm bảo giữ vững an ninh, chính trị …", whose line is its whole text)
-        for s in body or said:
+        # "c) Đảm bảo giữ vững an ninh, chính trị …", whose line is its whole text: a
+        # sentence, not a title such as "V. KẾ HOẠCH CỤ THỂ … (có phụ lục kèm theo)")
+        for s in body or [s for s in said if _sentence_like(s)]:
             out.append((s, chunk, features(s, chunk, rank, terms, want_figure)))
     return out
