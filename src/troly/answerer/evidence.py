@@ -467,7 +467,8 @@ def pick_sentences(
     words of its own, the sentence among the ranker's first :data:`PART_POOL` holding most
     of them (at least :data:`PART_OWN`; among equals, one with a figure when the part asks
     for one, then the ranker's order), the rest of the question only breaking ties;
-    near-duplicates
+    the last of coordinated objects sharing one asking word gets its own sentence
+    (:func:`complement`); near-duplicates
     (a target the appendix repeats word for word) are dropped. With ``ranker`` the
     sentences are ordered by the model learned on dev (:mod:`troly.answerer.ranker`)."""
     whole = " ".join(parts)
