@@ -20,7 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from importlib import resources
 
-from troly.text import fold, has_diacritics
+from troly.text import FINALS, INITIALS, fold, has_diacritics
 
 _SYLLABLE = re.compile(r"[^\W\d_]+", re.UNICODE)
 _LAMBDA = 0.7  # weight of the bigram estimate against the unigram one
@@ -146,9 +146,10 @@ class DiacriticRestorer:
         for i, m in enumerate(tokens):
             typed = m.group(0)
             low = typed.lower()
-            if low == fold(low) or len(low) < 3 or typed.isupper() or fold(low) in self.forms:
+            folded = fold(low)
+            if low == folded or len(low) < 3 or typed.isupper() or folded in self.forms:
                 continue
-            if _SYLLABLE_SHAPE.match(fold(low)) or not _MENDABLE.match(fold(low)):
+            if _SYLLABLE_SHAPE.match(folded) or not _MENDABLE.match(folded):
                 continue  # a word the index lacks ("lượt", "vậy"), or no Vietnamese slip
             looked += 1
             if looked > _MAX_MENDS:
@@ -156,7 +157,7 @@ class DiacriticRestorer:
             prev = tokens[i - 1].group(0).lower() if i else None
             nxt = tokens[i + 1].group(0).lower() if i + 1 < len(tokens) else None
             best: tuple[float, str] | None = None
-            for cand in self._near(fold(low)):
+            for cand in self._near(folded):
                 for w in self.forms[cand]:
                     if not _one_edit(low, w):
                         continue  # one slip, its accents as typed: "chíhn" → "chính"
@@ -175,20 +176,19 @@ class DiacriticRestorer:
         return "".join(out)
 
 
+# a syllable's initial and final consonants, folded (troly.text's inventory), and a
+# lone "q" ("qu" with its "u" slipped)
+_INITIAL = "|".join(sorted({fold(i) for i in INITIALS} | {"q"}, key=len, reverse=True))
+_FINAL = "|".join(sorted(FINALS, key=len, reverse=True))
 # a well-formed Vietnamese syllable, folded: initial consonant(s), one to three vowels,
 # a final consonant of the few a syllable may end in; "chihn", "log" are not
-_SYLLABLE_SHAPE = re.compile(
-    r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?$"
-)
+_SYLLABLE_SHAPE = re.compile(rf"^(?:{_INITIAL})?[aeiouy]{{1,3}}(?:{_FINAL})?$")
 
 
 # what a slip in one Vietnamese syllable looks like, folded: a valid initial, one vowel
 # group, a consonant ending ("chihn", "log"); two vowel groups ("oto", "cano") or an
 # initial no syllable has ("krong", "jut") are other words, left as typed
-_MENDABLE = re.compile(
-    r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}"
-    r"[bcdfghjklmnpqrstvwxz]{1,3}$"
-)
+_MENDABLE = re.compile(rf"^(?:{_INITIAL})?[aeiouy]{{1,3}}[bcdfghjklmnpqrstvwxz]{{1,3}}$")
 _MAX_MENDS = 4  # malformed syllables looked at per text (a question has one or two)
 
 

@@ -251,9 +251,15 @@ def normalize_user_text(text: str) -> str:
 # consonants is two syllables typed together ("tổ chứcbộ máy"), when the consonants
 # between them part into a final and an initial of Vietnamese
 _VOWELS = "aăâeêioôơuưy"
-_FINALS = ("", "c", "ch", "m", "n", "ng", "nh", "p", "t")
+# the consonants a Vietnamese syllable may begin with and end with, as written
+INITIALS = (
+    *("b", "c", "ch", "d", "đ", "g", "gh", "gi", "h", "k", "kh", "l", "m", "n", "ng", "ngh"),
+    *("nh", "p", "ph", "qu", "r", "s", "t", "th", "tr", "v", "x"),
+)
+FINALS = ("c", "ch", "m", "n", "ng", "nh", "p", "t")
+_FINALS = ("", *FINALS)
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng (combining)
-_INITIAL = re.compile(r"b|c|ch|d|đ|g|gh|gi|h|k|kh|l|m|n|ng|ngh|nh|p|ph|qu|r|s|t|th|tr|v|x")
+_INITIAL = re.compile("|".join(INITIALS))
 _VIETNAMESE_ONLY = re.compile(f"[ăâđêôơư{_TONES}]")
 _WORD = re.compile(r"\w+")
 

@@ -184,7 +184,9 @@ class Answerer:
         # "Sở Tài chíhn", "hài lòg": an accented syllable the index never holds is mended
         # to the one a letter away that its neighbours make likely — in the earlier
         # turns too, which a follow-up re-reads
-        q = self._mend(typed)
+        q, *earlier = self._mend(
+            [typed, *(split_run_together(h) for h in history_questions(history))]
+        )
         mended = [f"typing slips mended: “{typed}” → “{q}”"] if q != typed else []
         self.scope()
         legal = self._legal(q, history, filters)
@@ -192,7 +194,6 @@ class Answerer:
             legal.took_ms = (time.perf_counter() - t0) * 1000
             legal.context["explain"] = [*mended, *legal.context.get("explain", [])]
             return legal
-        earlier = [self._mend(split_run_together(h)) for h in history_questions(history)]
         draft = self._answer(q, earlier, filters)
         draft.explain[:0] = mended
         draft.lead = plain_lead(q, draft)
@@ -204,10 +205,14 @@ class Answerer:
         answer.took_ms = (time.perf_counter() - t0) * 1000
         return answer
 
-    def _mend(self, text: str) -> str:
-        """``text`` with typing slips in accented syllables mended (the accent model of
-        what the index holds, :meth:`troly.diacritics.DiacriticRestorer.correct`)."""
-        return self.retriever.restorer().correct(text) if has_diacritics(text) else text
+    def _mend(self, texts: list[str]) -> list[str]:
+        """``texts`` with typing slips in accented syllables mended (the accent model of
+        what the index holds, :meth:`troly.diacritics.DiacriticRestorer.correct`), the
+        model fetched once (it checks the index's size), and only when one is accented."""
+        if not any(has_diacritics(t) for t in texts):
+            return texts
+        restorer = self.retriever.restorer()
+        return [restorer.correct(t) if has_diacritics(t) else t for t in texts]
 
     def stream(
         self,
