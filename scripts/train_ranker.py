@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from troly.answerer.analysis import NUMBER_CUE
-from troly.answerer.evidence import question_terms
+from troly.answerer.evidence import accents_of, question_terms
 from troly.answerer.ranker import FEATURES, SentenceRanker, candidates
 from troly.evaluation.gold import load_gold, select_split
 from troly.services import build_services
@@ -67,7 +67,8 @@ def main() -> int:
         chunks = [r.chunk for r in svc.retriever.search(q, k=8)]
         terms = question_terms(q, provinces)
         ev = [normalize_for_match(e) for e in it.evidence]
-        cands = candidates(chunks, terms, want_figure)
+        with accents_of([q]):
+            cands = candidates(chunks, terms, want_figure)
         rows = []
         for s, _c, f in cands:
             ns = normalize_for_match(s)

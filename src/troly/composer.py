@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import itertools
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from troly.schema import Chunk
-from troly.text import ABBREVIATIONS, fold
+from troly.text import ABBREVIATIONS, SPELLED_OUT, accent_key, fold
+
+# The accented forms of the words of the question being answered (folded word → accent
+# keys, troly.text.question_accents), set by troly.answerer.evidence.accents_of; unset
+# (None), topic words match on folded text alone.
+QUESTION_ACCENTS: ContextVar[dict[str, frozenset[str]] | None] = ContextVar(
+    "question_accents", default=None
+)
 
 # Words that shape a question but carry no topic (folded).
 QUESTION_WORDS = frozenset(
@@ -149,28 +157,52 @@ def _folded_words(text: str) -> list[str]:
     return re.findall(r"[0-9a-z]+(?:[/.][0-9a-z]+)*%?", folded)
 
 
+def _accented_words(text: str) -> set[str]:
+    low = text.lower()
+    for abbr, full in SPELLED_OUT.items():
+        if abbr in low:
+            low = re.sub(rf"(?<!\w){re.escape(abbr)}(?!\w)", full.lower(), low)
+    return {accent_key(w) for w in re.findall(r"\w+", low)}
+
+
+def matched(terms: list[str], text: str) -> tuple[list[str], set[str]]:
+    """(the text's folded words, the question terms the text holds): a term typed with
+    accents counts only when the text holds the same accented word ("bỏ" is not "bộ")."""
+    words = _folded_words(text)
+    present = set(words) & set(terms)
+    acc = QUESTION_ACCENTS.get() or {}
+    need = [t for t in present if t in acc]
+    if need:
+        have = _accented_words(text)
+        present -= {t for t in need if not acc[t] & have}
+    return words, present
+
+
 def coverage(terms: list[str], text: str) -> float:
     """Share of the question's topic words (and word pairs) found in ``text``."""
     if not terms:
         return 0.0
-    words = _folded_words(text)
-    present = set(words)
+    words, present = matched(terms, text)
     uni = sum(1 for t in terms if t in present) / len(terms)
     qb = bigrams(terms)
     if not qb:
         return uni
-    bi = len(qb & bigrams(words)) / len(qb)
-    return 0.7 * uni + 0.3 * bi
+    return 0.7 * uni + 0.3 * pair_share(qb, words, present)
+
+
+def pair_share(qb: set[str], words: list[str], present: set[str]) -> float:
+    """Share of the question's word pairs that ``words`` hold, both words matched."""
+    return len({b for b in qb & bigrams(words) if all(x in present for x in b.split())}) / len(qb)
 
 
 def specificity(terms: list[str], text: str) -> float:
     """Share of ``text``'s words that the question uses: a row named almost word for word
     by the question beats a longer row that merely contains the same words."""
-    words = [w for w in _folded_words(text) if w not in QUESTION_WORDS]
+    all_words, present = matched(terms, text)
+    words = [w for w in all_words if w not in QUESTION_WORDS]
     if not words:
         return 0.0
-    tset = set(terms)
-    return sum(1 for w in words if w in tset) / len(words)
+    return sum(1 for w in words if w in present) / len(words)
 
 
 def _heading_like(line: str) -> bool:

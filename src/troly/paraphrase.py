@@ -134,3 +134,15 @@ def canonical_terms(text: str) -> list[str]:
     for _, canon in matches(text):
         words.extend(re.findall(r"[0-9a-z]+", canon))
     return list(dict.fromkeys(words))
+
+
+@lru_cache(maxsize=1)
+def _written_canonical() -> dict[str, str]:
+    return {fold(e.canonical): e.canonical for e in lexicon()}
+
+
+def canonical_phrases(text: str) -> list[str]:
+    """The canonical forms, as written (with their accents), of the paraphrases in
+    ``text``: "trả tiền online" → ["thanh toán trực tuyến"]."""
+    written = _written_canonical()
+    return list(dict.fromkeys(written.get(canon, canon) for _, canon in matches(text)))

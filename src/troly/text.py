@@ -127,6 +127,24 @@ def has_diacritics(text: str) -> bool:
     return fold(text) != text.lower()
 
 
+def accent_key(word: str) -> str:
+    """A lowercased word with its tone mark moved to the end, so the old and new tone
+    placements ("hoà", "hòa") compare equal."""
+    nfd = unicodedata.normalize("NFD", word.lower())
+    tones = "".join(c for c in nfd if c in "\u0300\u0301\u0303\u0309\u0323")
+    base = "".join(c for c in nfd if c not in "\u0300\u0301\u0303\u0309\u0323")
+    return unicodedata.normalize("NFC", base) + tones
+
+
+def question_accents(text: str) -> dict[str, frozenset[str]]:
+    """folded word → its accent keys, for the words of ``text`` typed with diacritics."""
+    out: dict[str, set[str]] = {}
+    for w in re.findall(r"\w+", nfc(text)):
+        if has_diacritics(w):
+            out.setdefault(fold(w), set()).add(accent_key(w))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
 def normalize_for_match(text: str) -> str:
     """Form used to test whether a snippet occurs in a chunk: folded, single spaces."""
     return clean_ws(fold(nfc(text)))

@@ -624,3 +624,13 @@ def test_a_typing_slip_in_an_agency_name_is_mended(services: Any) -> None:
     after_slip = services.answerer.ask("thời hạn?", history=[slip.question])
     after_right = services.answerer.ask("thời hạn?", history=[right.question])
     assert after_slip.answer == after_right.answer
+
+
+def test_an_accented_word_is_not_matched_by_its_folded_twin(services: Any) -> None:
+    # "bỏ" (drop) folds like "bộ" (a set): the row "rà soát bộ thủ tục hành chính … không
+    # phát sinh hồ sơ" is no second answer to a question about dropping procedures
+    ans = services.answerer.ask(
+        "TTHC không phát sinh hồ sơ bao lâu thì bị Bình Phước kiến nghị loại bỏ?"
+    )
+    assert "03 năm liên tiếp" in ans.answer
+    assert [c.location for c in ans.citations] == ["III.2.c"]

@@ -15,6 +15,7 @@ from troly.composer import (
     coverage,
     describe_task,
     figures,
+    matched,
     row_context,
     section_answer,
     sentences,
@@ -280,3 +281,30 @@ def test_prompts_render_from_folder_and_report_missing(tmp_path: Path) -> None:
         Prompts(tmp_path).render("missing")
     real = Prompts(LLMSettings().prompts_dir).render("system", refusal_sentence="X")
     assert "[n]" in real and "X" in real
+
+
+def test_accented_topic_words_match_only_the_same_accented_word() -> None:
+    from troly.answerer.evidence import accents_of, question_terms
+
+    q = "Bình Phước kiến nghị bỏ những thủ tục không phát sinh hồ sơ trong bao lâu?"
+    terms = content_terms(q, ["Bình Phước"])
+    row = "Rà soát bộ thủ tục hành chính không phát sinh hồ sơ"
+    prose = "kiến nghị loại bỏ TTHC không phát sinh hồ sơ trong 03 năm liên tiếp"
+    # unset (folded only), "bộ" passes for "bỏ"
+    assert "bo" in matched(terms, row)[1]
+    with accents_of([q]):
+        assert "bo" not in matched(terms, row)[1]  # "bộ" (a set) is not "bỏ" (drop)
+        assert {"bo", "thu", "tuc"} <= matched(terms, prose)[1]  # "TTHC" spelled out
+        assert coverage(terms, prose) > coverage(terms, row)
+    # typed without diacritics, a word matches every accented form
+    with accents_of(["kien nghi bo thu tuc khong phat sinh ho so"]):
+        assert "bo" in matched(terms, row)[1]
+    # the old and the new tone placement are one word
+    with accents_of(["Hoà giải ở cơ sở"]):
+        assert coverage(["hoa", "giai"], "Công tác hòa giải ở cơ sở") == 1.0
+    # a paraphrase's canonical form counts with its own accents: "trả tiền online" adds
+    # "thanh toán trực tuyến", whose "toán" is not the question's "toàn" (toàn trình)
+    q2 = "Tỷ lệ nộp hồ sơ online toàn trình và tỷ lệ trả tiền online phải đạt bao nhiêu?"
+    t2 = question_terms("tỷ lệ trả tiền online phải đạt bao nhiêu", [])
+    with accents_of([q2]):
+        assert "toan" in matched(t2, "Tỷ lệ giao dịch thanh toán trực tuyến đạt 60%.")[1]

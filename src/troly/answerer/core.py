@@ -45,6 +45,7 @@ from troly.answerer.compose import Draft, Turn, explain_sentences, plain_lead, s
 from troly.answerer.evidence import (
     ROLE_CUE,
     WEB_ADDRESS,
+    accents_of,
     agencies_in,
     agency_sections,
     best_with_address,
@@ -194,7 +195,8 @@ class Answerer:
             legal.took_ms = (time.perf_counter() - t0) * 1000
             legal.context["explain"] = [*mended, *legal.context.get("explain", [])]
             return legal
-        draft = self._answer(q, earlier, filters)
+        with accents_of([q, *earlier]):
+            draft = self._answer(q, earlier, filters)
         draft.explain[:0] = mended
         draft.lead = plain_lead(q, draft)
         answer = self._finish(question, draft)

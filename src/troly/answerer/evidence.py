@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
@@ -26,6 +27,7 @@ from troly.answerer.analysis import (
 )
 from troly.answerer.ranker import SentenceRanker, candidates
 from troly.composer import (
+    QUESTION_ACCENTS,
     YEAR,
     Scored,
     best_sentences,
@@ -35,9 +37,9 @@ from troly.composer import (
     sentences,
 )
 from troly.documents.agencies import AGENCY_ALIASES, agency_key, agency_matches
-from troly.paraphrase import canonical_terms
+from troly.paraphrase import canonical_phrases, canonical_terms
 from troly.schema import Chunk
-from troly.text import fold, has_diacritics
+from troly.text import fold, has_diacritics, question_accents
 
 PART_OWN = 0.6  # share of a part's own words its sentence must hold
 PART_POOL = 20  # the best sentences for a part (by the ranker) weighed by its own words
@@ -86,6 +88,20 @@ def agencies_in(q: str, known: dict[str, str] | None = None) -> list[str]:
         hits = [name for key, name in known.items() if f" {key} " in fq]
         found = sorted(hits, key=len, reverse=True)[:1]
     return found
+
+
+@contextmanager
+def accents_of(texts: list[str]) -> Iterator[None]:
+    """While answering ``texts`` (a question and its earlier turns), a topic word typed
+    with diacritics matches only the same accented word (:func:`troly.composer.matched`):
+    "bỏ" is not "bộ", "toàn" not "toán". The canonical forms its paraphrases add count
+    with their own accents ("trả tiền online" adds "thanh toán trực tuyến")."""
+    phrases = [p for t in texts for p in canonical_phrases(t)]
+    token = QUESTION_ACCENTS.set(question_accents(" ".join([*texts, *phrases])))
+    try:
+        yield
+    finally:
+        QUESTION_ACCENTS.reset(token)
 
 
 def question_terms(q: str, provinces: list[str]) -> list[str]:

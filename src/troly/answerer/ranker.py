@@ -19,10 +19,11 @@ from functools import lru_cache
 from importlib import resources
 
 from troly.composer import (
-    _folded_words,
     bigrams,
     coverage,
     figures,
+    matched,
+    pair_share,
     sentences,
     specificity,
 )
@@ -46,11 +47,10 @@ FEATURES = (
 def features(
     sentence: str, chunk: Chunk, rank: int, terms: list[str], want_figure: bool
 ) -> list[float]:
-    words = _folded_words(sentence)
-    present = set(words)
+    words, present = matched(terms, sentence)
     uni = sum(1 for t in terms if t in present) / len(terms) if terms else 0.0
     qb = bigrams(terms)
-    bi = len(qb & bigrams(words)) / len(qb) if qb else uni
+    bi = pair_share(qb, words, present) if qb else uni
     has_fig = 1.0 if figures(sentence) else 0.0
     return [
         coverage(terms, sentence),
