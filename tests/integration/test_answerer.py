@@ -132,6 +132,31 @@ def test_agency_lists_are_complete_against_parsed_records(
     assert sorted(c.location for c in ans.citations) == sorted(t.location for t in expected)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Văn phòng UBND tỉnh Bình Phước tham gia những nhiệm vụ nào trong phụ lục?",
+        "van phong ubnd tinh binh phuoc chu tri hoac phoi hop nhung nhiem vu nao",
+    ],
+)
+def test_an_agency_taking_part_lists_the_rows_it_leads_or_joins(
+    services: Any, trees: dict[str, Any], question: str
+) -> None:
+    expected = [
+        t
+        for tree in trees.values()
+        if tree.meta.province == "Bình Phước"
+        for t in tree.tasks
+        if "Văn phòng UBND tỉnh" in t.lead or "Văn phòng UBND tỉnh" in t.partners
+    ]
+    led = [t for t in expected if "Văn phòng UBND tỉnh" in t.lead]
+    assert len(expected) > len(led) > 0  # the check means something: it joins some rows
+    ans = services.answerer.ask(question)
+    assert ans.intent == "list" and not ans.refused
+    assert f"có {len(expected)} nhiệm vụ Văn phòng UBND tỉnh chủ trì hoặc phối hợp" in ans.answer
+    assert sorted(c.location for c in ans.citations) == sorted(t.location for t in expected)
+
+
 def test_an_agency_of_the_rows_merely_mentioned_is_no_empty_list(services: Any) -> None:
     # "bưu điện tỉnh" leads rows elsewhere; here it is how documents are sent
     ans = services.answerer.ask("Gửi hồ sơ qua bưu điện tỉnh Phú Yên gồm những việc nào?")

@@ -95,6 +95,13 @@ from troly.text import fold, has_diacritics, spell_out, split_run_together
 
 log = logging.getLogger(__name__)
 
+# "Sở X tham gia những nhiệm vụ nào?", "… (chủ trì hoặc phối hợp)": rows it leads or joins
+EITHER_ROLE = re.compile(
+    r"\btham gia\b(?!.*\b(chu tri|phoi hop)\b)|\bchu tri (hoac|hay|va|/|,) ?phoi hop\b"
+    r"|\bphoi hop (hoac|hay|va|/|,) ?chu tri\b"
+)
+ROLE_LABELS = {"lead": "chủ trì", "partners": "phối hợp", "either": "chủ trì hoặc phối hợp"}
+
 # Share of a question's topic words the chosen evidence must contain, calibrated on the
 # answerable and unanswerable questions of the dev split (see eval/GOLD.md): every cut
 # from 0.28 to 0.35 gives the best dev refusal F1 (0.941, no answerable question refused),
@@ -590,13 +597,17 @@ class Answerer:
         from_rows = not agencies  # named only by the plans' own rows, not the alias table
         agencies = agencies or agencies_in(q, self._lead_names(a, filters))
         # the role said: "chủ trì", "phối hợp", "do Sở X làm"
-        explicit = "chu tri" in fq or "phoi hop" in fq or bool(DONE_BY.search(fq))
+        explicit = (
+            "chu tri" in fq or "phoi hop" in fq or "tham gia" in fq or bool(DONE_BY.search(fq))
+        )
         if a.lists_products and not explicit:
             agencies = []
         role = "partners" if "phoi hop" in fq and "chu tri" not in fq else "lead"
+        if EITHER_ROLE.search(fq):
+            role = "either"  # "tham gia", "chủ trì hoặc phối hợp": rows it leads or joins
         if agencies:
             rows = rows_by_agency(rows, agencies[0], role)
-            constraints.append(f"{agencies[0]} {'phối hợp' if role == 'partners' else 'chủ trì'}")
+            constraints.append(f"{agencies[0]} {ROLE_LABELS[role]}")
         periods = a.periods
         if not periods:
             # "phải xong trong quý II": the year the question names, or the one plan's

@@ -112,11 +112,15 @@ def question_terms(q: str, provinces: list[str]) -> list[str]:
 
 
 def rows_by_agency(rows: list[Chunk], agency: str, role: str) -> list[Chunk]:
+    """The rows ``agency`` leads (``role`` "lead"), joins ("partners") or either."""
     key = agency_key(agency)
+    roles = ("lead", "partners") if role == "either" else (role,)
     return [
         c
         for c in rows
-        if any(agency_key(x) == key or agency_matches(agency, x) for x in getattr(c, role))
+        if any(
+            agency_key(x) == key or agency_matches(agency, x) for r in roles for x in getattr(c, r)
+        )
     ]
 
 
