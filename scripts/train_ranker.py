@@ -56,6 +56,7 @@ def main() -> int:
     items = [it for g in golds for it in select_split(load_gold(g), "dev")]
     svc = build_services()
     provinces = svc.answerer.provinces
+    known = svc.retriever.restorer().accent_keys
     xs: list[list[float]] = []
     ys: list[int] = []
     best: list[tuple[bool, list[float]]] = []  # (answerable, features of every candidate)
@@ -67,7 +68,7 @@ def main() -> int:
         chunks = [r.chunk for r in svc.retriever.search(q, k=8)]
         terms = question_terms(q, provinces)
         ev = [normalize_for_match(e) for e in it.evidence]
-        with accents_of([q]):
+        with accents_of([q], known):
             cands = candidates(chunks, terms, want_figure)
         rows = []
         for s, _c, f in cands:

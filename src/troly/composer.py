@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from troly.schema import Chunk
-from troly.text import ABBREVIATIONS, SPELLED_OUT, accent_key, fold
+from troly.text import ABBREVIATIONS, accented_words, fold
 
 # The accented forms of the words of the question being answered (folded word → accent
 # keys, troly.text.question_accents), set by troly.answerer.evidence.accents_of; unset
@@ -157,14 +157,6 @@ def _folded_words(text: str) -> list[str]:
     return re.findall(r"[0-9a-z]+(?:[/.][0-9a-z]+)*%?", folded)
 
 
-def _accented_words(text: str) -> set[str]:
-    low = text.lower()
-    for abbr, full in SPELLED_OUT.items():
-        if abbr in low:
-            low = re.sub(rf"(?<!\w){re.escape(abbr)}(?!\w)", full.lower(), low)
-    return {accent_key(w) for w in re.findall(r"\w+", low)}
-
-
 def matched(terms: list[str], text: str) -> tuple[list[str], set[str]]:
     """(the text's folded words, the question terms the text holds): a term typed with
     accents counts only when the text holds the same accented word ("bỏ" is not "bộ")."""
@@ -173,7 +165,7 @@ def matched(terms: list[str], text: str) -> tuple[list[str], set[str]]:
     acc = QUESTION_ACCENTS.get() or {}
     need = [t for t in present if t in acc]
     if need:
-        have = _accented_words(text)
+        have = accented_words(text)
         present -= {t for t in need if not acc[t] & have}
     return words, present
 

@@ -18,9 +18,10 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from functools import cached_property
 from importlib import resources
 
-from troly.text import FINALS, INITIALS, fold, has_diacritics
+from troly.text import FINALS, INITIALS, accent_key, fold, has_diacritics
 
 _SYLLABLE = re.compile(r"[^\W\d_]+", re.UNICODE)
 _LAMBDA = 0.7  # weight of the bigram estimate against the unigram one
@@ -56,6 +57,11 @@ class DiacriticRestorer:
 
     def __len__(self) -> int:
         return len(self.forms)
+
+    @cached_property
+    def accent_keys(self) -> frozenset[str]:
+        """Every word the model knows, as :func:`troly.text.accent_key` writes it."""
+        return frozenset(accent_key(w) for w in self.unigrams)
 
     def _logp(self, prev: str | None, word: str) -> float:
         uni = (self.unigrams[word] + 0.1) / (self.total + 0.1 * len(self.unigrams))

@@ -127,13 +127,24 @@ def has_diacritics(text: str) -> bool:
     return fold(text) != text.lower()
 
 
+@lru_cache(maxsize=65536)
 def accent_key(word: str) -> str:
     """A lowercased word with its tone mark moved to the end, so the old and new tone
     placements ("hoà", "hòa") compare equal."""
     nfd = unicodedata.normalize("NFD", word.lower())
-    tones = "".join(c for c in nfd if c in "\u0300\u0301\u0303\u0309\u0323")
-    base = "".join(c for c in nfd if c not in "\u0300\u0301\u0303\u0309\u0323")
+    tones = "".join(c for c in nfd if c in _TONE_MARKS)
+    base = "".join(c for c in nfd if c not in _TONE_MARKS)
     return unicodedata.normalize("NFC", base) + tones
+
+
+_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
+
+
+@lru_cache(maxsize=65536)
+def accented_words(text: str) -> frozenset[str]:
+    """The accent keys of the words of ``text``, abbreviations spelled out ("HĐND" →
+    "hội đồng nhân dân")."""
+    return frozenset(accent_key(w) for w in re.findall(r"\w+", spell_out(nfc(text)).lower()))
 
 
 def question_accents(text: str) -> dict[str, frozenset[str]]:

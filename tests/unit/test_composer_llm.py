@@ -24,6 +24,7 @@ from troly.llm import LLMRewriter, claims, guard, missing_facts, parse_markers
 from troly.prompts import PromptError, Prompts
 from troly.schema import Answer, Chunk
 from troly.settings import LLMSettings
+from troly.text import accent_key
 
 pytestmark = pytest.mark.unit
 
@@ -308,3 +309,32 @@ def test_accented_topic_words_match_only_the_same_accented_word() -> None:
     t2 = question_terms("tỷ lệ trả tiền online phải đạt bao nhiêu", [])
     with accents_of([q2]):
         assert "toan" in matched(t2, "Tỷ lệ giao dịch thanh toán trực tuyến đạt 60%.")[1]
+
+
+def test_accent_matching_spells_out_abbreviations_and_leaves_plain_words_alone() -> None:
+    from troly.answerer.evidence import accents_of, question_terms
+
+    # "HĐND" (printed with Đ) is "Hội đồng nhân dân" on the accented side too
+    q = "Hội đồng nhân dân tỉnh thông qua nghị quyết gì?"
+    terms = question_terms(q, [])
+    with accents_of([q]):
+        assert {"dong", "nhan", "dan"} <= matched(terms, "Trình HĐND tỉnh thông qua")[1]
+    # an abbreviation in the question takes no accent from another word: "UBND" is "Ủy
+    # ban nhân dân", whose "ban" is not the question's "bản"
+    q = "Văn bản của UBND tỉnh về cải cách"
+    terms = question_terms(q, [])
+    with accents_of([q]):
+        assert "ban" in matched(terms, "Ủy ban nhân dân tỉnh ban hành")[1]
+    # a question typed without marks is not constrained by an earlier accented turn
+    q = "con bo thu tuc hanh chinh thi ra soat the nao"
+    terms = question_terms(q, [])
+    with accents_of([q, "Bình Phước đề xuất bãi bỏ những thủ tục nào?"]):
+        assert "bo" in matched(terms, "Rà soát bộ thủ tục hành chính")[1]
+    # nor is an accented word the index never holds (a slip): "quyêt" matches "quyết"
+    q = "quyêt định công bố thủ tục"
+    terms = question_terms(q, [])
+    known = {accent_key(w) for w in ["quyết", "định", "công", "bố", "thủ", "tục"]}
+    with accents_of([q], known):
+        assert "quyet" in matched(terms, "Quyết định công bố TTHC")[1]
+    with accents_of([q]):
+        assert "quyet" not in matched(terms, "Quyết định công bố TTHC")[1]

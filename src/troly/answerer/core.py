@@ -192,9 +192,11 @@ class Answerer:
         # "Sở Tài chíhn", "hài lòg": an accented syllable the index never holds is mended
         # to the one a letter away that its neighbours make likely — in the earlier
         # turns too, which a follow-up re-reads
-        q, *earlier = self._mend(
-            [typed, *(split_run_together(h) for h in history_questions(history))]
-        )
+        said = [typed, *(split_run_together(h) for h in history_questions(history))]
+        # the accent model of what the index holds (fetched once: it checks the index's
+        # size), only when something is typed with diacritics
+        restorer = self.retriever.restorer() if any(has_diacritics(t) for t in said) else None
+        q, *earlier = [restorer.correct(t) if restorer and has_diacritics(t) else t for t in said]
         mended = [f"typing slips mended: “{typed}” → “{q}”"] if q != typed else []
         self.scope()
         legal = self._legal(q, history, filters)
@@ -202,7 +204,7 @@ class Answerer:
             legal.took_ms = (time.perf_counter() - t0) * 1000
             legal.context["explain"] = [*mended, *legal.context.get("explain", [])]
             return legal
-        with accents_of([q, *earlier]):
+        with accents_of([q, *earlier], restorer.accent_keys if restorer else None):
             draft = self._answer(q, earlier, filters)
         draft.explain[:0] = mended
         draft.lead = plain_lead(q, draft)
@@ -213,15 +215,6 @@ class Answerer:
             answer.answer = f"{draft.lead}\n{answer.answer}"
         answer.took_ms = (time.perf_counter() - t0) * 1000
         return answer
-
-    def _mend(self, texts: list[str]) -> list[str]:
-        """``texts`` with typing slips in accented syllables mended (the accent model of
-        what the index holds, :meth:`troly.diacritics.DiacriticRestorer.correct`), the
-        model fetched once (it checks the index's size), and only when one is accented."""
-        if not any(has_diacritics(t) for t in texts):
-            return texts
-        restorer = self.retriever.restorer()
-        return [restorer.correct(t) if has_diacritics(t) else t for t in texts]
 
     def stream(
         self,

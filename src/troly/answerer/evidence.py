@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import pairwise
@@ -39,7 +39,7 @@ from troly.composer import (
 from troly.documents.agencies import AGENCY_ALIASES, agency_key, agency_matches
 from troly.paraphrase import canonical_phrases, canonical_terms
 from troly.schema import Chunk
-from troly.text import fold, has_diacritics, question_accents
+from troly.text import accent_key, fold, has_diacritics, nfc, question_accents, spell_out
 
 PART_OWN = 0.6  # share of a part's own words its sentence must hold
 PART_POOL = 20  # the best sentences for a part (by the ranker) weighed by its own words
@@ -91,13 +91,24 @@ def agencies_in(q: str, known: dict[str, str] | None = None) -> list[str]:
 
 
 @contextmanager
-def accents_of(texts: list[str]) -> Iterator[None]:
-    """While answering ``texts`` (a question and its earlier turns), a topic word typed
+def accents_of(texts: list[str], known: Collection[str] | None = None) -> Iterator[None]:
+    """While answering ``texts`` (a question, then its earlier turns), a topic word typed
     with diacritics matches only the same accented word (:func:`troly.composer.matched`):
-    "bỏ" is not "bộ", "toàn" not "toán". The canonical forms its paraphrases add count
-    with their own accents ("trả tiền online" adds "thanh toán trực tuyến")."""
-    phrases = [p for t in texts for p in canonical_phrases(t)]
-    token = QUESTION_ACCENTS.set(question_accents(" ".join([*texts, *phrases])))
+    "bỏ" is not "bộ", "toàn" not "toán". Abbreviations count spelled out ("UBND" → "Ủy
+    ban nhân dân"), and the canonical forms the paraphrases of an accented text add
+    count with their own accents ("trả tiền online" adds "thanh toán trực tuyến"). A word
+    the question types without marks, or whose accented form the index never holds
+    (``known``, accent keys: a slip such as "quyêt"), keeps folded matching."""
+    spelled = [spell_out(nfc(t)) for t in texts]
+    phrases = [p for t in texts if has_diacritics(t) for p in canonical_phrases(t)]
+    accents = question_accents(" ".join([*spelled, *phrases]))
+    plain = {fold(w) for w in re.findall(r"\w+", spelled[0]) if not has_diacritics(w)}
+    accents = {
+        k: v
+        for k, v in accents.items()
+        if k not in plain and (known is None or all(a in known for a in v))
+    }
+    token = QUESTION_ACCENTS.set(accents)
     try:
         yield
     finally:
@@ -260,11 +271,11 @@ def rows_on_topic(
 def _matched_by_folding_only(words: list[str], text: str) -> bool:
     """Some question word (with its diacritics) is in ``text`` only once they are dropped:
     "tuyển" against "tuyên truyền", "tại" against "tài chính"."""
-    have = set(re.findall(r"\w+", text.lower()))
+    have = {accent_key(w) for w in re.findall(r"\w+", text.lower())}
     folded = {fold(w) for w in have}
     forms: dict[str, set[str]] = {}  # "số" and "sở" in one question: either form will do
     for w in words:
-        forms.setdefault(fold(w), set()).add(w)
+        forms.setdefault(fold(w), set()).add(accent_key(w))
     return any(f in folded and not (raw & have) for f, raw in forms.items())
 
 
