@@ -659,3 +659,14 @@ def test_an_accented_word_is_not_matched_by_its_folded_twin(services: Any) -> No
     )
     assert "03 năm liên tiếp" in ans.answer
     assert [c.location for c in ans.citations] == ["III.2.c"]
+
+
+def test_a_count_of_tasks_on_a_topic_is_answered_by_their_list(services: Any) -> None:
+    # "có mấy nhiệm vụ …?" asks for a number that the list of those rows gives
+    ans = services.answerer.ask(
+        "Quảng Ngãi có mấy nhiệm vụ đo lường mức độ hài lòng của người dân, ai làm?"
+    )
+    assert ans.intent == "list" and not ans.refused
+    assert "có 2 nhiệm vụ" in ans.answer
+    assert [c.location for c in ans.citations] == ["II.3.e", "II.3.g"]
+    assert "Sở Giáo dục và Đào tạo" in ans.answer

@@ -100,6 +100,8 @@ EITHER_ROLE = re.compile(
     r"\btham gia\b(?!.*\b(chu tri|phoi hop)\b)|\bchu tri (hoac|hay|va|/|,) ?phoi hop\b"
     r"|\bphoi hop (hoac|hay|va|/|,) ?chu tri\b"
 )
+# a count of tasks, which the list of them answers (its length)
+TASK_COUNT = re.compile(r"\b(may|bao nhieu) (nhiem vu|viec|hoat dong)\b")
 ROLE_LABELS = {"lead": "chủ trì", "partners": "phối hợp", "either": "chủ trì hoặc phối hợp"}
 
 # Share of a question's topic words the chosen evidence must contain, calibrated on the
@@ -660,7 +662,8 @@ class Answerer:
         the same topic (:func:`rows_on_topic`); otherwise the single answer itself (what
         the routing would give next: no agency is named, it is no comparison), or None
         when that is a refusal."""
-        if not a.provinces or a.want_figure or a.is_comparison:
+        counts_tasks = bool(TASK_COUNT.search(a.folded))  # "có mấy nhiệm vụ như vậy?"
+        if not a.provinces or (a.want_figure and not counts_tasks) or a.is_comparison:
             return None  # "gồm mấy nội dung?", "nhóm 3 giảm bao nhiêu?": a figure, not rows
         single = self._single(q, a, filters)
         top = single.turn.task_chunk if single.intent == "task" and single.turn else None
