@@ -659,27 +659,3 @@ def test_an_accented_word_is_not_matched_by_its_folded_twin(services: Any) -> No
     )
     assert "03 năm liên tiếp" in ans.answer
     assert [c.location for c in ans.citations] == ["III.2.c"]
-
-
-def test_a_count_of_tasks_on_a_topic_is_answered_by_their_list(services: Any) -> None:
-    # "có mấy nhiệm vụ …?" asks for a number that the list of those rows gives
-    ans = services.answerer.ask(
-        "Quảng Ngãi có mấy nhiệm vụ đo lường mức độ hài lòng của người dân, ai làm?"
-    )
-    assert ans.intent == "list" and not ans.refused
-    assert "có 2 nhiệm vụ" in ans.answer
-    assert [c.location for c in ans.citations] == ["II.3.e", "II.3.g"]
-    assert "Sở Giáo dục và Đào tạo" in ans.answer
-
-
-def test_a_compared_plan_wording_the_topic_its_own_way_is_not_said_to_lack_it(
-    services: Any,
-) -> None:
-    # Bình Phước writes "các sở, ban, ngành, UBND các huyện … được kiểm tra", not "cơ quan"
-    ans = services.answerer.ask(
-        "Bình Phước 2024 và Hà Tĩnh 2025 đặt tỷ lệ cơ quan được kiểm tra CCHC trong năm ở mức nào?"
-    )
-    assert ans.intent == "comparison"
-    assert "không nêu" not in ans.answer
-    assert "Từ 30% trở lên" in ans.answer and "Tối thiểu 35%" in ans.answer
-    assert {c.location for c in ans.citations} >= {"II.1", "II.1.2"}

@@ -100,12 +100,6 @@ EITHER_ROLE = re.compile(
     r"\btham gia\b(?!.*\b(chu tri|phoi hop)\b)|\bchu tri (hoac|hay|va|/|,) ?phoi hop\b"
     r"|\bphoi hop (hoac|hay|va|/|,) ?chu tri\b"
 )
-# The share of the support threshold a compared plan's passage needs when it falls short of
-# the whole: chosen on the dev halves of six sets (0.68–0.85 gain one answer and lose none,
-# 0.6 loses one; 0.75 is the middle)
-COMPARED_SUPPORT = 0.75
-# a count of tasks, which the list of them answers (its length)
-TASK_COUNT = re.compile(r"\b(may|bao nhieu) (nhiem vu|viec|hoat dong)\b")
 ROLE_LABELS = {"lead": "chủ trì", "partners": "phối hợp", "either": "chủ trì hoặc phối hợp"}
 
 # Share of a question's topic words the chosen evidence must contain, calibrated on the
@@ -666,8 +660,7 @@ class Answerer:
         the same topic (:func:`rows_on_topic`); otherwise the single answer itself (what
         the routing would give next: no agency is named, it is no comparison), or None
         when that is a refusal."""
-        counts_tasks = bool(TASK_COUNT.search(a.folded))  # "có mấy nhiệm vụ như vậy?"
-        if not a.provinces or (a.want_figure and not counts_tasks) or a.is_comparison:
+        if not a.provinces or a.want_figure or a.is_comparison:
             return None  # "gồm mấy nội dung?", "nhóm 3 giảm bao nhiêu?": a figure, not rows
         single = self._single(q, a, filters)
         top = single.turn.task_chunk if single.intent == "task" and single.turn else None
@@ -925,14 +918,6 @@ class Answerer:
                 # the same calibrated support threshold as a single-province answer (a
                 # stricter 0.45 here refused provinces whose plan does answer)
                 draft = self._compose(base, ba, results, a.focus, want_figure)
-                if draft is None:
-                    # the question names the topic for every plan it compares, and one
-                    # plan words it its own way ("tỷ lệ cơ quan được kiểm tra" against
-                    # "các sở, ban, ngành … được kiểm tra"): its passage needs a share of
-                    # the support, rather than a false "không nêu"
-                    draft = self._compose(
-                        base, ba, results, a.focus, want_figure, COMPARED_SUPPORT * self.threshold
-                    )
             if draft is None:
                 lines.append(f"- Tỉnh {p}: kế hoạch hiện có không nêu nội dung này.")
                 explain.append(f"{p}: no passage reaches coverage {self.threshold:.2f}")
