@@ -155,6 +155,8 @@ def test_an_agency_taking_part_lists_the_rows_it_leads_or_joins(
     assert ans.intent == "list" and not ans.refused
     assert f"có {len(expected)} nhiệm vụ Văn phòng UBND tỉnh chủ trì hoặc phối hợp" in ans.answer
     assert sorted(c.location for c in ans.citations) == sorted(t.location for t in expected)
+    # a row it only joins says so (the row's own lead is another agency)
+    assert ans.answer.count("(Văn phòng UBND tỉnh phối hợp)") == len(expected) - len(led)
 
 
 def test_an_agency_of_the_rows_merely_mentioned_is_no_empty_list(services: Any) -> None:

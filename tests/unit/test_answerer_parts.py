@@ -16,6 +16,7 @@ from troly.answerer.analysis import (
     yearless_periods,
 )
 from troly.answerer.compose import Draft, plain_lead
+from troly.answerer.core import either_role
 from troly.answerer.evidence import ROLE_CUE, agency_sections, near_duplicate
 from troly.answerer.refusal import DEFAULT_REFERRAL, REFERRALS, referral, refusal_text
 from troly.answerer.scope import CorpusScope
@@ -987,3 +988,25 @@ def test_the_last_coordinated_object_gets_its_own_sentence(
 )
 def test_a_question_counting_tasks_is_a_list(question: str, listed: bool) -> None:
     assert analyse(question, []).is_list is listed
+
+
+@pytest.mark.parametrize(
+    ("question", "either"),
+    [
+        ("Đài PT-TH tỉnh tham gia những nhiệm vụ nào trong phụ lục?", True),
+        ("so tu phap phu yen tham gia nhung nhiem vu nao", True),
+        ("Sở Nội vụ chủ trì hoặc phối hợp những nhiệm vụ nào?", True),
+        ("Sở Nội vụ chủ trì/phối hợp những nhiệm vụ nào?", True),
+        ("Sở Nội vụ chủ trì, phối hợp những nhiệm vụ nào?", True),
+        ("Sở Nội vụ chủ trì và/hoặc phối hợp những nhiệm vụ nào?", True),
+        ("Sở Nội vụ chủ trì hoặc tham gia phối hợp những nhiệm vụ nào?", True),
+        # one role named on its own decides, whatever else takes part
+        ("Sở Nội vụ chủ trì những nhiệm vụ nào để người dân tham gia góp ý?", False),
+        ("Những nhiệm vụ nào Sở Nội vụ phối hợp với các cơ quan tham gia?", False),
+        ("Sở TT&TT phối hợp những nhiệm vụ nào mà Sở Nội vụ tham gia?", False),
+        ("Người dân tham gia góp ý những gì?", False),
+        ("Sở Nội vụ chủ trì những nhiệm vụ nào?", False),
+    ],
+)
+def test_either_role(question: str, either: bool) -> None:
+    assert either_role(fold(question)) is either

@@ -95,11 +95,26 @@ from troly.text import fold, has_diacritics, spell_out, split_run_together
 
 log = logging.getLogger(__name__)
 
-# "Sở X tham gia những nhiệm vụ nào?", "… (chủ trì hoặc phối hợp)": rows it leads or joins
-EITHER_ROLE = re.compile(
-    r"\btham gia\b(?!.*\b(chu tri|phoi hop)\b)|\bchu tri (hoac|hay|va|/|,) ?phoi hop\b"
-    r"|\bphoi hop (hoac|hay|va|/|,) ?chu tri\b"
+# "Sở X tham gia những nhiệm vụ nào?", "… (chủ trì hoặc phối hợp)", "chủ trì/phối hợp":
+# the rows it leads or joins — unless the question names one role on its own as well
+# ("chủ trì những nhiệm vụ nào để người dân tham gia góp ý?")
+_ROLE_PAIR = re.compile(
+    r"\bchu tri\s*(?:hoac(?: la)?|hay|va/hoac|va|/|,)\s*(?:tham gia\s*)?phoi hop\b"
+    r"|\bphoi hop\s*(?:hoac(?: la)?|hay|va/hoac|va|/|,)\s*chu tri\b"
+    r"|\bchu tri (?:hoac|hay) tham gia\b"
 )
+_TAKES_PART = re.compile(
+    r"\btham gia (?:vao )?(?:(?:nhung|cac|may|bao nhieu) )?(?:nhiem vu|viec|hoat dong|cong viec)\b"
+)
+
+
+def either_role(fq: str) -> bool:
+    """Whether the (folded) question asks for the rows an agency leads or joins."""
+    if re.search(r"\b(chu tri|phoi hop)\b", _ROLE_PAIR.sub(" ", fq)):
+        return False
+    return bool(_ROLE_PAIR.search(fq) or _TAKES_PART.search(fq))
+
+
 ROLE_LABELS = {"lead": "chủ trì", "partners": "phối hợp", "either": "chủ trì hoặc phối hợp"}
 
 # Share of a question's topic words the chosen evidence must contain, calibrated on the
@@ -591,16 +606,20 @@ class Answerer:
         agencies = agencies or agencies_in(q, self._lead_names(a, filters))
         # the role said: "chủ trì", "phối hợp", "do Sở X làm"
         explicit = (
-            "chu tri" in fq or "phoi hop" in fq or "tham gia" in fq or bool(DONE_BY.search(fq))
+            "chu tri" in fq or "phoi hop" in fq or either_role(fq) or bool(DONE_BY.search(fq))
         )
         if a.lists_products and not explicit:
             agencies = []
         role = "partners" if "phoi hop" in fq and "chu tri" not in fq else "lead"
-        if EITHER_ROLE.search(fq):
+        if either_role(fq):
             role = "either"  # "tham gia", "chủ trì hoặc phối hợp": rows it leads or joins
+        joined: dict[str, str] = {}  # row id → the agency's role, when it only joins it
         if agencies:
             rows = rows_by_agency(rows, agencies[0], role)
             constraints.append(f"{agencies[0]} {ROLE_LABELS[role]}")
+            if role == "either":
+                led = {c.id for c in rows_by_agency(rows, agencies[0], "lead")}
+                joined = {c.id: f"{agencies[0]} phối hợp" for c in rows if c.id not in led}
         periods = a.periods
         if not periods:
             # "phải xong trong quý II": the year the question names, or the one plan's
@@ -650,7 +669,7 @@ class Answerer:
                 intent="list_empty",
                 explain=[f"no task row matches: {'; '.join(constraints)}"],
             )
-        return self._list_draft(q, named, rows, constraints)
+        return self._list_draft(q, named, rows, constraints, joined)
 
     def _topic_list(
         self, q: str, a: Analysis, rows: list[Chunk], filters: SearchFilters | None
@@ -672,8 +691,15 @@ class Answerer:
         return draft
 
     def _list_draft(
-        self, q: str, named: list[str], rows: list[Chunk], constraints: list[str]
+        self,
+        q: str,
+        named: list[str],
+        rows: list[Chunk],
+        constraints: list[str],
+        roles: dict[str, str] | None = None,
     ) -> Draft:
+        """The rows, plan by plan, each cited; ``roles`` notes a row's role of the agency
+        asked about where the row's own lead does not show it ("Sở Nội vụ phối hợp")."""
         ev = Evidence()
         by_plan: dict[str, list[Chunk]] = {}
         for c in rows:
@@ -686,7 +712,8 @@ class Answerer:
             )
             for i, c in enumerate(plan_rows, start=1):
                 n = ev.mark(c)
-                parts.append(f"{i}. {describe_task_short(c, n)} — {c.location}")
+                role = f" ({roles[c.id]})" if roles and c.id in roles else ""
+                parts.append(f"{i}. {describe_task_short(c, n)}{role} — {c.location}")
         turn = Turn(q, named, rows[0] if len(rows) == 1 else None)
         return Draft(
             "\n".join(parts),
