@@ -9,6 +9,7 @@ from troly.answerer.analysis import (
     analyse,
     deadline_periods,
     detect_fields,
+    either_role,
     is_english,
     question_parts,
     wants_figure,
@@ -16,7 +17,6 @@ from troly.answerer.analysis import (
     yearless_periods,
 )
 from troly.answerer.compose import Draft, plain_lead
-from troly.answerer.core import either_role
 from troly.answerer.evidence import ROLE_CUE, agency_sections, near_duplicate
 from troly.answerer.refusal import DEFAULT_REFERRAL, REFERRALS, referral, refusal_text
 from troly.answerer.scope import CorpusScope

@@ -500,6 +500,26 @@ class Analysis:
         )
 
 
+# "Sở X tham gia những nhiệm vụ nào?", "… (chủ trì hoặc phối hợp)", "chủ trì/phối hợp":
+# the rows it leads or joins — unless the question names one role on its own as well
+# ("chủ trì những nhiệm vụ nào để người dân tham gia góp ý?")
+_ROLE_PAIR = re.compile(
+    r"\bchu tri\s*(?:hoac(?: la)?|hay|va/hoac|va|/|,)\s*(?:tham gia\s*)?phoi hop\b"
+    r"|\bphoi hop\s*(?:hoac(?: la)?|hay|va/hoac|va|/|,)\s*chu tri\b"
+    r"|\bchu tri (?:hoac|hay) tham gia\b"
+)
+_TAKES_PART = re.compile(
+    r"\btham gia (?:vao )?(?:(?:nhung|cac|may|bao nhieu) )?(?:nhiem vu|viec|hoat dong|cong viec)\b"
+)
+
+
+def either_role(fq: str) -> bool:
+    """Whether the (folded) question asks for the rows an agency leads or joins."""
+    if re.search(r"\b(chu tri|phoi hop)\b", _ROLE_PAIR.sub(" ", fq)):
+        return False
+    return bool(_ROLE_PAIR.search(fq) or _TAKES_PART.search(fq))
+
+
 def wants_figure(question: str, fq: str | None = None) -> bool:
     """A question asking for a number. "mấy" and "máy" (a machine) fold alike: with
     diacritics only "mấy" counts; without, "may" before a device word does not. A

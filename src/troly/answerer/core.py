@@ -37,6 +37,7 @@ from troly.answerer.analysis import (
     PRODUCT_NAMES,
     Analysis,
     analyse,
+    either_role,
     period_label,
     product_asked,
     yearless_periods,
@@ -94,26 +95,6 @@ from troly.schema import Answer, Chunk, Citation, SearchFilters, SearchResult
 from troly.text import fold, has_diacritics, spell_out, split_run_together
 
 log = logging.getLogger(__name__)
-
-# "Sở X tham gia những nhiệm vụ nào?", "… (chủ trì hoặc phối hợp)", "chủ trì/phối hợp":
-# the rows it leads or joins — unless the question names one role on its own as well
-# ("chủ trì những nhiệm vụ nào để người dân tham gia góp ý?")
-_ROLE_PAIR = re.compile(
-    r"\bchu tri\s*(?:hoac(?: la)?|hay|va/hoac|va|/|,)\s*(?:tham gia\s*)?phoi hop\b"
-    r"|\bphoi hop\s*(?:hoac(?: la)?|hay|va/hoac|va|/|,)\s*chu tri\b"
-    r"|\bchu tri (?:hoac|hay) tham gia\b"
-)
-_TAKES_PART = re.compile(
-    r"\btham gia (?:vao )?(?:(?:nhung|cac|may|bao nhieu) )?(?:nhiem vu|viec|hoat dong|cong viec)\b"
-)
-
-
-def either_role(fq: str) -> bool:
-    """Whether the (folded) question asks for the rows an agency leads or joins."""
-    if re.search(r"\b(chu tri|phoi hop)\b", _ROLE_PAIR.sub(" ", fq)):
-        return False
-    return bool(_ROLE_PAIR.search(fq) or _TAKES_PART.search(fq))
-
 
 ROLE_LABELS = {"lead": "chủ trì", "partners": "phối hợp", "either": "chủ trì hoặc phối hợp"}
 
@@ -605,14 +586,13 @@ class Answerer:
         from_rows = not agencies  # named only by the plans' own rows, not the alias table
         agencies = agencies or agencies_in(q, self._lead_names(a, filters))
         # the role said: "chủ trì", "phối hợp", "do Sở X làm"
-        explicit = (
-            "chu tri" in fq or "phoi hop" in fq or either_role(fq) or bool(DONE_BY.search(fq))
-        )
+        either = either_role(fq)  # "tham gia", "chủ trì hoặc phối hợp": led or joined
+        explicit = "chu tri" in fq or "phoi hop" in fq or either or bool(DONE_BY.search(fq))
         if a.lists_products and not explicit:
             agencies = []
         role = "partners" if "phoi hop" in fq and "chu tri" not in fq else "lead"
-        if either_role(fq):
-            role = "either"  # "tham gia", "chủ trì hoặc phối hợp": rows it leads or joins
+        if either:
+            role = "either"
         joined: dict[str, str] = {}  # row id → the agency's role, when it only joins it
         if agencies:
             rows = rows_by_agency(rows, agencies[0], role)
