@@ -132,12 +132,9 @@ def accent_key(word: str) -> str:
     """A lowercased word with its tone mark moved to the end, so the old and new tone
     placements ("hoà", "hòa") compare equal."""
     nfd = unicodedata.normalize("NFD", word.lower())
-    tones = "".join(c for c in nfd if c in _TONE_MARKS)
-    base = "".join(c for c in nfd if c not in _TONE_MARKS)
+    tones = "".join(c for c in nfd if c in _TONES)
+    base = "".join(c for c in nfd if c not in _TONES)
     return unicodedata.normalize("NFC", base) + tones
-
-
-_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
 
 
 @lru_cache(maxsize=65536)
