@@ -190,11 +190,15 @@ def pair_share(qb: set[str], words: list[str], present: set[str]) -> float:
 def specificity(terms: list[str], text: str) -> float:
     """Share of ``text``'s words that the question uses: a row named almost word for word
     by the question beats a longer row that merely contains the same words."""
-    all_words, present = matched(terms, text)
-    words = [w for w in all_words if w not in QUESTION_WORDS]
-    if not words:
+    return share_used(*matched(terms, text))
+
+
+def share_used(words: list[str], present: set[str]) -> float:
+    """Share of a text's ``words`` (question words aside) among the matched terms."""
+    kept = [w for w in words if w not in QUESTION_WORDS]
+    if not kept:
         return 0.0
-    return sum(1 for w in words if w in present) / len(words)
+    return sum(1 for w in kept if w in present) / len(kept)
 
 
 def _heading_like(line: str) -> bool:

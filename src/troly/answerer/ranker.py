@@ -25,7 +25,7 @@ from troly.composer import (
     matched,
     pair_share,
     sentences,
-    specificity,
+    share_used,
 )
 from troly.schema import Chunk
 from troly.text import fold
@@ -47,16 +47,18 @@ FEATURES = (
 def features(
     sentence: str, chunk: Chunk, rank: int, terms: list[str], want_figure: bool
 ) -> list[float]:
+    # the sentence is read once: coverage and specificity as composer.coverage and
+    # composer.specificity compute them, from the same matched words
     words, present = matched(terms, sentence)
     uni = sum(1 for t in terms if t in present) / len(terms) if terms else 0.0
     qb = bigrams(terms)
     bi = pair_share(qb, words, present) if qb else uni
     has_fig = 1.0 if figures(sentence) else 0.0
     return [
-        coverage(terms, sentence),
+        0.7 * uni + 0.3 * bi if qb else uni,
         uni,
         bi,
-        specificity(terms, sentence),
+        share_used(words, present),
         1.0 / (1 + rank),
         1.0 if chunk.kind == "section" else 0.0,
         coverage(terms, " ".join(chunk.headings)) if chunk.headings else 0.0,
