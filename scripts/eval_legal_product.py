@@ -11,6 +11,10 @@ here is tuned on test.
 
     python scripts/eval_legal_product.py                 # 6 laws, ~450 articles
     python scripts/eval_legal_product.py --laws "Luật Cư trú,Luật An ninh mạng"
+    python scripts/eval_legal_product.py --laws all      # the 17 laws, ~2,250 articles
+
+Beside the product, the same run measures its retrieval with the re-ranking of article
+candidates by their best khoản turned off (``passage_rerank``; :mod:`troly.passages`).
 
 With ``--citizen eval/legal_citizen.jsonl`` (the default when the file exists) it also
 runs the citizens' questions written from the six laws' texts by a helper that never saw
@@ -193,6 +197,33 @@ def product_rows(
     return ranking, answers
 
 
+def retrieval_without_rerank(
+    svc: Any, suite: Suite, doc_to_law: dict[str, str], split: str
+) -> dict[str, Any]:
+    """The product's retrieval with the article re-ranking by best khoản off
+    (``passage_rerank``), in the same run: the baseline it was chosen against."""
+    from troly.schema import SearchFilters
+
+    chosen = svc.retriever.settings
+    svc.retriever.settings = chosen.model_copy(update={"passage_rerank": False})
+    rows, ms = [], []
+    try:
+        for q in suite.questions:
+            if q.split != split:
+                continue
+            t0 = time.perf_counter()
+            results = svc.retriever.search(
+                q.query_text, k=20, filters=SearchFilters(kind="article")
+            )
+            ms.append((time.perf_counter() - t0) * 1000)
+            rows.append(question_metrics(ranked_articles(results, doc_to_law), q.relevant))
+    finally:
+        svc.retriever.settings = chosen
+    out = keep(summarise(rows))
+    out["search_ms_p50"] = float(np.median(ms)) if ms else 0.0
+    return out
+
+
 def citizen_items(path: Path, laws: list[str]) -> list[dict[str, Any]]:
     """The citizens' question set (JSON lines), each item with its split; items about a law
     outside ``laws`` are left out (the set is written from the six default laws)."""
@@ -311,7 +342,9 @@ def answer_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--laws", default=DEFAULT_LAWS, help="comma-separated ALQAC law ids")
+    ap.add_argument(
+        "--laws", default=DEFAULT_LAWS, help="comma-separated ALQAC law ids, or 'all' (17)"
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "reports" / "legal")
     ap.add_argument(
         "--splits", default="dev,test", help="dev while tuning; test once, for the note"
@@ -323,7 +356,11 @@ def main() -> int:
         help="citizens' questions (JSON lines); skipped when the file does not exist",
     )
     args = ap.parse_args()
-    laws = [x.strip() for x in args.laws.split(",") if x.strip()]
+    if args.laws == "all":  # (a law's name may hold a comma: "Luật Phòng, chống ma túy")
+        manifest = yaml.safe_load((LEGAL / "manifest.yaml").read_text(encoding="utf-8"))
+        laws = [e["alqac_id"] for e in manifest["laws"]]
+    else:
+        laws = [x.strip() for x in args.laws.split(",") if x.strip()]
 
     started = time.strftime("%Y%m%d-%H%M%S")
     load_start = [round(x, 2) for x in os.getloadavg()]
@@ -366,6 +403,7 @@ def main() -> int:
                     "eval_final": keep(res[ev["final_method"]]),
                     "eval_answers": keep(ev["answers"][split]),
                     "product_retrieval": product,
+                    "product_no_rerank": retrieval_without_rerank(svc, suite, doc_to_law, split),
                     "product_answers": answer_summary(answers),
                     "misses": [
                         {"qid": a["qid"], "answer": a["answer"]}
@@ -380,6 +418,11 @@ def main() -> int:
                 cev = run_suite(csuite, avecs, cvecs, log=lambda m: None)
                 report["citizen"] = {
                     split: citizen_report(svc, items, csuite, cev, split, doc_to_law)
+                    | {
+                        "product_no_rerank": retrieval_without_rerank(
+                            svc, csuite, doc_to_law, split
+                        )
+                    }
                     for split in [x.strip() for x in args.splits.split(",") if x.strip()]
                 }
         finally:
@@ -395,7 +438,8 @@ def main() -> int:
             split,
             [
                 ("eval BM25 (in-process)", r["eval_bm25"], None),
-                ("eval tuned (in-process)", r["eval_final"], r["eval_answers"]),
+                ("eval final (in-process)", r["eval_final"], r["eval_answers"]),
+                ("product, no re-ranking", r["product_no_rerank"], None),
                 ("product (store+answerer)", r["product_retrieval"], r["product_answers"]),
             ],
         )
@@ -405,6 +449,7 @@ def main() -> int:
             [
                 ("citizen BM25 (in-process)", r["eval_bm25"], None),
                 ("citizen dense (in-process)", r["eval_dense"], None),
+                ("citizen product, no re-rank", r["product_no_rerank"], None),
                 ("citizen product", r["product_retrieval"], r["product_answers"]),
             ],
         )

@@ -15,7 +15,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 import time
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -23,12 +25,15 @@ from dataclasses import dataclass, field, replace
 from troly.diacritics import DiacriticRestorer
 from troly.embedding import Embedder
 from troly.index_store import Hit, IndexStore, sparse_from_terms
+from troly.paraphrase import canonical_phrases
 from troly.paraphrase import expand as expand_paraphrases
+from troly.passages import PassageIndex, law_label_of, rerank_articles
 from troly.schema import SearchFilters, SearchResult
 from troly.settings import RetrievalSettings
 from troly.text import clean_ws, fold, has_diacritics, query_terms, spell_out
 
 UNACCENTED_DENSE_FACTOR = 0.05
+log = logging.getLogger(__name__)
 
 
 class QueryError(ValueError):
@@ -44,6 +49,8 @@ class SearchTrace:
     total_ms: float = 0.0
     filters: SearchFilters | None = None
     restored: str | None = None
+    passages_ms: float = 0.0  # re-ranking of article candidates by their best passage
+    question: str = ""  # as validated
 
 
 def validate_question(question: str, max_chars: int) -> str:
@@ -124,6 +131,9 @@ class Retriever:
         self.last_trace = SearchTrace()
         self._restorer: DiacriticRestorer | None = None
         self._restorer_count: int | None = None
+        self._passages: PassageIndex | None = None
+        self._passages_token: object = None
+        self._passages_lock = threading.Lock()
 
     def restorer(self) -> DiacriticRestorer:
         """The accent model of what the index holds, rebuilt when its point count changes."""
@@ -139,6 +149,48 @@ class Retriever:
             self._restorer = DiacriticRestorer(texts)
             self._restorer_count = count
         return self._restorer
+
+    def passage_index(self) -> PassageIndex:
+        """Best-passage statistics of the indexed articles (:mod:`troly.passages`), kept
+        while the store's content token (published generation, point count) is unchanged;
+        built once however many searches ask at the same time."""
+        try:
+            token: object = self.store.content_token()
+        except Exception:
+            token = None
+        with self._passages_lock:
+            if self._passages is not None and token == self._passages_token and token:
+                return self._passages
+            try:
+                chunks = self.store.chunks(SearchFilters(kind="article"))
+            except Exception:
+                log.warning("article chunks unreadable: no re-ranking by best khoản", exc_info=True)
+                return PassageIndex([])  # not kept: the next search tries again
+            self._passages = PassageIndex((c.id, law_label_of(c), c.text) for c in chunks)
+            self._passages_token = token
+            return self._passages
+
+    def _rerank_articles(
+        self, q: str, results: list[SearchResult], trace: SearchTrace
+    ) -> list[SearchResult]:
+        """The article candidates re-ordered by best passage, dense similarity and fused
+        score (:func:`troly.passages.rerank_articles`)."""
+        if sum(r.chunk.kind == "article" for r in results) < 2:
+            return results
+        t = time.perf_counter()
+        # the paraphrase layer's canonical forms count too ("lấy vợ" → "kết hôn"), folded
+        # for a question typed without diacritics (it is matched on folded terms)
+        extra = canonical_phrases(q)
+        if not has_diacritics(q):
+            extra = [fold(x) for x in extra]
+        ranked = rerank_articles(
+            results,
+            self.passage_index().score_map(" . ".join([q, *extra]), (r.chunk.id for r in results)),
+            self.settings.passage_dense_weight,
+            self.settings.passage_fused_weight,
+        )
+        trace.passages_ms = (time.perf_counter() - t) * 1000
+        return ranked
 
     def search(
         self,
@@ -160,8 +212,10 @@ class Retriever:
             c.boost,
             method=self.settings.fusion,
         )
-        c.trace.total_ms = (time.perf_counter() - t0) * 1000
+        if mode == "hybrid" and self.settings.passage_rerank:
+            results = self._rerank_articles(c.trace.question, results, c.trace)
         self.last_trace = c.trace
+        c.trace.total_ms = (time.perf_counter() - t0) * 1000
         return results[:k]
 
     def candidates(
@@ -174,7 +228,7 @@ class Retriever:
         """Both rankings of ``question`` (``n`` each) and the weights fusion gives them."""
         q = validate_question(question, self.max_question_chars)
         flt = replace(filters) if filters else SearchFilters()
-        trace = SearchTrace(accented=has_diacritics(q))
+        trace = SearchTrace(accented=has_diacritics(q), question=q)
         named = self.provinces.detect(q)
         trace.provinces = named
         boost: set[str] = set()

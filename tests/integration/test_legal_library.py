@@ -152,3 +152,65 @@ def test_inspect_law_shows_units_and_resolved_references() -> None:
     assert "Điều 1. Phạm vi điều chỉnh" in text and "(không có trong thư viện)" in text
     bad = runner.invoke(app, ["inspect-law", "khong-co"])
     assert bad.exit_code == 1 and "luat-cu-tru-2020" in bad.output
+
+
+def _whole_laws(tmp: Path, *doc_ids: str) -> Path:
+    """Bundled laws, whole, with their manifest entries."""
+    manifest = yaml.safe_load((LIBRARY / "manifest.yaml").read_text(encoding="utf-8"))
+    entries = [e for e in manifest["laws"] if e["id"] in doc_ids]
+    for e in entries:
+        name = e.get("file") or f"{e['id']}.txt"
+        (tmp / name).write_bytes((LIBRARY / name).read_bytes())
+    (tmp / "manifest.yaml").write_text(
+        yaml.safe_dump({"laws": entries}, allow_unicode=True), encoding="utf-8"
+    )
+    return tmp
+
+
+def test_article_candidates_reranked_by_their_best_khoan(tmp_path: Path, embedder: Any) -> None:
+    """Through the real engine and model, on the whole Luật Cư trú: the article candidates
+    are re-ordered by their best khoản + dense similarity. Asked for the dossier of a
+    permanent registration, the two pieces of Điều 21 (Hồ sơ đăng ký thường trú) come
+    first; plain fusion puts Điều 33 (the registration office's duties) between them."""
+    from troly.services import build_services
+    from troly.settings import QdrantSettings, Settings
+
+    (tmp_path / "legal").mkdir()
+    settings = Settings(
+        data_dir=tmp_path,
+        qdrant=QdrantSettings(path=tmp_path / "q"),
+        legal_dir=_whole_laws(tmp_path / "legal", "luat-cu-tru-2020"),
+        library="laws",
+    )
+    svc = build_services(settings, embedder=embedder)
+    try:
+        assert svc.ingest().documents == 1
+        q = "Hồ sơ đăng ký thường trú cần những giấy tờ gì?"
+        ranked = [r.chunk.fields["article"] for r in svc.retriever.search(q, k=5)]
+        assert ranked[:2] == ["21", "21"], ranked
+        assert svc.retriever.last_trace.passages_ms > 0
+        chosen = svc.retriever.settings
+        svc.retriever.settings = chosen.model_copy(update={"passage_rerank": False})
+        try:
+            plain = [r.chunk.fields["article"] for r in svc.retriever.search(q, k=5)]
+        finally:
+            svc.retriever.settings = chosen
+        assert plain[:2] == ["21", "33"], plain
+        assert svc.retriever.last_trace.passages_ms == 0
+        answer = svc.answerer.ask(q)
+        assert not answer.refused and answer.citations[0].location.startswith(
+            "Luật Cư trú 2020 › Điều 21"
+        ), answer.answer
+        # a law ingested later is in the passage statistics of the next search
+        before = svc.retriever.passage_index()
+        _whole_laws(tmp_path / "legal", "luat-cu-tru-2020", "luat-tiep-can-thong-tin-2016")
+        svc.ingest()  # Luật Cư trú unchanged: skipped
+        asked = "Công dân được tiếp cận những thông tin nào?"
+        first = svc.retriever.search(asked, k=3)[0]
+        after = svc.retriever._passages  # what that search used
+        assert after is not None and after is not before and len(after) > len(before)
+        assert after.score_map(asked, [first.chunk.id])[first.chunk.id] > 0
+        assert first.chunk.doc_id == "luat-tiep-can-thong-tin-2016", first.chunk.location
+        assert svc.retriever.passage_index() is after  # kept while the index is unchanged
+    finally:
+        svc.close()
