@@ -31,7 +31,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -128,12 +128,6 @@ def law_label_of(chunk: Chunk) -> str:
     return chunk.location.split(" › ", 1)[0]
 
 
-@dataclass
-class _Stats:
-    bm25: BM25
-    owner: np.ndarray  # passage → article index
-
-
 class PassageIndex:
     """Best-passage BM25 of articles given as ``(key, law label, text)``."""
 
@@ -151,21 +145,21 @@ class PassageIndex:
             self._passages.extend(ps)
             owner.extend([len(self.keys) - 1] * len(ps))
         self._owner = np.asarray(owner, dtype=np.int64)
-        self._stats: dict[bool, _Stats] = {}
+        self._stats: dict[bool, BM25] = {}  # folded or not → passage statistics
 
     def __len__(self) -> int:
         return len(self.keys)
 
-    def _of(self, folded: bool) -> _Stats:
+    def _of(self, folded: bool) -> BM25:
         if folded not in self._stats:
             docs = [
                 syllable_terms(fold(normalize_legal_text(p)) if folded else p)
                 for p in self._passages
             ]
-            self._stats[folded] = _Stats(BM25(docs, PASSAGE_K1, PASSAGE_B), self._owner)
+            self._stats[folded] = BM25(docs, PASSAGE_K1, PASSAGE_B)
         return self._stats[folded]
 
-    def _query(self, question: str) -> tuple[_Stats, list[str]]:
+    def _query(self, question: str) -> tuple[BM25, list[str]]:
         folded = not has_diacritics(question)
         text = fold(normalize_legal_text(question)) if folded else question
         stop = QUERY_STOP_FOLDED if folded else QUERY_STOP
@@ -177,7 +171,7 @@ class PassageIndex:
         if not self.keys:
             return out
         stats, terms = self._query(question)
-        np.maximum.at(out, stats.owner, stats.bm25.scores(terms))
+        np.maximum.at(out, self._owner, stats.scores(terms))
         return out
 
     def score_map(self, question: str, keys: Iterable[str] | None = None) -> dict[str, float]:
@@ -190,7 +184,7 @@ class PassageIndex:
             return {}
         stats, terms = self._query(question)
         spans = [self._ranges[k] for k in wanted]
-        per_passage = stats.bm25.score_docs(terms, [i for a, b in spans for i in range(a, b)])
+        per_passage = stats.score_docs(terms, [i for a, b in spans for i in range(a, b)])
         out, at = {}, 0
         for k, (a, b) in zip(wanted, spans, strict=True):
             out[k] = float(per_passage[at : at + b - a].max())

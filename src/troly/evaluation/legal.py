@@ -32,6 +32,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -397,40 +398,36 @@ class SuiteIndex:
             return best
         if method != "passage+dense":
             raise ValueError(f"unknown method {method!r}")
-        from troly.schema import SearchResult
+        # the product's candidates (40 from each ranking) fused as the product fuses them
+        from troly.index_store import Hit
+        from troly.retriever import fuse as fuse_candidates
 
-        # the product's candidates and their convex fusion (RetrievalSettings defaults)
         rs = RetrievalSettings()
         dense_top = _ranks(dense, RERANK_CANDIDATES) if self.has_dense else np.zeros(0, int)
-        lex_top = _ranks(lex, RERANK_CANDIDATES)
-        fused: dict[int, float] = defaultdict(float)
-        for top, scores, w in (
-            (lex_top, lex, rs.lexical_weight),
-            (dense_top, dense, rs.dense_weight),
-        ):
-            if len(top):
-                lo, hi = float(scores[top[-1]]), float(scores[top[0]])
-                for i in top.tolist():
-                    fused[i] += w * (0.01 + ((scores[i] - lo) / (hi - lo) if hi > lo else 1.0))
-        in_dense = set(dense_top.tolist())
-        cands = list(fused)
-        results = [
-            SearchResult(
-                article_chunk(self.suite.articles[i]),
-                fused[i],
-                dense_score=float(dense[i]) if i in in_dense else None,
-            )
-            for i in cands
-        ]
-        results.sort(key=lambda r: -r.score)  # the fused order, as the product's
+        chunk_of = self._chunk_of
+        results = fuse_candidates(
+            [Hit(chunk_of(i), float(dense[i])) for i in dense_top.tolist()],
+            [Hit(chunk_of(i), float(lex[i])) for i in _ranks(lex, RERANK_CANDIDATES).tolist()],
+            rs.dense_weight,
+            rs.lexical_weight,
+            rs.rrf_k,
+            method=rs.fusion,
+        )
         ranked = rerank_articles(results, by_key, rs.passage_dense_weight, rs.passage_fused_weight)
         # the scores the product's answer sees (they stay with the slots); a tiny step
         # keeps the new order where two fused scores are equal
-        index_of = {f"{a.law_id}#{a.article_id}": i for i, a in enumerate(self.suite.articles)}
         out = np.full(len(self.suite.articles), -1.0, dtype=np.float64)
         for n, r in enumerate(ranked):
-            out[index_of[r.chunk.id]] = r.score + 1e-9 * (len(ranked) - n)
+            out[self._index_of[r.chunk.id]] = r.score + 1e-9 * (len(ranked) - n)
         return out
+
+    def _chunk_of(self, i: int) -> Any:
+        return article_chunk(self.suite.articles[i])
+
+    @cached_property
+    def _index_of(self) -> dict[str, int]:
+        """Article chunk id → index in ``suite.articles``."""
+        return {f"{a.law_id}#{a.article_id}": i for i, a in enumerate(self.suite.articles)}
 
     def rank(
         self, qi: int, method: str, params: FusionParams, k: int = 10
