@@ -19,13 +19,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from eval_legal_product import DEFAULT_LAWS, LEGAL, laws_services, subset_suite  # noqa: E402
+from eval_legal_product import DEFAULT_LAWS, law_ids, laws_services, subset_suite  # noqa: E402
 
 
 def main() -> int:
@@ -35,11 +34,7 @@ def main() -> int:
     ap.add_argument("--questions", type=int, default=200)
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "reports" / "legal")
     args = ap.parse_args()
-    if args.laws == "all":
-        manifest = yaml.safe_load((LEGAL / "manifest.yaml").read_text(encoding="utf-8"))
-        laws = [e["alqac_id"] for e in manifest["laws"]]
-    else:
-        laws = [x.strip() for x in args.laws.split(",") if x.strip()]
+    laws = law_ids(args.laws)
     args.data.mkdir(parents=True, exist_ok=True)
     svc, _ = laws_services(laws, args.data)
     try:

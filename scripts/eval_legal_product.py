@@ -67,6 +67,15 @@ _ARTICLE = re.compile(r"Điều\s+(\d+[a-z]?)")
 PASSAGE_CHARS = 60  # the start of an evidence string that locates its passage
 
 
+def law_ids(arg: str) -> list[str]:
+    """The ALQAC law ids of a ``--laws`` argument: comma-separated, or ``all`` (the bundled
+    17, read from the manifest: a law's name may hold a comma, "Luật Phòng, chống ma túy")."""
+    if arg == "all":
+        manifest = yaml.safe_load((LEGAL / "manifest.yaml").read_text(encoding="utf-8"))
+        return [e["alqac_id"] for e in manifest["laws"]]
+    return [x.strip() for x in arg.split(",") if x.strip()]
+
+
 def small_library(laws: list[str], folder: Path) -> dict[str, str]:
     """Copy the chosen laws and their manifest entries; ALQAC id → troly doc id."""
     manifest = yaml.safe_load((LEGAL / "manifest.yaml").read_text(encoding="utf-8"))
@@ -356,11 +365,7 @@ def main() -> int:
         help="citizens' questions (JSON lines); skipped when the file does not exist",
     )
     args = ap.parse_args()
-    if args.laws == "all":  # (a law's name may hold a comma: "Luật Phòng, chống ma túy")
-        manifest = yaml.safe_load((LEGAL / "manifest.yaml").read_text(encoding="utf-8"))
-        laws = [e["alqac_id"] for e in manifest["laws"]]
-    else:
-        laws = [x.strip() for x in args.laws.split(",") if x.strip()]
+    laws = law_ids(args.laws)
 
     started = time.strftime("%Y%m%d-%H%M%S")
     load_start = [round(x, 2) for x in os.getloadavg()]

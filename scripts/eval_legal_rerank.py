@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -30,11 +29,11 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from eval_legal_product import (  # noqa: E402
     DEFAULT_LAWS,
-    LEGAL,
     answer_summary,
     citizen_items,
     citizen_suite,
     keep,
+    law_ids,
     laws_services,
     product_rows,
     retrieval_without_rerank,
@@ -50,11 +49,7 @@ def main() -> int:
     ap.add_argument("--citizen", type=Path, default=ROOT / "eval" / "legal_citizen.jsonl")
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "reports" / "legal")
     args = ap.parse_args()
-    if args.laws == "all":
-        manifest = yaml.safe_load((LEGAL / "manifest.yaml").read_text(encoding="utf-8"))
-        laws = [e["alqac_id"] for e in manifest["laws"]]
-    else:
-        laws = [x.strip() for x in args.laws.split(",") if x.strip()]
+    laws = law_ids(args.laws)
     started = time.strftime("%Y%m%d-%H%M%S")
     report: dict = {"started": started, "laws": laws, "load_avg_start": os.getloadavg()}
     args.data.mkdir(parents=True, exist_ok=True)
