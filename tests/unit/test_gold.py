@@ -224,6 +224,7 @@ FRESH_SETS = (
     "gold_fresh3.jsonl",
     "gold_fresh4.jsonl",
     "gold_fresh5.jsonl",
+    "gold_fresh6.jsonl",
 )
 
 
@@ -235,6 +236,7 @@ FRESH_SETS = (
         ("gold_fresh3.jsonl", "t"),
         ("gold_fresh4.jsonl", "u"),
         ("gold_fresh5.jsonl", "v"),
+        ("gold_fresh6.jsonl", "w"),
     ],
 )
 def test_fresh_sets_are_valid_split_by_id_and_apart(name: str, prefix: str) -> None:
