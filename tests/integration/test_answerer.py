@@ -661,3 +661,45 @@ def test_an_accented_word_is_not_matched_by_its_folded_twin(services: Any) -> No
     )
     assert "03 năm liên tiếp" in ans.answer
     assert [c.location for c in ans.citations] == ["III.2.c"]
+
+
+def test_a_row_whose_cells_share_generic_words_gives_way_to_the_prose(services: Any) -> None:
+    # Quảng Ngãi's rows carry "báo cáo kết quả thực hiện" and "UBND cấp huyện" in their
+    # cells; the reporting duty is prose (III.1). The hand-set coverage rule quoted a row;
+    # the row-or-prose model fitted on the dev splits (troly.answerer.rowchoice) quotes
+    # the sentence, and the rule it replaced is shown failing on the same question
+    from troly.answerer.rowchoice import MarginRule
+
+    q = (
+        "Quảng Ngãi: thủ trưởng các sở và chủ tịch UBND huyện báo cáo kết quả thực hiện "
+        "kế hoạch CCHC theo định kỳ nào?"
+    )
+    answerer = services.answerer
+    ans = answerer.ask(q)
+    assert ans.intent != "task", ans.answer
+    assert [c.location for c in ans.citations][:1] == ["III.1"], ans.answer
+    assert "hàng quý, 06 tháng, năm" in ans.answer and "qua Sở Nội vụ" in ans.answer
+    # the explanation says which row lost, and to what
+    assert any(
+        "row-or-prose model p=" in line and line.endswith("the sentences, not the row")
+        for line in ans.context["explain"]
+    ), ans.context["explain"]
+    saved = answerer.row_choice
+    try:
+        answerer.row_choice = MarginRule()
+        ruled = answerer.ask(q)
+    finally:
+        answerer.row_choice = saved
+    assert ruled.intent == "task" and ruled.citations[0].location != "III.1", ruled.answer
+
+
+def test_a_row_lacking_the_field_asked_is_not_forced_by_its_own_sentence(services: Any) -> None:
+    # the row's own sentence is the best one, but the question asks where the money comes
+    # from and the row has no budget cell: the row is not quoted on that ground alone
+    # (it goes to the model, not to the guard for a row's own sentence)
+    ans = services.answerer.ask(
+        "Phú Yên: kinh phí tổ chức Hội nghị đối thoại giữa lãnh đạo tỉnh với người dân "
+        "lấy từ nguồn nào?"
+    )
+    lines = [line for line in ans.context["explain"] if line.startswith("task row")]
+    assert lines and all("the best sentence is the row's own" not in x for x in lines), lines

@@ -73,6 +73,7 @@ from troly.answerer.refusal import (
     refusal_text,
     scope_refusal,
 )
+from troly.answerer.rowchoice import RowDecision, decide, load_row_choice, row_features
 from troly.answerer.scope import CorpusScope
 from troly.composer import (
     YEAR,
@@ -128,6 +129,9 @@ class Answerer:
         self._heads: dict[str, list[Chunk]] | None = None
         self.threshold = SUPPORT_THRESHOLD
         self.ranker = load_ranker()  # sentence relevance learned on the dev split
+        self.row_choice = load_row_choice()  # row or prose, learned on the dev splits
+        # when a list, every row-or-prose decision is appended (scripts/train_row_choice.py)
+        self.decision_log: list[RowDecision] | None = None
 
     # -- scope -------------------------------------------------------------------------
     def scope(self) -> CorpusScope:
@@ -833,33 +837,52 @@ class Answerer:
         if listed is not None:
             return listed
         sentence_cov = picked[0].coverage if picked else 0.0
-        # A task record answers "who/when/what product" questions, and any question its
-        # row covers at least as well as the best prose sentence does.
+        # A task record answers a question its row covers (at least the support
+        # threshold) when the row-or-prose decision (troly.answerer.rowchoice) says so.
         tasks = [c for c in chunks[:3] if c.kind == "task"]
         task = None
+        row_why = ""
         cov: dict[str, float] = {}
         if tasks:
             cov = {c.id: coverage(terms, c.fields.get("content", "") + " " + c.text) for c in tasks}
             spec = {c.id: specificity(terms, c.fields.get("content", "")) for c in tasks}
             best = max(tasks, key=lambda c: (cov[c.id] + 0.3 * spec[c.id], -chunks.index(c)))
-            # a row whose field asked for is empty ("lấy từ nguồn nào?" — no budget cell)
-            # does not answer the field: it gets no advantage over the prose
-            answers_focus = focus is not None and bool(task_field(best, focus))
-            # a question asking several things is answered part by part by the sentences;
-            # a row answers one part, so it gets no advantage then
-            margin = 0.15 if answers_focus and len(parts) == 1 else 0.0
-            tie_to_row = len(parts) == 1 and (answers_focus or focus is None)
-            if tie_to_row:
-                ahead = cov[best.id] + margin >= sentence_cov
-            else:
-                ahead = cov[best.id] > sentence_cov
-            if cov[best.id] >= threshold and ahead:
-                task = best
+            # a row whose field asked for is empty ("lấy từ nguồn nào?" — no budget
+            # cell) does not answer the field
+            row_x = row_features(
+                row_coverage=cov[best.id],
+                row_specificity=spec[best.id],
+                sentence_coverage=sentence_cov,
+                answers_focus=focus is not None and bool(task_field(best, focus)),
+                no_focus=focus is None,
+                multi_part=len(parts) > 1,
+                row_rank=chunks.index(best),
+                sentence_score=picked[0].score if picked else 0.0,
+                sentence_in_a_row=bool(picked) and picked[0].chunk.kind == "task",
+            )
+            row_p, why, guarded = decide(
+                self.row_choice,
+                row_x,
+                has_sentence=bool(picked),
+                own_sentence=bool(picked) and picked[0].chunk.id == best.id,
+            )
+            if cov[best.id] >= threshold:
+                if self.decision_log is not None:
+                    self.decision_log.append(
+                        RowDecision(q, best, list(picked), row_x, row_p, why, guarded)
+                    )
+                row_why = (
+                    f"task row {best.doc_id} › {best.location}: coverage {cov[best.id]:.2f}, "
+                    f"best sentence {sentence_cov:.2f}; {why}"
+                )
+                if row_p >= 0.5:
+                    task = best
         if task is not None and want_figure:
             if focus == "budget" and not figures(task.fields.get("budget", "")):
                 return None  # "bao nhiêu tiền?" — the row gives no amount
             if focus is None and not figures(task.fields.get("content", "")):
                 task = None  # a "how many" question: look for a sentence with the figure
+                row_why += "; the row gives no figure"
         if task is not None:
             ev = Evidence()
             n = ev.mark(task)
@@ -869,10 +892,7 @@ class Answerer:
                 intent="task",
                 turn=Turn(q, [task.province], task_chunk=task),
                 support=cov[task.id],
-                explain=[
-                    f"task row {task.doc_id} › {task.location}: coverage {cov[task.id]:.2f} "
-                    f"≥ best sentence {sentence_cov:.2f}" + (f", asks for {focus}" if focus else "")
-                ],
+                explain=[f"{row_why}: the row" + (f", asks for {focus}" if focus else "")],
             )
         if not picked or max(p.coverage for p in picked) < threshold:
             return None
@@ -881,6 +901,8 @@ class Answerer:
         draft = sentences_draft(picked)
         draft.turn = Turn(q, [picked[0].chunk.province], topic_chunk=picked[0].chunk)
         draft.explain = explain_sentences(picked)
+        if row_why:
+            draft.explain.append(f"{row_why}: the sentences, not the row")
         top = picked[0].chunk
         if top.kind == "task":
             context = row_context(top, draft.evidence.mark(top), draft.text)
