@@ -703,3 +703,23 @@ def test_a_row_lacking_the_field_asked_is_not_forced_by_its_own_sentence(service
     )
     lines = [line for line in ans.context["explain"] if line.startswith("task row")]
     assert lines and all("the best sentence is the row's own" not in x for x in lines), lines
+
+
+def test_a_row_passed_over_still_answers_when_the_sentences_cannot(services: Any) -> None:
+    # the row-or-prose decision chooses what to quote, not whether to answer: with a
+    # model that never takes a row, a question only the row answers is not refused
+    from troly.answerer.rowchoice import ROW_FEATURES, RowChoice
+
+    answerer = services.answerer
+    saved = answerer.row_choice
+    try:
+        answerer.row_choice = RowChoice([0.0] * len(ROW_FEATURES), -50.0)
+        ans = answerer.ask(
+            "Nghị quyết giao biên chế công chức năm 2025 của Phú Yên do cơ quan nào tham mưu "
+            "và trình trong quý mấy?"
+        )
+    finally:
+        answerer.row_choice = saved
+    assert not ans.refused and ans.intent == "task", ans.answer
+    assert ans.citations[0].location == "Phụ lục › IV. Cải cách tổ chức bộ máy › STT 3"
+    assert any("the sentences alone do not support an answer" in x for x in ans.context["explain"])

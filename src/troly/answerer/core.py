@@ -875,8 +875,15 @@ class Answerer:
                     f"task row {best.doc_id} › {best.location}: coverage {cov[best.id]:.2f}, "
                     f"best sentence {sentence_cov:.2f}; {why}"
                 )
+                # which to quote, not whether to answer: a row the model passes over
+                # still answers when the sentences alone would be a refusal
+                unsupported = not picked or max(p.coverage for p in picked) < threshold
+                no_figure = want_figure and not any(p.has_figure for p in picked)
                 if row_p >= 0.5:
                     task = best
+                elif unsupported or no_figure:
+                    task = best
+                    row_why += "; the sentences alone do not support an answer"
         if task is not None and want_figure:
             if focus == "budget" and not figures(task.fields.get("budget", "")):
                 return None  # "bao nhiêu tiền?" — the row gives no amount
