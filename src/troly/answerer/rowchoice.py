@@ -9,13 +9,15 @@ what the answerer already knows at that point (the row's coverage and specificit
 best sentence's coverage and score, whether the row holds the field asked, whether the
 question has several parts, the row's retrieval rank). Its weights live in
 ``troly/data/row_choice.json``, fitted by ``scripts/train_row_choice.py`` on the dev
-splits only (label: the gold evidence is in the row, not in the sentence's passage, or
-the reverse). The row is quoted when the model's probability is at least one half.
+splits only (label: the gold evidence is in the row and not in the sentences picked,
+or the reverse). The row is quoted when the model's probability is at least one half.
 
-Two cases are decided before the model (:func:`decide`): with no sentence, or with a
+Some cases are decided before the model (:func:`decide`): with no sentence, or with a
 one-part question whose best sentence is the row's own and that asks for nothing the row
 lacks, the row is quoted with its fields; a question asking several things is answered
-part by part by the sentences, so a row covering no more of it than they do is not.
+part by part by the sentences, so a row covering no more of it than they do is not. The
+decision chooses what to quote, not whether to answer: the answerer still quotes a row
+the model passes over when the sentences alone would be a refusal.
 The model's ``sentence_score`` feature is the sentence ranker's probability: the data file
 records a fingerprint of ``sentence_ranker.json`` (:func:`ranker_fingerprint`), and a
 unit test fails when the ranker is refitted without refitting this model.
