@@ -62,6 +62,7 @@ def main() -> int:
     ap.add_argument("--gold", type=Path, action="append", required=True, help="repeatable")
     ap.add_argument("--out", type=Path, default=Path("src/troly/data/row_choice.json"))
     ap.add_argument("--dry-run", action="store_true", help="report only; write nothing")
+    ap.add_argument("--l2", type=float, default=1.0, help="L2 penalty of the fit")
     args = ap.parse_args()
     svc = build_services()
     answerer = svc.answerer
@@ -105,7 +106,7 @@ def main() -> int:
     X, Y, G = np.array(feats), np.array(labels), np.array(groups)
     rule = MarginRule()
     rule_pred = np.array([1.0 if rule.prefers_row(list(r)) else 0.0 for r in X])
-    w, b = fit(X, Y)
+    w, b = fit(X, Y, l2=args.l2)
     model = RowChoice([round(float(v), 4) for v in w], round(b, 4))
     model_pred = np.array([1.0 if model.prefers_row(list(r)) else 0.0 for r in X])
     prose = np.zeros_like(Y)
@@ -115,7 +116,7 @@ def main() -> int:
         held_out = np.zeros_like(Y)
         for gi in sets:
             held = np.equal(G, gi)
-            wi, bi = fit(X[~held], Y[~held])
+            wi, bi = fit(X[~held], Y[~held], l2=args.l2)
             m = RowChoice([float(v) for v in wi], bi)
             held_out[held] = [1.0 if m.prefers_row(list(r)) else 0.0 for r in X[held]]
     print(
@@ -143,6 +144,7 @@ def main() -> int:
         "margin_rule_accuracy": round(accuracy(rule_pred, Y), 3),
         "model_accuracy_in_sample": round(accuracy(model_pred, Y), 3),
         "sentence_ranker": ranker_fingerprint(),
+        "l2": args.l2,
     }
     if held_out is not None:
         meta["model_accuracy_leave_one_set_out"] = round(accuracy(held_out, Y), 3)
