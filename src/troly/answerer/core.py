@@ -837,6 +837,13 @@ class Answerer:
         if listed is not None:
             return listed
         sentence_cov = picked[0].coverage if picked else 0.0
+        # the sentences alone support no answer: too little of the question, or no figure
+        # for a "how many" question
+        sentences_fail = (
+            not picked
+            or max(p.coverage for p in picked) < threshold
+            or (want_figure and not any(p.has_figure for p in picked))
+        )
         # A task record answers a question its row covers (at least the support
         # threshold) when the row-or-prose decision (troly.answerer.rowchoice) says so.
         tasks = [c for c in chunks[:3] if c.kind == "task"]
@@ -877,11 +884,9 @@ class Answerer:
                 )
                 # which to quote, not whether to answer: a row the model passes over
                 # still answers when the sentences alone would be a refusal
-                unsupported = not picked or max(p.coverage for p in picked) < threshold
-                no_figure = want_figure and not any(p.has_figure for p in picked)
                 if row_p >= 0.5:
                     task = best
-                elif unsupported or no_figure:
+                elif sentences_fail:
                     task = best
                     row_why += "; the sentences alone do not support an answer"
         if task is not None and want_figure:
@@ -901,9 +906,7 @@ class Answerer:
                 support=cov[task.id],
                 explain=[f"{row_why}: the row" + (f", asks for {focus}" if focus else "")],
             )
-        if not picked or max(p.coverage for p in picked) < threshold:
-            return None
-        if want_figure and not any(p.has_figure for p in picked):
+        if sentences_fail:
             return None
         draft = sentences_draft(picked)
         draft.turn = Turn(q, [picked[0].chunk.province], topic_chunk=picked[0].chunk)
