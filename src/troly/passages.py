@@ -106,7 +106,7 @@ class BM25:
             if not post:
                 continue
             df = len(post)
-            idf = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+            idf = self.idf(term)
             idx = np.fromiter((p[0] for p in post), dtype=np.int64, count=df)
             tf = np.fromiter((p[1] for p in post), dtype=np.float32, count=df)
             out[idx] += idf * tf * (self.k1 + 1) / (tf + norm[idx])
