@@ -68,6 +68,17 @@ def features(
     ]
 
 
+def logistic(
+    weights: list[float], bias: float, x: list[float], bound: float | None = None
+) -> float:
+    """A logistic model's probability for features ``x``; with ``bound``, the linear score
+    is clipped to ±bound first (no overflow for extreme inputs)."""
+    z = bias + sum(w * v for w, v in zip(weights, x, strict=True))
+    if bound is not None:
+        z = max(-bound, min(bound, z))
+    return 1.0 / (1.0 + math.exp(-z))
+
+
 @dataclass
 class SentenceRanker:
     weights: list[float]
@@ -76,8 +87,7 @@ class SentenceRanker:
     meta: dict[str, object] | None = None
 
     def prob(self, x: list[float]) -> float:
-        z = self.bias + sum(w * v for w, v in zip(self.weights, x, strict=True))
-        return 1.0 / (1.0 + math.exp(-z))
+        return logistic(self.weights, self.bias, x)
 
     def to_json(self) -> str:
         return json.dumps(

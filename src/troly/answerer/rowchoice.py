@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+from troly.answerer.ranker import logistic
 from troly.composer import Scored
 from troly.schema import Chunk
 
@@ -86,8 +87,7 @@ class RowChoice:
     meta: dict[str, object] | None = None
 
     def prob(self, x: list[float]) -> float:
-        z = self.bias + sum(w * v for w, v in zip(self.weights, x, strict=True))
-        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+        return logistic(self.weights, self.bias, x, bound=60.0)
 
     def prefers_row(self, x: list[float]) -> bool:
         return self.prob(x) >= 0.5
