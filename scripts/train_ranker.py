@@ -29,13 +29,16 @@ from troly.text import fold, normalize_for_match
 
 
 def fit(
-    x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 3000
+    x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 3000, balanced: bool = True
 ) -> tuple[np.ndarray, float]:
+    """Logistic regression by gradient descent (L2; classes weighted to balance unless
+    ``balanced`` is False); also scripts/train_row_choice.py's fit."""
     w = np.zeros(x.shape[1])
     b = 0.0
     pos = max(y.sum(), 1.0)
     neg = max(len(y) - y.sum(), 1.0)
-    sw = np.where(y == 1, len(y) / (2 * pos), len(y) / (2 * neg))
+    weighted = np.where(y == 1, len(y) / (2 * pos), len(y) / (2 * neg))
+    sw = weighted if balanced else np.ones(len(y))
     lr = 0.5
     for _ in range(steps):
         p = 1 / (1 + np.exp(-(x @ w + b)))
@@ -59,7 +62,7 @@ def main() -> int:
     known = svc.retriever.restorer().accent_keys
     xs: list[list[float]] = []
     ys: list[int] = []
-    best: list[tuple[bool, list[float]]] = []  # (answerable, features of every candidate)
+    best: list[tuple[bool, list[list[float]]]] = []  # (answerable, features of every candidate)
     for it in items:
         if it.history:
             continue

@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from train_ranker import fit as fit_logistic
 
 from troly.answerer.rowchoice import (
     ROW_FEATURES,
@@ -39,18 +40,10 @@ from troly.services import build_services
 from troly.text import normalize_for_match
 
 
-def fit(
-    x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 4000
-) -> tuple[np.ndarray, float]:
-    w = np.zeros(x.shape[1])
-    b = 0.0
-    lr = 0.5
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-(x @ w + b)))
-        g = p - y
-        w -= lr * (x.T @ g / len(y) + l2 * w / len(y))
-        b -= lr * g.mean()
-    return w, float(b)
+def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> tuple[np.ndarray, float]:
+    """train_ranker's logistic regression, unweighted: the decision is taken at p 0.5,
+    so the classes keep their dev proportions."""
+    return fit_logistic(x, y, l2=l2, steps=4000, balanced=False)
 
 
 def accuracy(pred: np.ndarray, y: np.ndarray) -> float:
