@@ -461,6 +461,20 @@ def test_the_plan_year_asked_is_metadata_not_a_word_to_find(services: Any) -> No
     assert not due.refused and "15/01/2024" in due.answer, due.answer
 
 
+def test_a_comparison_searches_a_plan_again_with_another_plans_words(services: Any) -> None:
+    # Phú Yên's target ("có ít nhất từ 04 đơn vị sự nghiệp công lập được giao đảm bảo chi
+    # thường xuyên") shares too few words with the question to be retrieved by them; Hà
+    # Tĩnh's answer ("… đơn vị sự nghiệp công lập được giao quyền tự chủ …") finds it
+    ans = services.answerer.ask(
+        "Phú Yên và Hà Tĩnh đặt chỉ tiêu gì về tự chủ của đơn vị sự nghiệp công lập?"
+    )
+    assert ans.intent == "comparison" and not ans.refused, ans.answer
+    assert "Tỉnh Phú Yên: kế hoạch hiện có không nêu" not in ans.answer, ans.answer
+    assert "04 đơn vị sự nghiệp công lập" in ans.answer, ans.answer
+    assert {c.doc_id for c in ans.citations} == {"phu-yen-2024", "ha-tinh-2025"}
+    assert "Phú Yên: found with the words of Hà Tĩnh's answer" in ans.context["explain"]
+
+
 def test_a_comparison_says_which_plan_is_silent(services: Any) -> None:
     ans = services.answerer.ask(
         "Bình Phước và Quảng Ngãi đặt chỉ tiêu tỷ lệ hồ sơ trực tuyến toàn trình bao nhiêu?"

@@ -16,7 +16,7 @@ from troly.answerer.analysis import (
     within,
     yearless_periods,
 )
-from troly.answerer.compose import Draft, plain_lead
+from troly.answerer.compose import Draft, first_quote, plain_lead
 from troly.answerer.evidence import ROLE_CUE, agency_sections, near_duplicate
 from troly.answerer.refusal import DEFAULT_REFERRAL, REFERRALS, referral, refusal_text
 from troly.answerer.scope import CorpusScope
@@ -1010,3 +1010,13 @@ def test_a_question_counting_tasks_is_a_list(question: str, listed: bool) -> Non
 )
 def test_either_role(question: str, either: bool) -> None:
     assert either_role(fold(question)) is either
+
+
+def test_first_quote_is_the_first_quoted_passage() -> None:
+    text = (
+        "Theo Kế hoạch CCHC năm 2025 (mục II.6.2): “100% đơn vị sự nghiệp công lập được "
+        "giao quyền tự chủ” [1]. Ngoài ra (mục II.6.4): “Có ít nhất 02 đơn vị” [2]."
+    )
+    assert first_quote(text) == "100% đơn vị sự nghiệp công lập được giao quyền tự chủ"
+    assert first_quote("kế hoạch hiện có không nêu nội dung này.") == ""
+    assert first_quote("nhiệm vụ “ISO” do Sở chủ trì") == ""  # too short to search with

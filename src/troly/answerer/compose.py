@@ -48,6 +48,15 @@ def explain_sentences(picked: list[Scored]) -> list[str]:
     ]
 
 
+_QUOTE = re.compile(r"“([^”]{12,})”")
+
+
+def first_quote(text: str) -> str:
+    """The first passage an answer quotes (“…”), or ``""``."""
+    m = _QUOTE.search(text)
+    return m.group(1) if m else ""
+
+
 def sentences_draft(picked: list[Scored], intent: str = "section") -> Draft:
     ev = Evidence()
     picked = [replace(p, subject=heading_subject(p.chunk, p.text)) for p in picked]

@@ -42,7 +42,14 @@ from troly.answerer.analysis import (
     product_asked,
     yearless_periods,
 )
-from troly.answerer.compose import Draft, Turn, explain_sentences, plain_lead, sentences_draft
+from troly.answerer.compose import (
+    Draft,
+    Turn,
+    explain_sentences,
+    first_quote,
+    plain_lead,
+    sentences_draft,
+)
 from troly.answerer.evidence import (
     ROLE_CUE,
     WEB_ADDRESS,
@@ -946,6 +953,7 @@ class Answerer:
         supports: list[float] = []
         first_chunk: Chunk | None = None
         role_of = agencies[0] if agencies and ROLE_CUE.search(fq) else None
+        drafts: dict[str, Draft | None] = {}
         for p in provinces:
             draft = None
             if role_of:
@@ -957,9 +965,34 @@ class Answerer:
                 # the same calibrated support threshold as a single-province answer (a
                 # stricter 0.45 here refused provinces whose plan does answer)
                 draft = self._compose(base, ba, results, a.focus, want_figure)
+            drafts[p] = draft
+        # the passage of a plan the question's words did not retrieve may be found with
+        # the words another plan answers in: before saying a plan is silent, it is
+        # searched again with the question and the best-supported answer's quote; what
+        # is found must still support the question itself (the same threshold)
+        answered = sorted(
+            ((d.support, p, first_quote(d.text)) for p, d in drafts.items() if d is not None),
+            reverse=True,
+        )
+        source = ""
+        if answered and answered[0][2]:
+            _, source, said = answered[0]
+            for p in provinces:
+                if drafts[p] is not None:
+                    continue
+                results = self._search(f"{base} {said}", filters, k=6, province=p)
+                again = self._compose(base, ba, results, a.focus, want_figure)
+                if again is not None:
+                    again.explain.insert(0, f"found with the words of {source}'s answer")
+                drafts[p] = again
+        for p in provinces:
+            draft = drafts[p]
             if draft is None:
                 lines.append(f"- Tỉnh {p}: kế hoạch hiện có không nêu nội dung này.")
-                explain.append(f"{p}: no passage reaches coverage {self.threshold:.2f}")
+                explain.append(
+                    f"{p}: no passage reaches coverage {self.threshold:.2f}"
+                    + (f", also searched with the words of {source}'s answer" if source else "")
+                )
                 continue
             found += 1
             supports.append(draft.support)
