@@ -1020,3 +1020,24 @@ def test_first_quote_is_the_first_quoted_passage() -> None:
     assert first_quote(text) == "100% đơn vị sự nghiệp công lập được giao quyền tự chủ"
     assert first_quote("kế hoạch hiện có không nêu nội dung này.") == ""
     assert first_quote("nhiệm vụ “ISO” do Sở chủ trì") == ""  # too short to search with
+
+
+def test_a_listed_task_says_what_it_delivers_when_its_task_does_not() -> None:
+    from troly.composer import describe_task_short
+
+    row = _chunk("ht", "Hà Tĩnh", 2025, "Nhiệm vụ 2.6", kind="task")
+    row.fields = {
+        "content": "Thực hiện kiểm tra, đánh giá việc áp dụng Hệ thống quản lý chất lượng.",
+        "lead_text": "Sở Khoa học và Công nghệ",
+        "product": "Kiểm tra tại 140 cơ quan, đơn vị",
+        "deadline": "Quý II- IV năm 2025",
+    }
+    line = describe_task_short(row, 3)
+    assert line == (
+        "Thực hiện kiểm tra, đánh giá việc áp dụng Hệ thống quản lý chất lượng. (chủ trì: Sở "
+        "Khoa học và Công nghệ; sản phẩm: Kiểm tra tại 140 cơ quan, đơn vị; thời gian: Quý "
+        "II- IV năm 2025) [3]"
+    )
+    # a product the task already names is not said twice
+    row.fields["product"] = "kiểm tra, đánh giá"
+    assert "sản phẩm" not in describe_task_short(row, 3)
