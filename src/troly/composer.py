@@ -437,7 +437,8 @@ def row_context(chunk: Chunk, n: int, quoted: str) -> str:
 
 def describe_task_short(chunk: Chunk, n: int) -> str:
     """One line of a list of tasks: what, who leads, what it delivers (when the row says
-    more than its task does: "Kiểm tra tại 140 cơ quan, đơn vị"), by when."""
+    more than its task does: "Kiểm tra tại 140 cơ quan, đơn vị"; cut at 120 characters),
+    by when."""
     f = chunk.fields
     content = quote(f.get("content", ""), 220)
     bits = []
@@ -445,8 +446,9 @@ def describe_task_short(chunk: Chunk, n: int) -> str:
     if lead:
         bits.append(f"chủ trì: {lead}")
     product = task_field(chunk, "product")
-    if product and fold(product) not in fold(content):
-        bits.append(f"sản phẩm: {quote(product, 160)}")
+    # a product of one or two words ("Quyết định", "Báo cáo") says nothing the task lacks
+    if len(product.split()) > 2 and fold(product) not in fold(content):
+        bits.append(f"sản phẩm: {quote(product, 120)}")
     deadline = task_field(chunk, "deadline")
     if deadline:
         bits.append(f"thời gian: {deadline}")

@@ -1020,6 +1020,9 @@ def test_first_quote_is_the_first_quoted_passage() -> None:
     assert first_quote(text) == "100% đơn vị sự nghiệp công lập được giao quyền tự chủ"
     assert first_quote("kế hoạch hiện có không nêu nội dung này.") == ""
     assert first_quote("nhiệm vụ “ISO” do Sở chủ trì") == ""  # too short to search with
+    # the hint of an agency's list quotes a question, not the plan
+    hint = "(hỏi “Sở Tư pháp chủ trì những nhiệm vụ nào?”) … nhiệm vụ “Rà soát văn bản QPPL”"
+    assert first_quote(hint) == "Rà soát văn bản QPPL"
 
 
 def test_a_listed_task_says_what_it_delivers_when_its_task_does_not() -> None:
@@ -1038,6 +1041,8 @@ def test_a_listed_task_says_what_it_delivers_when_its_task_does_not() -> None:
         "Khoa học và Công nghệ; sản phẩm: Kiểm tra tại 140 cơ quan, đơn vị; thời gian: Quý "
         "II- IV năm 2025) [3]"
     )
-    # a product the task already names is not said twice
+    # a product the task already names is not said twice, a one- or two-word one not at all
     row.fields["product"] = "kiểm tra, đánh giá"
+    assert "sản phẩm" not in describe_task_short(row, 3)
+    row.fields["product"] = "Quyết định"
     assert "sản phẩm" not in describe_task_short(row, 3)

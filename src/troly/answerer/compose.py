@@ -52,9 +52,12 @@ _QUOTE = re.compile(r"“([^”]{12,})”")
 
 
 def first_quote(text: str) -> str:
-    """The first passage an answer quotes (“…”), or ``""``."""
-    m = _QUOTE.search(text)
-    return m.group(1) if m else ""
+    """The first passage an answer quotes (“…”), or ``""``; a quoted question (the hint
+    "hỏi “Sở X chủ trì những nhiệm vụ nào?”") is no passage."""
+    for m in _QUOTE.finditer(text):
+        if not m.group(1).rstrip().endswith("?"):
+            return m.group(1)
+    return ""
 
 
 def sentences_draft(picked: list[Scored], intent: str = "section") -> Draft:

@@ -968,30 +968,29 @@ class Answerer:
             drafts[p] = draft
         # the passage of a plan the question's words did not retrieve may be found with
         # the words another plan answers in: before saying a plan is silent, it is
-        # searched again with the question and the best-supported answer's quote; what
-        # is found must still support the question itself (the same threshold)
-        answered = sorted(
-            ((d.support, p, first_quote(d.text)) for p, d in drafts.items() if d is not None),
-            reverse=True,
-        )
-        source = ""
-        if answered and answered[0][2]:
-            _, source, said = answered[0]
+        # searched again with the question and the quote of the best-supported answer
+        # (the first such, in the question's order); what is found must still support
+        # the question itself (the same threshold)
+        quoted = [(p, d, first_quote(d.text)) for p in provinces if (d := drafts[p]) is not None]
+        quoted = [x for x in quoted if x[2]]
+        source = max(quoted, key=lambda x: x[1].support) if quoted else None
+        if source is not None:
+            name, _, said = source
+            wider = f"{base} {quote(said, 300)}"[: self.max_question_chars]
             for p in provinces:
-                if drafts[p] is not None:
-                    continue
-                results = self._search(f"{base} {said}", filters, k=6, province=p)
-                again = self._compose(base, ba, results, a.focus, want_figure)
-                if again is not None:
-                    again.explain.insert(0, f"found with the words of {source}'s answer")
-                drafts[p] = again
+                if drafts[p] is None:
+                    results = self._search(wider, filters, k=6, province=p)
+                    again = self._compose(base, ba, results, a.focus, want_figure)
+                    if again is not None:
+                        again.explain.insert(0, f"found with the words of {name}'s answer")
+                    drafts[p] = again
         for p in provinces:
             draft = drafts[p]
             if draft is None:
                 lines.append(f"- Tỉnh {p}: kế hoạch hiện có không nêu nội dung này.")
                 explain.append(
                     f"{p}: no passage reaches coverage {self.threshold:.2f}"
-                    + (f", also searched with the words of {source}'s answer" if source else "")
+                    + (f", also searched with the words of {source[0]}'s answer" if source else "")
                 )
                 continue
             found += 1
