@@ -21,6 +21,9 @@ import threading
 import time
 import unicodedata
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+import numpy as np
 
 from troly.diacritics import DiacriticRestorer
 from troly.embedding import Embedder
@@ -134,6 +137,14 @@ class Retriever:
         self._passages: PassageIndex | None = None
         self._passages_token: object = None
         self._passages_lock = threading.Lock()
+        # a comparison searches each plan with the same question (and may search again
+        # with a wider one): its vector is computed once (the model is deterministic)
+        self.query_vector = lru_cache(maxsize=256)(self._embed_query)
+
+    def _embed_query(self, text: str) -> np.ndarray:
+        vec = self.embedder.embed_queries([text])[0]
+        vec.setflags(write=False)  # shared by every search of the same text
+        return vec
 
     def restorer(self) -> DiacriticRestorer:
         """The accent model of what the index holds, rebuilt when its point count changes."""
@@ -247,7 +258,7 @@ class Retriever:
             dq = q
             if not trace.accented and self.settings.restore_accents:
                 dq = trace.restored = self.restorer().restore(q)
-            vec = self.embedder.embed_queries([spell_out(dq)])[0]
+            vec = self.query_vector(spell_out(dq))
             dense = self.store.dense_search(vec, flt, n)
             trace.dense_ms = (time.perf_counter() - t) * 1000
         if mode in ("hybrid", "lexical"):

@@ -475,6 +475,25 @@ def test_a_comparison_searches_a_plan_again_with_another_plans_words(services: A
     assert "Phú Yên: found with the words of Hà Tĩnh's answer" in ans.context["explain"]
 
 
+def test_a_comparison_embeds_its_question_once(services: Any, monkeypatch: Any) -> None:
+    # each plan is searched with the same question: one vector, computed once
+    retriever = services.answerer.retriever
+    texts: list[str] = []
+    embed = retriever.embedder.embed_queries
+
+    def counted(batch: list[str]) -> Any:
+        texts.extend(batch)
+        return embed(batch)
+
+    monkeypatch.setattr(retriever.embedder, "embed_queries", counted)
+    q = "So sánh tỷ lệ hồ sơ giải quyết đúng hạn của Phú Yên, Bình Phước và Hà Tĩnh"
+    ans = services.answerer.ask(q)
+    assert ans.intent == "comparison", ans.answer
+    assert texts and len(texts) == len(set(texts)), texts
+    again = services.answerer.ask(q)
+    assert again.answer == ans.answer and len(texts) == len(set(texts))
+
+
 def test_a_comparison_says_which_plan_is_silent(services: Any) -> None:
     ans = services.answerer.ask(
         "Bình Phước và Quảng Ngãi đặt chỉ tiêu tỷ lệ hồ sơ trực tuyến toàn trình bao nhiêu?"
